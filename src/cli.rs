@@ -1,0 +1,236 @@
+//! The command line: `docket [serve|migrate|document|outline|demo]`.
+//! Every command loads the configuration, does one thing, and exits non-zero
+//! with one clear message when it cannot.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use time::Date;
+
+use crate::config::{Settings, parse_bind};
+use crate::db::migrate;
+use crate::demo::{self, DemoOutcome};
+use crate::documents::{self, DocumentSpec};
+use crate::outline::{self, OutlineFormat};
+use crate::startup::{self, Application};
+
+#[derive(Debug, Parser)]
+#[command(name = "docket", version, about = "Public-comment intake and triage", long_about = None)]
+pub struct Cli {
+    /// Configuration file to read over the defaults (else DOCKET_CONFIG,
+    /// else config/local.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web app (the default with no command). Applies migrations
+    /// and loads the demo document into an empty database first.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage documents under comment.
+    #[command(subcommand)]
+    Document(DocumentCommand),
+    /// Manage document outlines.
+    #[command(subcommand)]
+    Outline(OutlineCommand),
+    /// Load the demo document (Draft NISTIR 8200) unless it is already there.
+    Demo,
+}
+
+#[derive(Debug, Default, Args)]
+struct ServeArgs {
+    /// Address to listen on, e.g. 0.0.0.0:8080 (overrides server.bind).
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum DocumentCommand {
+    /// Create a document open for comment.
+    Create(CreateArgs),
+    /// List documents.
+    List,
+}
+
+#[derive(Debug, Args)]
+struct CreateArgs {
+    /// URL name: lowercase letters, digits and hyphens (e.g. nistir-8200).
+    #[arg(long)]
+    slug: String,
+    /// Full title as published.
+    #[arg(long)]
+    title: String,
+    /// First day of the comment period (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    opens: Option<Date>,
+    /// Last day of the comment period, inclusive (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    closes: Option<Date>,
+    /// Start of every tracking number (default: the slug in upper case).
+    #[arg(long, value_name = "PREFIX")]
+    tracking_prefix: Option<String>,
+    /// A short description shown on the document page.
+    #[arg(long, default_value = "")]
+    description: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum OutlineCommand {
+    /// Replace a document's outline with a TOML or CSV file.
+    ///
+    /// CSV header: number,title,kind,volume,page_start,page_end,line_start,line_end
+    /// (plus an optional parent). The parent follows from dotted numbering
+    /// (D.1 under D); kind is front, section, appendix, table or figure.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// Slug of the document.
+    #[arg(long)]
+    document: String,
+    /// The outline file (.toml or .csv).
+    file: PathBuf,
+    /// File format, when the extension does not tell.
+    #[arg(long, value_parser = ["toml", "csv"])]
+    format: Option<String>,
+}
+
+fn parse_date(raw: &str) -> Result<Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(raw.trim(), format).map_err(|_| format!("`{raw}` is not a date like 2018-04-18"))
+}
+
+/// Parses the command line, runs the command, and turns any error into one
+/// message on stderr and a non-zero exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let Command::Serve(ServeArgs { bind: Some(bind) }) = &command {
+        parse_bind(bind)?;
+        settings.server.bind = bind.clone();
+    }
+    crate::telemetry::init(&settings.log);
+    match command {
+        Command::Serve(_) => serve(settings),
+        Command::Migrate => {
+            let db = startup::open_database(&settings)?;
+            let mut conn = db.get()?;
+            let applied = migrate::with_bootstrap_lock(&mut conn, |c| {
+                Ok::<_, anyhow::Error>(migrate::run_pending(c)?)
+            })?;
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            } else {
+                println!(
+                    "Applied {} migration(s): {}",
+                    applied.len(),
+                    applied.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Demo => {
+            let db = prepared(&settings)?;
+            match demo::load(&mut *db.get()?)? {
+                DemoOutcome::Loaded { sections } => {
+                    println!(
+                        "Loaded the demo document `{}` with {sections} outline nodes.",
+                        demo::SLUG
+                    );
+                }
+                DemoOutcome::AlreadyThere => {
+                    println!("The demo document `{}` is already loaded.", demo::SLUG)
+                }
+            }
+            Ok(())
+        }
+        Command::Document(DocumentCommand::Create(args)) => {
+            let db = prepared(&settings)?;
+            let spec = DocumentSpec {
+                slug: args.slug,
+                title: args.title,
+                tracking_prefix: args.tracking_prefix,
+                description: args.description,
+                opens_on: args.opens,
+                closes_on: args.closes,
+            };
+            let document = documents::create(&mut *db.get()?, &spec)?;
+            println!(
+                "Created `{}` ({}); tracking numbers start {}-0001.",
+                document.slug, document.title, document.tracking_prefix
+            );
+            Ok(())
+        }
+        Command::Document(DocumentCommand::List) => {
+            let db = prepared(&settings)?;
+            for d in crate::db::documents::list(&mut *db.get()?)? {
+                let period = crate::web::format::period(d.opens_on, d.closes_on);
+                println!("{}\t{}\t{}", d.slug, period, d.title);
+            }
+            Ok(())
+        }
+        Command::Outline(OutlineCommand::Import(args)) => import_outline(&settings, args),
+    }
+}
+
+/// Opens the database and applies pending migrations, for the commands that
+/// write to it (they must not fail on a fresh database).
+fn prepared(settings: &Settings) -> anyhow::Result<crate::db::Db> {
+    let db = startup::open_database(settings)?;
+    startup::prepare_database(&db, false)?;
+    Ok(db)
+}
+
+fn import_outline(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
+    let format = match args.format.as_deref() {
+        Some("csv") => OutlineFormat::Csv,
+        Some(_) => OutlineFormat::Toml,
+        None => OutlineFormat::from_path(&args.file).ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot tell the format of {} from its extension; name it .toml or .csv, or pass --format",
+                args.file.display()
+            )
+        })?,
+    };
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
+    // Check the whole file before touching the database.
+    let outline = outline::parse(&text, format)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let db = prepared(settings)?;
+    let nodes = documents::import_outline(&mut *db.get()?, &args.document, &outline)?;
+    println!("Imported {nodes} outline nodes into `{}`.", args.document);
+    Ok(())
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let app = Application::build(&settings).await?;
+        let url = format!("http://{}", app.addr());
+        tracing::info!(%url, database = %app.db().backend(), "docket is serving");
+        println!("docket is serving on {url}");
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

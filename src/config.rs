@@ -1,0 +1,256 @@
+//! Settings: `config/default.toml` (compiled in), then an environment file,
+//! then `DOCKET__SECTION__KEY` variables and `DATABASE_URL`. Every key is
+//! documented in `config/default.toml`; unknown keys are errors.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::db::{ConnectOptions, DatabaseUrl, PoolOptions};
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+const LOCAL_FILE: &str = "config/local.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub demo: DemoSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub workers: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// May hold a password: never printed.
+    pub url: SecretString,
+    pub pool_size: u32,
+    pub acquire_timeout_secs: u64,
+    pub connect_timeout_secs: u64,
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    pub load_when_empty: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A configuration problem, naming the key (and source) at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("configuration: {0}")]
+    Invalid(String),
+    #[error("configuration key {key}: {message}")]
+    BadValue { key: &'static str, message: String },
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(error: figment::Error) -> Self {
+        // figment's Display names the key path and the provider it came from;
+        // join every error, not only the first.
+        let messages: Vec<String> = error.into_iter().map(|e| describe(&e)).collect();
+        Self::Invalid(messages.join("; "))
+    }
+}
+
+fn describe(error: &figment::Error) -> String {
+    let key = error.path.join(".");
+    let source = error
+        .metadata
+        .as_ref()
+        .map(|m| match &m.source {
+            Some(src) => format!(" (from {} {src})", m.name),
+            None => format!(" (from {})", m.name),
+        })
+        .unwrap_or_default();
+    match &error.kind {
+        figment::error::Kind::UnknownField(field, _) => {
+            let full = if key.is_empty() {
+                field.clone()
+            } else {
+                format!("{key}.{field}")
+            };
+            format!("unknown key `{full}`{source}; see config/default.toml for the keys")
+        }
+        kind if key.is_empty() => format!("{kind}{source}"),
+        kind => format!("key `{key}`: {kind}{source}"),
+    }
+}
+
+impl Settings {
+    /// Loads settings from the standard places. `file` is `--config`; when it
+    /// is `None`, `DOCKET_CONFIG` is tried, then `config/local.toml`.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env_file = std::env::var_os("DOCKET_CONFIG").map(PathBuf::from);
+        let explicit = file.map(Path::to_path_buf).or(env_file);
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        match explicit {
+            Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path)),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(LOCAL_FILE).is_file() => {
+                figment = figment.merge(Toml::file_exact(LOCAL_FILE));
+            }
+            None => {}
+        }
+        let figment = figment.merge(Env::prefixed("DOCKET__").split("__")).merge(
+            Env::raw()
+                .only(&["DATABASE_URL"])
+                .map(|_| "database.url".into()),
+        );
+        Self::from_figment(figment)
+    }
+
+    /// Builds settings from the defaults plus `overrides` (TOML text): for tests.
+    pub fn from_toml(overrides: &str) -> Result<Self, ConfigError> {
+        Self::from_figment(Figment::from(Toml::string(DEFAULTS)).merge(Toml::string(overrides)))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: values that parse but make no sense.
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.bind_addr()?;
+        self.database_url()?;
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::BadValue {
+                key: "database.pool_size",
+                message: "must be at least 1".into(),
+            });
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.filter).map_err(|e| {
+            ConfigError::BadValue {
+                key: "log.filter",
+                message: e.to_string(),
+            }
+        })?;
+        Ok(())
+    }
+
+    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
+        parse_bind(&self.server.bind)
+    }
+
+    pub fn database_url(&self) -> Result<DatabaseUrl, ConfigError> {
+        DatabaseUrl::parse(self.database.url.expose_secret()).map_err(|e| ConfigError::BadValue {
+            key: "database.url",
+            message: e.to_string(),
+        })
+    }
+
+    pub fn pool_options(&self) -> PoolOptions {
+        let db = &self.database;
+        PoolOptions {
+            max_size: db.pool_size,
+            acquire_timeout: Duration::from_secs(db.acquire_timeout_secs),
+            connect: ConnectOptions {
+                sqlite_busy_timeout: Duration::from_millis(db.sqlite_busy_timeout_ms),
+                connect_timeout: Duration::from_secs(db.connect_timeout_secs),
+            },
+        }
+    }
+}
+
+/// `host:port` with a numeric host; `localhost` is accepted as 127.0.0.1.
+pub fn parse_bind(raw: &str) -> Result<SocketAddr, ConfigError> {
+    let replaced = raw.trim().replacen("localhost:", "127.0.0.1:", 1);
+    replaced.parse().map_err(|_| ConfigError::BadValue {
+        key: "server.bind",
+        message: format!("`{raw}` is not an address and port such as 127.0.0.1:8080"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = Settings::from_toml("").unwrap();
+        assert_eq!(s.bind_addr().unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            s.database_url().unwrap().to_string(),
+            "sqlite:data/docket.sqlite3"
+        );
+        assert!(s.demo.load_when_empty);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Settings::from_toml("[server]\nbnd = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `server.bnd`"), "{err}");
+        let err = Settings::from_toml("[sever]\nbind = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `sever`"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Settings::from_toml("[database]\npool_size = \"many\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.pool_size"), "{err}");
+        let err = Settings::from_toml("[database]\npool_size = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.pool_size"), "{err}");
+        let err = Settings::from_toml("[server]\nbind = \"8080\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.bind"), "{err}");
+        let err = Settings::from_toml("[database]\nurl = \"mysql://x/y\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("database.url") && err.contains("mysql"),
+            "{err}"
+        );
+        let err = Settings::from_toml("[log]\nformat = \"xml\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("log.format"), "{err}");
+    }
+
+    #[test]
+    fn bind_accepts_localhost() {
+        assert_eq!(parse_bind("localhost:9000").unwrap().port(), 9000);
+        assert!(parse_bind("0.0.0.0:0").is_ok());
+        assert!(parse_bind("[::1]:8080").is_ok());
+    }
+}

@@ -1,0 +1,158 @@
+//! Comments: one row of a submission, every cell kept verbatim beside its
+//! parsed value, plus the triage fields editors change.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::comments;
+use crate::domain::{CommentType, Disposition, TagSource, TriageStatus};
+
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = comments)]
+pub struct Comment {
+    pub id: i64,
+    pub document_id: i64,
+    pub submission_id: i64,
+    /// 1-based position within its submission.
+    pub seq: i32,
+    /// `NISTIR-8200-0042-7`.
+    pub tracking_number: String,
+    pub source_sheet: Option<String>,
+    /// The row number as the spreadsheet shows it.
+    pub source_row: Option<i32>,
+    /// Every cell of the row, verbatim, with its header (JSON array).
+    pub cells_json: String,
+    /// Columns docket does not know, by header (JSON object).
+    pub extra_json: String,
+    /// Row-level warnings from intake (JSON array).
+    pub problems_json: String,
+    pub comment_number: Option<String>,
+    pub commenter: Option<String>,
+    pub organization: Option<String>,
+    pub volume_raw: Option<String>,
+    pub type_raw: Option<String>,
+    #[diesel(deserialize_as = Option<String>)]
+    pub comment_type: OptionalText<CommentType>,
+    /// DoD C/S/A/M kept as written.
+    pub severity: Option<String>,
+    pub section_raw: Option<String>,
+    pub paragraph_raw: Option<String>,
+    pub page_raw: Option<String>,
+    pub page_start: Option<String>,
+    pub page_end: Option<String>,
+    /// Orders printed page labels (roman front matter first).
+    pub page_sort: Option<i32>,
+    pub line_raw: Option<String>,
+    pub line_start: Option<i32>,
+    pub line_end: Option<i32>,
+    pub body: String,
+    pub suggested_change: Option<String>,
+    pub section_id: Option<i64>,
+    #[diesel(deserialize_as = String)]
+    pub tag_source: TagSource,
+    pub tag_span: Option<String>,
+    pub tag_conflict: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub status: TriageStatus,
+    #[diesel(deserialize_as = Option<String>)]
+    pub disposition: OptionalText<Disposition>,
+    /// The body's own word when imported (`Accepted in principle`).
+    pub disposition_raw: Option<String>,
+    pub response: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub duplicate_of_id: Option<i64>,
+    pub text_hash: Option<String>,
+    pub cluster_id: Option<i64>,
+    /// Incremented on every save; a save naming an older version is refused.
+    pub version: i32,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+/// A nullable vocabulary column (`Option<T>` cannot take diesel's
+/// `deserialize_as` conversion directly: the orphan rule forbids the impl).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionalText<T>(pub Option<T>);
+
+impl<T: TryFrom<String, Error = strum::ParseError>> TryFrom<Option<String>> for OptionalText<T> {
+    type Error = strum::ParseError;
+    fn try_from(value: Option<String>) -> Result<Self, Self::Error> {
+        value.map(T::try_from).transpose().map(Self)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewComment<'a> {
+    pub document_id: i64,
+    pub submission_id: i64,
+    pub seq: i32,
+    pub tracking_number: &'a str,
+    pub source_sheet: Option<&'a str>,
+    pub source_row: Option<i32>,
+    pub cells_json: &'a str,
+    pub extra_json: &'a str,
+    pub problems_json: &'a str,
+    pub comment_number: Option<&'a str>,
+    pub commenter: Option<&'a str>,
+    pub organization: Option<&'a str>,
+    pub volume_raw: Option<&'a str>,
+    pub type_raw: Option<&'a str>,
+    pub comment_type: Option<&'a str>,
+    pub severity: Option<&'a str>,
+    pub section_raw: Option<&'a str>,
+    pub paragraph_raw: Option<&'a str>,
+    pub page_raw: Option<&'a str>,
+    pub page_start: Option<&'a str>,
+    pub page_end: Option<&'a str>,
+    pub page_sort: Option<i32>,
+    pub line_raw: Option<&'a str>,
+    pub line_start: Option<i32>,
+    pub line_end: Option<i32>,
+    pub body: &'a str,
+    pub suggested_change: Option<&'a str>,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+/// `NISTIR-8200-0042-7`.
+pub fn tracking_number(submission_tracking: &str, seq: i32) -> String {
+    format!("{submission_tracking}-{seq}")
+}
+
+/// Inserts one comment. Bulk intake will insert per back end in batches
+/// (multi-row inserts do not compile through the connection enum).
+pub fn insert(conn: &mut DbConnection, new: &NewComment<'_>) -> QueryResult<i64> {
+    diesel::insert_into(comments::table)
+        .values(new)
+        .returning(comments::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Comment> {
+    comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)
+}
+
+pub fn for_submission(conn: &mut DbConnection, submission_id: i64) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::submission_id.eq(submission_id))
+        .order(comments::seq)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+/// Comment counts per section of a document (`None`: not tagged yet).
+pub fn count_by_section(
+    conn: &mut DbConnection,
+    document_id: i64,
+) -> QueryResult<Vec<(Option<i64>, i64)>> {
+    comments::table
+        .filter(comments::document_id.eq(document_id))
+        .group_by(comments::section_id)
+        .select((comments::section_id, diesel::dsl::count_star()))
+        .load(conn)
+}

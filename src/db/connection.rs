@@ -1,0 +1,170 @@
+//! Opening one connection, on the back end the URL names.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use super::url::{Backend, DatabaseUrl};
+
+/// One connection to either back end. Queries written against it run on both;
+/// match on the variant for the few back-end specific statements.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Settings that apply to every new connection.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// How long SQLite waits on a locked database before `SQLITE_BUSY`.
+    pub sqlite_busy_timeout: Duration,
+    /// How long libpq waits for the server to answer.
+    pub connect_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            sqlite_busy_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a connection could not be opened. The message names the database
+/// (without its password) and carries the driver's own reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot create the directory {dir} for the SQLite database: {source}")]
+    CreateDir { dir: String, source: std::io::Error },
+    #[error("cannot open {url}: {source}")]
+    Open {
+        url: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot configure {url}: {source}")]
+    Setup {
+        url: String,
+        source: diesel::result::Error,
+    },
+}
+
+/// Opens a connection on the back end `url` names and applies the per
+/// connection settings: WAL, `synchronous=NORMAL`, foreign keys and a busy
+/// timeout on SQLite; a connect timeout and UTC on PostgreSQL.
+pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnection, ConnectError> {
+    let shown = url.to_string();
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| ConnectError::CreateDir {
+                    dir: dir.display().to_string(),
+                    source,
+                })?;
+            }
+            let mut conn =
+                SqliteConnection::establish(&path.to_string_lossy()).map_err(|source| {
+                    ConnectError::Open {
+                        url: shown.clone(),
+                        source,
+                    }
+                })?;
+            let pragmas = format!(
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                options.sqlite_busy_timeout.as_millis()
+            );
+            conn.batch_execute(&pragmas)
+                .map_err(|source| ConnectError::Setup { url: shown, source })?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+        DatabaseUrl::Postgres(_) => {
+            let raw = url.postgres_secret().unwrap_or_default();
+            let with_timeout = with_connect_timeout(raw, options.connect_timeout);
+            let mut conn =
+                PgConnection::establish(&with_timeout).map_err(|source| ConnectError::Open {
+                    url: shown.clone(),
+                    source,
+                })?;
+            conn.batch_execute("SET TIME ZONE 'UTC'")
+                .map_err(|source| ConnectError::Setup { url: shown, source })?;
+            Ok(DbConnection::Postgres(conn))
+        }
+    }
+}
+
+/// Adds libpq's `connect_timeout` unless the URL sets one, so an unreachable
+/// server fails start-up in seconds instead of hanging.
+fn with_connect_timeout(raw: &str, timeout: Duration) -> String {
+    if raw.contains("connect_timeout=") {
+        return raw.to_owned();
+    }
+    let separator = if raw.contains('?') { '&' } else { '?' };
+    format!(
+        "{raw}{separator}connect_timeout={}",
+        timeout.as_secs().max(1)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_connect_timeout_once() {
+        let t = Duration::from_secs(3);
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", t),
+            "postgres://h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", t),
+            "postgres://h/db?sslmode=disable&connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9", t),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+
+    #[test]
+    fn sqlite_connection_gets_its_pragmas() {
+        use diesel::RunQueryDsl;
+        use diesel::sql_types::{BigInt, Text};
+        #[derive(diesel::QueryableByName)]
+        struct Mode {
+            #[diesel(sql_type = Text)]
+            journal_mode: String,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Fk {
+            #[diesel(sql_type = BigInt)]
+            foreign_keys: i64,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("nested/dir/t.sqlite3"));
+        let DbConnection::Sqlite(mut conn) = connect(&url, &ConnectOptions::default()).unwrap()
+        else {
+            panic!("expected sqlite")
+        };
+        let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(mode.journal_mode, "wal");
+        let fk: Fk = diesel::sql_query("PRAGMA foreign_keys")
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(fk.foreign_keys, 1);
+    }
+}

@@ -1,0 +1,99 @@
+//! Documents under public comment.
+
+use diesel::prelude::*;
+use time::{Date, PrimitiveDateTime};
+
+use super::DbConnection;
+use super::schema::documents;
+
+/// A draft under public comment.
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = documents)]
+pub struct Document {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub tracking_prefix: String,
+    pub description: String,
+    pub opens_on: Option<Date>,
+    pub closes_on: Option<Date>,
+    pub public_posting: bool,
+    pub published_at: Option<PrimitiveDateTime>,
+    pub next_submission_seq: i32,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+/// Where a document stands in its comment period on a given day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    Upcoming,
+    Open,
+    Closed,
+}
+
+impl Document {
+    /// The comment period is inclusive of both its opening and closing day.
+    pub fn period_on(&self, today: Date) -> Period {
+        if self.opens_on.is_some_and(|opens| today < opens) {
+            Period::Upcoming
+        } else if self.closes_on.is_some_and(|closes| today > closes) {
+            Period::Closed
+        } else {
+            Period::Open
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = documents)]
+pub struct NewDocument<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub tracking_prefix: &'a str,
+    pub description: &'a str,
+    pub opens_on: Option<Date>,
+    pub closes_on: Option<Date>,
+    pub public_posting: bool,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewDocument<'_>) -> QueryResult<Document> {
+    diesel::insert_into(documents::table)
+        .values(new)
+        .returning(documents::all_columns)
+        .get_result(conn)
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Document> {
+    documents::table
+        .filter(documents::slug.eq(slug))
+        .select(Document::as_select())
+        .first(conn)
+}
+
+/// Every document, those closing soonest first, undated ones last.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Document>> {
+    documents::table
+        .select(Document::as_select())
+        .order((
+            documents::closes_on.is_null(),
+            documents::closes_on.desc(),
+            documents::title,
+        ))
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    documents::table.count().get_result(conn)
+}
+
+/// Takes the next submission number of a document (for its tracking number).
+/// Call inside the submission's transaction so a rollback gives it back.
+pub fn take_submission_seq(conn: &mut DbConnection, document_id: i64) -> QueryResult<i32> {
+    diesel::update(documents::table.find(document_id))
+        .set(documents::next_submission_seq.eq(documents::next_submission_seq + 1))
+        .returning(documents::next_submission_seq - 1)
+        .get_result(conn)
+}

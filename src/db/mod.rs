@@ -1,0 +1,25 @@
+//! Data access. The connection enum and pool live here; each entity has a
+//! module with its row structs and the queries over it, taking
+//! `&mut DbConnection`. Handlers call these through [`Db::run`] and hold no SQL.
+
+pub mod audit;
+pub mod comments;
+mod connection;
+pub mod documents;
+pub mod migrate;
+mod pool;
+pub mod schema;
+pub mod sections;
+pub mod submissions;
+mod url;
+pub mod users;
+
+pub use connection::{ConnectError, ConnectOptions, DbConnection, connect};
+pub use pool::{Db, DbError, PoolOptions};
+pub use url::{Backend, DatabaseUrl, UrlError};
+
+/// The current time as stored in `Timestamp` columns (UTC, no zone).
+pub fn now() -> time::PrimitiveDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    time::PrimitiveDateTime::new(now.date(), now.time())
+}

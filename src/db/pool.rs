@@ -1,0 +1,131 @@
+//! The connection pool and the bridge from async handlers to blocking diesel.
+
+use std::time::Duration;
+
+use super::connection::{ConnectError, ConnectOptions, DbConnection, connect};
+use super::url::{Backend, DatabaseUrl};
+
+/// Errors from the data layer as the rest of the app sees them.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("no database connection became free in time: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("the database task was cancelled")]
+    Cancelled,
+}
+
+impl DbError {
+    /// True when the row asked for does not exist (mapped to 404 once, in `web::errors`).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Query(diesel::result::Error::NotFound))
+    }
+}
+
+/// Pool sizing; see `[database]` in `config/default.toml`.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub acquire_timeout: Duration,
+    pub connect: ConnectOptions,
+}
+
+struct Manager {
+    url: DatabaseUrl,
+    options: ConnectOptions,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        connect(&self.url, &self.options)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SELECT 1")
+            .map_err(|source| ConnectError::Setup {
+                url: self.url.to_string(),
+                source,
+            })
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The shared handle to the database: cheap to clone, one per app instance.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens one connection first so a bad URL, an unreachable server or a
+    /// wrong password is reported with the driver's own words (r2d2 alone
+    /// would only say it timed out), then builds the pool around it.
+    pub fn open(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, DbError> {
+        let probe = connect(url, &options.connect)?;
+        drop(probe);
+        let manager = Manager {
+            url: url.clone(),
+            options: options.connect.clone(),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(options.acquire_timeout)
+            .error_handler(Box::new(LogErrors))
+            .build_unchecked(manager);
+        Ok(Self {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs blocking database work on actix's thread pool, off the async workers.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Cancelled))?
+    }
+
+    /// A connection for synchronous callers (the CLI, tests).
+    pub fn get(
+        &self,
+    ) -> Result<
+        r2d2::PooledConnection<impl r2d2::ManageConnection<Connection = DbConnection>>,
+        DbError,
+    > {
+        Ok(self.pool.get()?)
+    }
+}
+
+#[derive(Debug)]
+struct LogErrors;
+
+impl r2d2::HandleError<ConnectError> for LogErrors {
+    fn handle_error(&self, error: ConnectError) {
+        tracing::warn!(%error, "database connection failed");
+    }
+}

@@ -1,0 +1,108 @@
+//! Submissions (one act of commenting) and the original files they came with.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::{submission_files, submissions};
+use crate::domain::Channel;
+
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = submissions)]
+pub struct Submission {
+    pub id: i64,
+    pub document_id: i64,
+    pub seq: i32,
+    /// `NISTIR-8200-0042`: document prefix and `seq`.
+    pub tracking_number: String,
+    #[diesel(deserialize_as = String)]
+    pub channel: Channel,
+    pub submitter_name: String,
+    pub organization: String,
+    /// Never shown on public pages nor written to logs.
+    pub email: Option<String>,
+    /// SHA-256 of the original file, to recognise the same file sent twice.
+    pub sha256: Option<String>,
+    /// Title-row metadata of the template (`Organization:`, `Date:` …) as JSON.
+    pub metadata_json: String,
+    /// The intake report (warnings per row) as JSON.
+    pub report_json: String,
+    pub late: bool,
+    pub withdrawn_at: Option<PrimitiveDateTime>,
+    pub received_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = submissions)]
+pub struct NewSubmission<'a> {
+    pub document_id: i64,
+    pub seq: i32,
+    pub tracking_number: &'a str,
+    #[diesel(serialize_as = String)]
+    pub channel: Channel,
+    pub submitter_name: &'a str,
+    pub organization: &'a str,
+    pub email: Option<&'a str>,
+    pub sha256: Option<&'a str>,
+    pub metadata_json: &'a str,
+    pub report_json: &'a str,
+    pub late: bool,
+    pub received_at: PrimitiveDateTime,
+}
+
+/// The uploaded file, byte for byte. Kept in its own table so listing
+/// submissions never drags the bytes along.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = submission_files)]
+pub struct SubmissionFile {
+    pub submission_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// `PREFIX-0042`: four digits at least, more when a document outgrows them.
+pub fn tracking_number(prefix: &str, seq: i32) -> String {
+    format!("{prefix}-{seq:04}")
+}
+
+pub fn insert(conn: &mut DbConnection, new: NewSubmission<'_>) -> QueryResult<Submission> {
+    diesel::insert_into(submissions::table)
+        .values(new)
+        .returning(submissions::all_columns)
+        .get_result(conn)
+}
+
+pub fn insert_file(conn: &mut DbConnection, file: &SubmissionFile) -> QueryResult<usize> {
+    diesel::insert_into(submission_files::table)
+        .values(file)
+        .execute(conn)
+}
+
+pub fn find_by_tracking_number(conn: &mut DbConnection, tracking: &str) -> QueryResult<Submission> {
+    submissions::table
+        .filter(submissions::tracking_number.eq(tracking))
+        .select(Submission::as_select())
+        .first(conn)
+}
+
+pub fn file(conn: &mut DbConnection, submission_id: i64) -> QueryResult<SubmissionFile> {
+    submission_files::table
+        .find(submission_id)
+        .select(SubmissionFile::as_select())
+        .first(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tracking_numbers_pad_to_four_digits() {
+        assert_eq!(
+            super::tracking_number("NISTIR-8200", 42),
+            "NISTIR-8200-0042"
+        );
+        assert_eq!(super::tracking_number("X", 12345), "X-12345");
+    }
+}

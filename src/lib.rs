@@ -1,0 +1,15 @@
+//! docket: public-comment intake and triage. See ARCHITECTURE.md for the map.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod documents;
+pub mod domain;
+pub mod outline;
+pub mod startup;
+pub mod telemetry;
+pub mod web;
+
+/// Shown in the page footer and `--version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,173 @@
+//! Building the application: bind, open the database, migrate, seed, serve.
+//! Tests call [`Application::build`] with port 0 and run it in the background.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::{self, Db, DbError, migrate};
+use crate::demo::{self, DemoOutcome};
+use crate::documents::DocumentError;
+use crate::web::{AppState, RequestSpan, routes};
+
+/// Why docket could not start. Each names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(
+        "cannot listen on {addr}: {source}. Another program (another docket?) may be using it; \
+         choose another address with --bind or DOCKET__SERVER__BIND"
+    )]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Migration(#[from] migrate::MigrationError),
+    #[error("loading the demo document failed: {0}")]
+    Demo(#[from] DocumentError),
+}
+
+/// What start-up did to the database, for the log and for tests.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub migrations_applied: Vec<String>,
+    pub demo: Option<DemoOutcome>,
+}
+
+/// Opens the pool for `settings`, reporting a bad URL or an unreachable
+/// server in the driver's own words.
+pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
+    let url = settings.database_url()?;
+    Ok(Db::open(&url, &settings.pool_options())?)
+}
+
+/// Applies pending migrations and, when asked and the database has no
+/// document, loads the demo. Instances starting together on PostgreSQL take
+/// turns through an advisory lock, so each step runs once.
+pub fn prepare_database(db: &Db, load_demo_when_empty: bool) -> Result<Prepared, StartupError> {
+    let mut conn = db.get()?;
+    migrate::with_bootstrap_lock(&mut conn, |conn| {
+        let migrations_applied = migrate::run_pending(conn)?;
+        let empty = db::documents::count(conn).map_err(DbError::from)? == 0;
+        let demo = if load_demo_when_empty && empty {
+            Some(demo::load(conn)?)
+        } else {
+            None
+        };
+        Ok::<_, StartupError>(Prepared {
+            migrations_applied,
+            demo,
+        })
+    })
+}
+
+impl From<diesel::result::Error> for StartupError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Database(e.into())
+    }
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Binds first (a port in use is the quickest thing to report), then
+    /// opens and prepares the database, then builds the server.
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let wanted = settings.bind_addr()?;
+        let listener = TcpListener::bind(wanted).map_err(|source| StartupError::Bind {
+            addr: wanted,
+            source,
+        })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: wanted,
+            source,
+        })?;
+        let db = open_database(settings)?;
+        let prepared = {
+            let db = db.clone();
+            let demo = settings.demo.load_when_empty;
+            actix_web::rt::task::spawn_blocking(move || prepare_database(&db, demo))
+                .await
+                .map_err(|_| DbError::Cancelled)??
+        };
+        if !prepared.migrations_applied.is_empty() {
+            tracing::info!(applied = ?prepared.migrations_applied, "database migrated");
+        }
+        if let Some(DemoOutcome::Loaded { sections }) = prepared.demo {
+            tracing::info!(sections, "demo document loaded");
+        }
+        let server = serve(listener, db.clone(), settings.server.workers)?;
+        Ok(Self { addr, server, db })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Runs until Ctrl-C / SIGTERM (actix-web handles the signals).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server future, for tests that drive it themselves.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+fn serve(listener: TcpListener, db: Db, workers: usize) -> Result<Server, StartupError> {
+    let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        source,
+    })?;
+    let state = web::Data::new(AppState { db });
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(security_headers())
+            .wrap(from_fn(crate::web::telemetry_request_id_header))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .app_data(state.clone())
+            .configure(routes)
+    });
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { addr, source })?
+        .run())
+}
+
+/// Conservative defaults: no framing, no sniffing, same-origin everything.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ))
+}

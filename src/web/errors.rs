@@ -1,0 +1,139 @@
+//! The one place errors become HTTP responses.
+//!
+//! Handlers return `Result<_, WebError>` (pages) or `Result<_, ApiError>`
+//! (JSON under `/api/`). Area errors (`DbError`, `DocumentError`, …) convert
+//! into `WebError` with `?`; the status each deserves is decided here and only
+//! here. 5xx causes are logged with the request's id and never shown.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::db::DbError;
+use crate::documents::DocumentError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// The message is shown to the user: keep it free of private data.
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DbError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for WebError {
+    fn from(error: DbError) -> Self {
+        match error {
+            e if e.is_not_found() => Self::NotFound("no such record".into()),
+            e @ (DbError::Connect(_) | DbError::Pool(_)) => Self::Unavailable(e),
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<DocumentError> for WebError {
+    fn from(error: DocumentError) -> Self {
+        match error {
+            DocumentError::NotFound(slug) => {
+                Self::NotFound(format!("no document is called `{slug}`"))
+            }
+            DocumentError::Database(e) => e.into(),
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl WebError {
+    fn public_message(&self) -> String {
+        match self {
+            Self::NotFound(message) => message.clone(),
+            Self::Unavailable(_) => {
+                "The database is not answering. Please try again in a moment.".into()
+            }
+            Self::Unexpected(_) => "Something went wrong on our side. It has been logged.".into(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "not_found",
+            Self::Unavailable(_) => "unavailable",
+            Self::Unexpected(_) => "internal",
+        }
+    }
+
+    fn log_if_server_side(&self) {
+        if self.status_code().is_server_error() {
+            // `{:#}` prints the whole cause chain on one line.
+            tracing::error!(error = %format!("{:#}", anyhow::Error::msg(chain(self))), "request failed");
+        }
+    }
+}
+
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The error page (404, 500, 503…).
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage {
+    status: u16,
+    reason: &'static str,
+    message: String,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log_if_server_side();
+        let status = self.status_code();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            reason: status.canonical_reason().unwrap_or("Error"),
+            message: self.public_message(),
+        };
+        match page.render() {
+            Ok(html) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+            Err(_) => HttpResponse::build(status)
+                .content_type("text/plain; charset=utf-8")
+                .body(page.message),
+        }
+    }
+}
+
+/// A `WebError` rendered as JSON: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(#[from] pub WebError);
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log_if_server_side();
+        HttpResponse::build(self.status_code()).json(serde_json::json!({
+            "error": { "code": self.0.code(), "message": self.0.public_message() }
+        }))
+    }
+}

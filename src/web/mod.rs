@@ -1,0 +1,44 @@
+//! HTTP: routes, error mapping, request logging. Handlers are thin: they
+//! parse the request, call `db`/domain code through [`AppState`], and render
+//! one askama page struct defined beside them.
+
+mod assets;
+pub mod errors;
+pub mod format;
+mod health;
+mod public;
+mod telemetry;
+
+use actix_web::{HttpRequest, web};
+
+use crate::db::Db;
+
+pub use errors::{ApiError, WebError};
+pub use telemetry::{RequestSpan, request_id_header as telemetry_request_id_header};
+
+/// Shared per-instance state: only handles, no data between requests, so
+/// any number of instances can serve one PostgreSQL.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+}
+
+/// Every route docket serves.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .route("/", web::get().to(public::home::show))
+        .route("/d/{slug}", web::get().to(public::document::show))
+        .default_service(web::to(not_found));
+}
+
+/// Unknown paths: JSON under `/api/`, an HTML page everywhere else.
+async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    let error = WebError::NotFound(format!("nothing is at {}", req.path()));
+    if req.path().starts_with("/api/") {
+        ApiError(error).error_response()
+    } else {
+        error.error_response()
+    }
+}

@@ -1,0 +1,4 @@
+//! Pages anyone can see.
+
+pub mod document;
+pub mod home;
