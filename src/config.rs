@@ -95,11 +95,13 @@ fn describe(error: &figment::Error) -> String {
         .unwrap_or_default();
     match &error.kind {
         figment::error::Kind::UnknownField(field, _) => {
-            let full = if key.is_empty() {
-                field.clone()
-            } else {
-                format!("{key}.{field}")
-            };
+            // figment's path may already end with the field (even twice).
+            let mut path: Vec<&str> = error.path.iter().map(String::as_str).collect();
+            while path.last() == Some(&field.as_str()) {
+                path.pop();
+            }
+            path.push(field);
+            let full = path.join(".");
             format!("unknown key `{full}`{source}; see config/default.toml for the keys")
         }
         kind if key.is_empty() => format!("{kind}{source}"),
@@ -132,7 +134,17 @@ impl Settings {
 
     /// Builds settings from the defaults plus `overrides` (TOML text): for tests.
     pub fn from_toml(overrides: &str) -> Result<Self, ConfigError> {
-        Self::from_figment(Figment::from(Toml::string(DEFAULTS)).merge(Toml::string(overrides)))
+        Self::from_layers(&[overrides])
+    }
+
+    /// Like `from_toml` with several TOML layers, later ones winning.
+    pub fn from_layers(layers: &[&str]) -> Result<Self, ConfigError> {
+        let figment = layers
+            .iter()
+            .fold(Figment::from(Toml::string(DEFAULTS)), |f, layer| {
+                f.merge(Toml::string(layer))
+            });
+        Self::from_figment(figment)
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {

@@ -57,10 +57,20 @@ pub fn create(conn: &mut DbConnection, spec: &DocumentSpec) -> Result<Document, 
     if title.is_empty() {
         return Err(DocumentError::EmptyTitle);
     }
-    if let (Some(opens), Some(closes)) = (spec.opens_on, spec.closes_on) {
-        if closes < opens {
-            return Err(DocumentError::PeriodReversed { opens, closes });
-        }
+    if let (Some(opens), Some(closes)) = (spec.opens_on, spec.closes_on)
+        && closes < opens
+    {
+        return Err(DocumentError::PeriodReversed { opens, closes });
+    }
+    // Checked first for a precise message; the unique indexes still guard
+    // against two admins racing (mapped below).
+    let (slug_taken, prefix_taken) =
+        db::documents::slug_or_prefix_taken(conn, slug.as_str(), prefix.as_str())?;
+    if slug_taken {
+        return Err(DocumentError::SlugTaken(slug.as_str().to_owned()));
+    }
+    if prefix_taken {
+        return Err(DocumentError::PrefixTaken(prefix.as_str().to_owned()));
     }
     let now = db::now();
     let new = db::documents::NewDocument {

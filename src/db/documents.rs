@@ -85,6 +85,23 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Document>> {
         .load(conn)
 }
 
+/// Whether a document already uses `slug`, and whether one uses `prefix`.
+pub fn slug_or_prefix_taken(
+    conn: &mut DbConnection,
+    slug: &str,
+    prefix: &str,
+) -> QueryResult<(bool, bool)> {
+    let slug_taken = diesel::select(diesel::dsl::exists(
+        documents::table.filter(documents::slug.eq(slug)),
+    ))
+    .get_result(conn)?;
+    let prefix_taken = diesel::select(diesel::dsl::exists(
+        documents::table.filter(documents::tracking_prefix.eq(prefix)),
+    ))
+    .get_result(conn)?;
+    Ok((slug_taken, prefix_taken))
+}
+
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     documents::table.count().get_result(conn)
 }

@@ -45,10 +45,8 @@ pub fn build(entries: Vec<OutlineEntry>) -> Result<Outline, OutlineError> {
         let parent = resolve_parent(i, &nodes, &keys, &entries[i], &mut problems);
         nodes[i].parent = parent;
     }
-    if !problems.is_empty() {
-        return Err(OutlineError::Invalid(problems));
-    }
-
+    // Ranges are checked even when some parents are missing, so one run
+    // reports every problem of the file.
     check_cycles_and_ranges(&nodes, &entries, &mut problems);
     if !problems.is_empty() {
         return Err(OutlineError::Invalid(problems));
@@ -255,7 +253,10 @@ fn container_of(i: usize, nodes: &[Draft]) -> Option<usize> {
             return Some(j);
         }
     }
-    candidates().filter(|(j, _)| *j < i).map(|(j, _)| j).last()
+    candidates()
+        .filter(|(j, _)| *j < i)
+        .map(|(j, _)| j)
+        .next_back()
 }
 
 fn check_cycles_and_ranges(
@@ -285,27 +286,27 @@ fn check_cycles_and_ranges(
         };
         if let Some(p) = node.parent {
             let parent = &nodes[p];
-            if let (Some((s, e)), Some((ps, pe))) = (node.lines, parent.lines) {
-                if s < ps || e > pe {
-                    problems.push(problem(
-                        &entries[i],
-                        format!(
-                            "lines {s}–{e} lie outside its parent {} (lines {ps}–{pe})",
-                            parent.label()
-                        ),
-                    ));
-                }
+            if let (Some((s, e)), Some((ps, pe))) = (node.lines, parent.lines)
+                && (s < ps || e > pe)
+            {
+                problems.push(problem(
+                    &entries[i],
+                    format!(
+                        "lines {s}–{e} lie outside its parent {} (lines {ps}–{pe})",
+                        parent.label()
+                    ),
+                ));
             }
-            if let (Some((s, e)), Some((ps, pe))) = (&node.pages, &parent.pages) {
-                if s.ordinal() < ps.ordinal() || e.ordinal() > pe.ordinal() {
-                    problems.push(problem(
-                        &entries[i],
-                        format!(
-                            "pages {s}–{e} lie outside its parent {} (pages {ps}–{pe})",
-                            parent.label()
-                        ),
-                    ));
-                }
+            if let (Some((s, e)), Some((ps, pe))) = (&node.pages, &parent.pages)
+                && (s.ordinal() < ps.ordinal() || e.ordinal() > pe.ordinal())
+            {
+                problems.push(problem(
+                    &entries[i],
+                    format!(
+                        "pages {s}–{e} lie outside its parent {} (pages {ps}–{pe})",
+                        parent.label()
+                    ),
+                ));
             }
         }
         chains.push(chain);

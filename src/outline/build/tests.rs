@@ -119,7 +119,7 @@ fn children_must_lie_inside_their_parent() {
 #[test]
 fn bad_cells_are_each_reported() {
     let errs = rules(
-        csv("1,,chapter,,,,,\n,Untitled,,,,,,\n2,Two,,,x,3,,\n3,Three,,,,,20,10\n4,Four,,,,,5,\n")
+        csv("1,,chapter,,,,,\n,Untitled,,,,,,\n2,Two,,,p1,3,,\n3,Three,,,,,20,10\n4,Four,,,,,5,\n")
             .unwrap_err(),
     );
     let joined = errs.join("\n");
@@ -133,7 +133,7 @@ fn bad_cells_are_each_reported() {
         "{joined}"
     );
     assert!(
-        joined.contains("row 4 (2): page_start: `x` is not a page number"),
+        joined.contains("row 4 (2): page_start: `p1` is not a page number"),
         "{joined}"
     );
     assert!(

@@ -1,0 +1,243 @@
+//! `TestDb` (a fresh database per test, dropped afterwards), `TestApp` (the
+//! real server on a random port) and the macro that runs a test on both
+//! back ends.
+
+use std::sync::Once;
+
+use docket::config::Settings;
+use docket::db::{ConnectOptions, DatabaseUrl, Db, DbConnection, PoolOptions};
+use docket::startup::Application;
+use std::time::Duration;
+
+/// Runs `async fn name(db: TestDb) { … }` once on SQLite and once on
+/// PostgreSQL, as `name::sqlite` and `name::postgres`. Without a reachable
+/// PostgreSQL the second prints a notice and passes, except under CI=true,
+/// where it fails.
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($db:ident: TestDb) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($db: $crate::helpers::TestDb) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                body($crate::helpers::TestDb::sqlite()).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = $crate::helpers::TestDb::postgres() {
+                    body(db).await
+                }
+            }
+        }
+    )*};
+}
+
+/// The server holding the PostgreSQL test databases, with a database to
+/// connect to for `CREATE DATABASE` (`.ci/run` sets it; this is the default).
+fn postgres_admin_url() -> String {
+    std::env::var("DOCKET_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    pub backend: docket::db::Backend,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("docket.sqlite3").display());
+        Self {
+            url,
+            backend: docket::db::Backend::Sqlite,
+            _dir: Some(dir),
+            pg_name: None,
+        }
+    }
+
+    /// A new, empty PostgreSQL database, or `None` (with a notice) when no
+    /// server answers and this is not CI.
+    pub fn postgres() -> Option<Self> {
+        let admin = postgres_admin_url();
+        let mut conn = match admin_connection(&admin) {
+            Ok(conn) => conn,
+            Err(error) => {
+                assert!(
+                    !in_ci(),
+                    "CI=true but PostgreSQL at {admin} does not answer ({error}); the PostgreSQL tests must run in CI"
+                );
+                static NOTICE: Once = Once::new();
+                NOTICE.call_once(|| {
+                    eprintln!(
+                        "NOTICE: skipping the PostgreSQL half of the tests: {admin} does not answer ({error}). \
+                         Set DOCKET_TEST_POSTGRES_URL to run them."
+                    );
+                });
+                return None;
+            }
+        };
+        let name = format!("docket_test_{}", uuid::Uuid::new_v4().simple());
+        execute(&mut conn, &format!("CREATE DATABASE {name}"));
+        let mut url = url::Url::parse(&admin).unwrap();
+        url.set_path(&name);
+        Some(Self {
+            url: url.to_string(),
+            backend: docket::db::Backend::Postgres,
+            _dir: None,
+            pg_name: Some(name),
+        })
+    }
+
+    /// Settings pointing at this database, with `extra` TOML on top.
+    pub fn settings(&self, extra: &str) -> Settings {
+        let base = format!(
+            "[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\n[database]\nurl = \"{}\"\npool_size = 4\n",
+            self.url
+        );
+        Settings::from_layers(&[&base, extra]).unwrap()
+    }
+
+    /// A raw connection, for tests that look under the hood.
+    pub fn connect(&self) -> DbConnection {
+        let url = DatabaseUrl::parse(&self.url).unwrap();
+        docket::db::connect(&url, &ConnectOptions::default()).unwrap()
+    }
+
+    /// A connection to the PostgreSQL server's admin database.
+    pub fn admin(&self) -> DbConnection {
+        admin_connection(&postgres_admin_url()).unwrap()
+    }
+
+    /// A migrated pool, without a server.
+    pub fn migrated_pool(&self) -> Db {
+        let settings = self.settings("");
+        let db = Db::open(
+            &settings.database_url().unwrap(),
+            &PoolOptions {
+                max_size: 2,
+                acquire_timeout: Duration::from_secs(10),
+                connect: ConnectOptions::default(),
+            },
+        )
+        .unwrap();
+        docket::startup::prepare_database(&db, false).unwrap();
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = &self.pg_name else { return };
+        if let Ok(mut conn) = admin_connection(&postgres_admin_url()) {
+            use diesel::connection::SimpleConnection;
+            // FORCE ends the connections the test's pool still holds.
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+fn admin_connection(admin: &str) -> Result<DbConnection, String> {
+    let url = DatabaseUrl::parse(admin).map_err(|e| e.to_string())?;
+    let options = ConnectOptions {
+        connect_timeout: Duration::from_secs(2),
+        ..ConnectOptions::default()
+    };
+    docket::db::connect(&url, &options).map_err(|e| e.to_string())
+}
+
+fn execute(conn: &mut DbConnection, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(sql).unwrap();
+}
+
+/// The whole app, served on a random port against a `TestDb`.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    /// Kept so the database outlives the server's use of it.
+    pub test_db: TestDb,
+}
+
+impl TestApp {
+    /// Starts docket as `serve` would: migrations, demo document, routes.
+    pub async fn spawn(test_db: TestDb) -> Self {
+        Self::spawn_with(test_db, "").await
+    }
+
+    /// Like `spawn`, with extra configuration TOML.
+    pub async fn spawn_with(test_db: TestDb, extra: &str) -> Self {
+        let settings = test_db.settings(extra);
+        let app = Application::build(&settings).await.expect("docket starts");
+        let address = format!("http://{}", app.addr());
+        let db = app.db().clone();
+        tokio::spawn(app.into_server());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        Self {
+            address,
+            client,
+            db,
+            test_db,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET a page and parse it, asserting the status.
+    pub async fn page(&self, path: &str, status: u16) -> scraper::Html {
+        let response = self.get(path).await;
+        assert_eq!(response.status().as_u16(), status, "GET {path}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/html"),
+            "GET {path}: {content_type}"
+        );
+        scraper::Html::parse_document(&response.text().await.unwrap())
+    }
+
+    /// Runs `f` on a pooled connection.
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConnection) -> T) -> T {
+        let mut conn = self.db.get().unwrap();
+        f(&mut conn)
+    }
+}
+
+/// The texts of every element `selector` matches, whitespace collapsed.
+pub fn texts(html: &scraper::Html, selector: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).unwrap();
+    html.select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}

@@ -1,0 +1,17 @@
+//! docket's one integration-test binary. Every test runs twice, on SQLite
+//! and on PostgreSQL (see `helpers::on_both_backends!`), each run on a fresh
+//! database of its own.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly on purpose"
+)]
+
+#[macro_use]
+mod helpers;
+
+mod cli;
+mod data_model;
+mod migrations;
+mod public_pages;
+mod server;

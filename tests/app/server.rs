@@ -1,0 +1,89 @@
+//! The server as a whole: health, errors, headers, static files, start-up.
+
+use crate::helpers::{TestApp, TestDb, texts};
+
+on_both_backends! {
+    async fn healthz_reports_the_backend(db: TestDb) {
+        let backend = db.backend.to_string();
+        let app = TestApp::spawn(db).await;
+        let response = app.get("/healthz").await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["database"], backend.as_str());
+    }
+
+    async fn unknown_pages_get_an_html_404(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        let page = app.page("/no/such/page", 404).await;
+        assert_eq!(texts(&page, "h1"), ["404 Not Found"]);
+        assert_eq!(texts(&page, "title"), ["404 Not Found · docket"]);
+    }
+
+    async fn unknown_api_paths_get_a_json_404(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        let response = app.get("/api/v1/nothing").await;
+        assert_eq!(response.status().as_u16(), 404);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+        assert!(body["error"]["message"].as_str().unwrap().contains("/api/v1/nothing"));
+    }
+
+    async fn responses_carry_request_id_and_security_headers(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        let first = app.get("/").await;
+        let second = app.get("/").await;
+        let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(id(&first).len(), 36, "a UUID");
+        assert_ne!(id(&first), id(&second));
+        let headers = first.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert!(headers["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    }
+
+    async fn static_files_are_embedded_and_cacheable(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        let response = app.get("/static/docket.css").await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.headers()["content-type"], "text/css");
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(response.text().await.unwrap().contains("table.outline"));
+        let again = app
+            .client
+            .get(format!("{}/static/docket.css", app.address))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status().as_u16(), 304);
+        assert_eq!(app.get("/static/missing.js").await.status().as_u16(), 404);
+        assert_eq!(app.get("/static/../Cargo.toml").await.status().as_u16(), 404);
+    }
+}
+
+/// PostgreSQL only: an embedded SQLite file cannot go away under the server
+/// the way a database server can.
+#[tokio::test]
+async fn healthz_says_unavailable_when_postgres_is_gone() {
+    use diesel::connection::SimpleConnection;
+    let Some(db) = TestDb::postgres() else { return };
+    let app = TestApp::spawn_with(db, "[database]\nacquire_timeout_secs = 1").await;
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+    let name = app.test_db.url.rsplit('/').next().unwrap().to_owned();
+    app.test_db
+        .admin()
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status().as_u16(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    // Pages get the 503 error page, not a 500.
+    let page = app.page("/", 503).await;
+    assert_eq!(
+        crate::helpers::texts(&page, "h1"),
+        ["503 Service Unavailable"]
+    );
+}
