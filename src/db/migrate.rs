@@ -1,7 +1,7 @@
 //! Embedded migrations, one folder per back end (their DDL differs), applied
 //! at start-up and by `docket migrate`.
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::migration::MigrationVersion;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -55,8 +55,11 @@ pub fn pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
     .map_err(MigrationError)
 }
 
-/// Runs `work` while holding the cluster-wide bootstrap lock on PostgreSQL
-/// (a session advisory lock); on SQLite the file lock already serialises writers.
+/// Runs `work` while holding the bootstrap lock, so instances (or a `docket
+/// migrate`) starting together migrate and seed one after the other: a
+/// session advisory lock on PostgreSQL; on SQLite an immediate transaction
+/// (the database's write lock) around the whole of `work`, whose own
+/// transactions become savepoints inside it.
 pub fn with_bootstrap_lock<T, E>(
     conn: &mut DbConnection,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -64,15 +67,32 @@ pub fn with_bootstrap_lock<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let is_pg = matches!(conn, DbConnection::Postgres(_));
-    if is_pg {
-        conn.batch_execute(&format!("SELECT pg_advisory_lock({PG_BOOTSTRAP_LOCK})"))?;
+    match conn {
+        DbConnection::Postgres(_) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({PG_BOOTSTRAP_LOCK})"))?;
+            let result = work(conn);
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({PG_BOOTSTRAP_LOCK})"))?;
+            result
+        }
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+            let result = work(conn);
+            let DbConnection::Sqlite(sqlite) = conn else {
+                return result;
+            };
+            match result {
+                Ok(value) => {
+                    AnsiTransactionManager::commit_transaction(sqlite)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    // The work's error is the one worth reporting.
+                    let _ = AnsiTransactionManager::rollback_transaction(sqlite);
+                    Err(error)
+                }
+            }
+        }
     }
-    let result = work(conn);
-    if is_pg {
-        conn.batch_execute(&format!("SELECT pg_advisory_unlock({PG_BOOTSTRAP_LOCK})"))?;
-    }
-    result
 }
 
 fn names<DB: diesel::backend::Backend>(

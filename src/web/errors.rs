@@ -137,3 +137,46 @@ impl ResponseError for ApiError {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body(response: HttpResponse) -> String {
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn internal_errors_get_a_500_page_without_their_cause() {
+        let error = WebError::Unexpected(anyhow::anyhow!("password=hunter2 in a driver message"));
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let html = body(response);
+        assert!(
+            html.contains("<h1><span class=\"status\">500</span> Internal Server Error</h1>"),
+            "{html}"
+        );
+        assert!(html.contains("Something went wrong on our side"));
+        assert!(!html.contains("hunter2"));
+    }
+
+    #[test]
+    fn api_errors_are_json_with_the_same_status() {
+        let error = ApiError(WebError::Unexpected(anyhow::anyhow!("secret")));
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let json: serde_json::Value = serde_json::from_str(&body(response)).unwrap();
+        assert_eq!(json["error"]["code"], "internal");
+        assert!(!json.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn missing_rows_are_404_and_lost_databases_503() {
+        let not_found: WebError = DbError::Query(diesel::result::Error::NotFound).into();
+        assert_eq!(not_found.status_code(), StatusCode::NOT_FOUND);
+        let cancelled: WebError = DbError::Cancelled.into();
+        assert_eq!(cancelled.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -236,3 +236,39 @@ fn every_command_has_help() {
         );
     }
 }
+
+on_both_backends! {
+    async fn serve_prints_its_url_and_logs_requests_without_private_data(db: TestDb) {
+        use std::io::{BufRead, BufReader, Read};
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("docket is serving on ").unwrap_or_else(|| panic!("{line}")).to_owned();
+
+        let client = reqwest::Client::new();
+        let ok = client.get(format!("{url}/healthz?email=ada@example.org")).send().await.unwrap();
+        let request_id = ok.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let missing = client.get(format!("{url}/d/ada@example.org")).send().await.unwrap();
+        assert_eq!(missing.status().as_u16(), 404);
+
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let mut logs = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+        let healthz_line = logs.lines().find(|l| l.contains(&request_id)).unwrap_or_else(|| panic!("{logs}"));
+        assert!(healthz_line.contains("path=/healthz") && healthz_line.contains("status=200"), "{healthz_line}");
+        assert!(!logs.contains("ada@example.org") && !logs.contains("example.org"), "{logs}");
+        assert!(logs.contains("(withheld: contains @)"), "{logs}");
+    }
+}

@@ -87,3 +87,30 @@ async fn healthz_says_unavailable_when_postgres_is_gone() {
         ["503 Service Unavailable"]
     );
 }
+
+on_both_backends! {
+    async fn instances_starting_together_share_one_database(db: TestDb) {
+        use docket::startup::Application;
+        let (first, second, third) = (db.settings(""), db.settings(""), db.settings(""));
+        let (a, b, c) = tokio::join!(
+            Application::build(&first),
+            Application::build(&second),
+            Application::build(&third),
+        );
+        let apps = [a.expect("first starts"), b.expect("second starts"), c.expect("third starts")];
+        // Migrated once, demo loaded once.
+        let mut conn = db.connect();
+        assert_eq!(docket::db::documents::count(&mut conn).unwrap(), 1);
+        assert!(docket::db::migrate::pending(&mut conn).unwrap().is_empty());
+        let client = reqwest::Client::new();
+        let mut addresses = Vec::new();
+        for app in apps {
+            addresses.push(format!("http://{}", app.addr()));
+            tokio::spawn(app.into_server());
+        }
+        for address in addresses {
+            let page = client.get(format!("{address}/d/nistir-8200")).send().await.unwrap();
+            assert_eq!(page.status().as_u16(), 200, "{address}");
+        }
+    }
+}
