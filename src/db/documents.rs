@@ -73,13 +73,13 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Document
         .first(conn)
 }
 
-/// Every document, those closing soonest first, undated ones last.
+/// Every document by closing day, soonest first, undated ones last.
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Document>> {
     documents::table
         .select(Document::as_select())
         .order((
             documents::closes_on.is_null(),
-            documents::closes_on.desc(),
+            documents::closes_on.asc(),
             documents::title,
         ))
         .load(conn)

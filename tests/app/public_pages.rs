@@ -35,12 +35,17 @@ on_both_backends! {
             documents::create(conn, &spec("open-now", "Open draft", -3, 10)).unwrap();
             documents::create(conn, &spec("later", "Later draft", 5, 40)).unwrap();
             documents::create(conn, &spec("closes-today", "Last-day draft", -30, 0)).unwrap();
+            documents::create(conn, &spec("closed", "Closed draft", -900, -800)).unwrap();
         });
         let home = app.page("/", 200).await;
-        let mut open = texts(&home, "#open li a");
-        open.sort();
-        assert_eq!(open, ["Last-day draft", "Open draft"]);
+        // The nearest deadline first.
+        assert_eq!(texts(&home, "#open li a"), ["Last-day draft", "Open draft"]);
         assert_eq!(texts(&home, "#upcoming li a"), ["Later draft"]);
+        // Closed: the most recently closed first (the demo closed in 2018).
+        let closed = texts(&home, "#closed li a");
+        assert_eq!(closed.len(), 2);
+        assert_eq!(closed[0], "Closed draft");
+        assert!(closed[1].starts_with("Draft NISTIR 8200"));
         let links: Vec<String> = home
             .select(&scraper::Selector::parse("#open li a").unwrap())
             .map(|a| a.value().attr("href").unwrap().to_owned())

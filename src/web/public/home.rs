@@ -42,6 +42,8 @@ pub async fn show(state: web::Data<AppState>) -> Result<HomePage, WebError> {
         };
         bucket.push(DocumentCard::from(document));
     }
+    // Open and upcoming: the nearest deadline first. Closed: the latest first.
+    page.closed.reverse();
     Ok(page)
 }
 
