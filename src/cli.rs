@@ -216,8 +216,15 @@ fn import_outline(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
     let outline = outline::parse(&text, format)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let db = prepared(settings)?;
-    let nodes = documents::import_outline(&mut *db.get()?, &args.document, &outline)?;
-    println!("Imported {nodes} outline nodes into `{}`.", args.document);
+    let change = documents::import_outline(&mut *db.get()?, &args.document, &outline)?;
+    println!(
+        "Imported {} outline nodes into `{}`: {} new, {} updated, {} removed.",
+        change.total(),
+        args.document,
+        change.added,
+        change.updated,
+        change.removed
+    );
     Ok(())
 }
 

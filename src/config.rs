@@ -157,10 +157,14 @@ impl Settings {
     fn validate(&self) -> Result<(), ConfigError> {
         self.bind_addr()?;
         self.database_url()?;
-        if self.database.pool_size == 0 {
+        let db = &self.database;
+        at_least_one("database.pool_size", u64::from(db.pool_size))?;
+        at_least_one("database.acquire_timeout_secs", db.acquire_timeout_secs)?;
+        at_least_one("database.connect_timeout_secs", db.connect_timeout_secs)?;
+        if self.server.workers > MAX_WORKERS {
             return Err(ConfigError::BadValue {
-                key: "database.pool_size",
-                message: "must be at least 1".into(),
+                key: "server.workers",
+                message: format!("must be at most {MAX_WORKERS} (0 means one per core)"),
             });
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.filter).map_err(|e| {
@@ -194,6 +198,19 @@ impl Settings {
             },
         }
     }
+}
+
+/// actix-web refuses more worker threads than this.
+const MAX_WORKERS: usize = 512;
+
+fn at_least_one(key: &'static str, value: u64) -> Result<(), ConfigError> {
+    if value == 0 {
+        return Err(ConfigError::BadValue {
+            key,
+            message: "must be at least 1".into(),
+        });
+    }
+    Ok(())
 }
 
 /// `host:port` with a numeric host; `localhost` is accepted as 127.0.0.1.
@@ -242,6 +259,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("database.pool_size"), "{err}");
+        for (toml, key) in [
+            (
+                "[database]\nacquire_timeout_secs = 0",
+                "database.acquire_timeout_secs",
+            ),
+            (
+                "[database]\nconnect_timeout_secs = 0",
+                "database.connect_timeout_secs",
+            ),
+            ("[server]\nworkers = 100000", "server.workers"),
+        ] {
+            let err = Settings::from_toml(toml).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
         let err = Settings::from_toml("[server]\nbind = \"8080\"")
             .unwrap_err()
             .to_string();

@@ -4,6 +4,7 @@
 use diesel::Connection;
 use time::Date;
 
+use crate::db::sections::OutlineChange;
 use crate::db::{self, DbConnection, DbError, documents::Document};
 use crate::domain::{Slug, SlugError, TrackingPrefix};
 use crate::outline::{Outline, OutlineError};
@@ -101,12 +102,12 @@ pub fn create(conn: &mut DbConnection, spec: &DocumentSpec) -> Result<Document, 
     })
 }
 
-/// Replaces the outline of the document `slug`; returns how many nodes it has.
+/// Replaces the outline of the document `slug` (see `replace_outline`).
 pub fn import_outline(
     conn: &mut DbConnection,
     slug: &str,
     outline: &Outline,
-) -> Result<usize, DocumentError> {
+) -> Result<OutlineChange, DocumentError> {
     let document = find(conn, slug)?;
     Ok(db::sections::replace_outline(conn, document.id, outline)?)
 }
@@ -119,7 +120,7 @@ pub fn create_with_outline(
 ) -> Result<(Document, usize), DocumentError> {
     conn.transaction(|conn| {
         let document = create(conn, spec)?;
-        let nodes = db::sections::replace_outline(conn, document.id, outline)?;
+        let nodes = db::sections::replace_outline(conn, document.id, outline)?.total();
         Ok((document, nodes))
     })
 }

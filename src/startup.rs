@@ -101,7 +101,7 @@ impl Application {
             let demo = settings.demo.load_when_empty;
             actix_web::rt::task::spawn_blocking(move || prepare_database(&db, demo))
                 .await
-                .map_err(|_| DbError::Cancelled)??
+                .map_err(|e| DbError::Cancelled(e.to_string()))??
         };
         if !prepared.migrations_applied.is_empty() {
             tracing::info!(applied = ?prepared.migrations_applied, "database migrated");

@@ -153,6 +153,7 @@ pub fn count_by_section(
     comments::table
         .filter(comments::document_id.eq(document_id))
         .group_by(comments::section_id)
+        .order(comments::section_id)
         .select((comments::section_id, diesel::dsl::count_star()))
         .load(conn)
 }

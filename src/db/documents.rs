@@ -80,7 +80,8 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Document>> {
         .order((
             documents::closes_on.is_null(),
             documents::closes_on.asc(),
-            documents::title,
+            // Not the title: PostgreSQL and SQLite collate text differently.
+            documents::id,
         ))
         .load(conn)
 }

@@ -69,10 +69,18 @@ where
 {
     match conn {
         DbConnection::Postgres(_) => {
+            // A session lock, not a transaction one: some future migration
+            // may need to run outside a transaction. If `work` panics, the
+            // pool discards the connection (see `pool.rs`), ending the session
+            // and with it the lock.
             conn.batch_execute(&format!("SELECT pg_advisory_lock({PG_BOOTSTRAP_LOCK})"))?;
             let result = work(conn);
-            conn.batch_execute(&format!("SELECT pg_advisory_unlock({PG_BOOTSTRAP_LOCK})"))?;
-            result
+            let unlocked =
+                conn.batch_execute(&format!("SELECT pg_advisory_unlock({PG_BOOTSTRAP_LOCK})"));
+            // `work`'s own error matters more than a failed unlock.
+            let value = result?;
+            unlocked?;
+            Ok(value)
         }
         DbConnection::Sqlite(sqlite) => {
             AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;

@@ -14,8 +14,8 @@ pub enum DbError {
     Pool(#[from] r2d2::Error),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
-    #[error("the database task was cancelled")]
-    Cancelled,
+    #[error("the database task did not finish: {0}")]
+    Cancelled(String),
 }
 
 impl DbError {
@@ -55,8 +55,16 @@ impl r2d2::ManageConnection for Manager {
             })
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// Like diesel's own r2d2 manager: a connection returned while its
+    /// thread panics, or left inside a transaction, is dropped, not reused.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::connection::{Connection, TransactionManager};
+        std::thread::panicking()
+            || <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(
+                conn,
+            )
+            .transaction_depth()
+            .map_or(true, |depth| depth.is_some())
     }
 }
 
@@ -107,7 +115,7 @@ impl Db {
             work(&mut conn)
         })
         .await
-        .map_err(|_| E::from(DbError::Cancelled))?
+        .map_err(|e| E::from(DbError::Cancelled(e.to_string())))?
     }
 
     /// A connection for synchronous callers (the CLI, tests).

@@ -42,8 +42,9 @@ impl Section {
     }
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = sections)]
+/// A node to insert, or the new values of an existing one.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = sections, treat_none_as_null = true)]
 pub struct NewSection<'a> {
     pub document_id: i64,
     pub parent_id: Option<i64>,
@@ -79,26 +80,42 @@ pub fn for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<Ve
         .load(conn)
 }
 
-/// Removes a document's outline. Comments keep their rows; their section tag
-/// is cleared by the foreign key (`ON DELETE SET NULL`).
-pub fn delete_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<usize> {
-    // Children first, so no row ever points at a deleted parent.
-    diesel::update(sections::table.filter(sections::document_id.eq(document_id)))
-        .set(sections::parent_id.eq(None::<i64>))
-        .execute(conn)?;
-    diesel::delete(sections::table.filter(sections::document_id.eq(document_id))).execute(conn)
+/// What replacing an outline did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutlineChange {
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+}
+
+impl OutlineChange {
+    pub fn total(&self) -> usize {
+        self.added + self.updated
+    }
 }
 
 /// Replaces a document's outline with `outline`, in one transaction: either
-/// the whole new outline is stored or the old one stays. Returns the node count.
+/// the whole new outline is stored or the old one stays.
+///
+/// Nodes are matched by volume and number (`lookup_key`) and updated in
+/// place, so a node that survives keeps its id, and with it its owner and
+/// the comments tagged to it; only nodes absent from the new outline go.
 pub fn replace_outline(
     conn: &mut DbConnection,
     document_id: i64,
     outline: &crate::outline::Outline,
-) -> QueryResult<usize> {
+) -> QueryResult<OutlineChange> {
     use diesel::Connection;
+    use std::collections::HashMap;
     conn.transaction(|conn| {
-        delete_for_document(conn, document_id)?;
+        let existing: HashMap<(String, String), i64> = sections::table
+            .filter(sections::document_id.eq(document_id))
+            .select((sections::volume, sections::lookup_key, sections::id))
+            .load::<(String, String, i64)>(conn)?
+            .into_iter()
+            .map(|(volume, key, id)| ((volume, key), id))
+            .collect();
+        let mut change = OutlineChange::default();
         let mut ids: Vec<i64> = Vec::with_capacity(outline.nodes.len());
         for (position, node) in outline.nodes.iter().enumerate() {
             // Nodes come parents first, so a parent's id is already known.
@@ -107,26 +124,46 @@ pub fn replace_outline(
                 Some((start, end)) => (Some(start.as_str()), Some(end.as_str())),
                 None => (None, None),
             };
-            let id = insert(
-                conn,
-                NewSection {
-                    document_id,
-                    parent_id,
-                    volume: &node.volume,
-                    kind: node.kind,
-                    number: &node.number,
-                    lookup_key: &node.lookup_key,
-                    title: &node.title,
-                    position: i32::try_from(position).unwrap_or(i32::MAX),
-                    depth: node.depth,
-                    page_start,
-                    page_end,
-                    line_start: node.lines.map(|l| l.0),
-                    line_end: node.lines.map(|l| l.1),
-                },
-            )?;
+            let row = NewSection {
+                document_id,
+                parent_id,
+                volume: &node.volume,
+                kind: node.kind,
+                number: &node.number,
+                lookup_key: &node.lookup_key,
+                title: &node.title,
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                depth: node.depth,
+                page_start,
+                page_end,
+                line_start: node.lines.map(|l| l.0),
+                line_end: node.lines.map(|l| l.1),
+            };
+            let id = match existing.get(&(node.volume.clone(), node.lookup_key.clone())) {
+                Some(&id) => {
+                    diesel::update(sections::table.find(id))
+                        .set(row)
+                        .execute(conn)?;
+                    change.updated += 1;
+                    id
+                }
+                None => {
+                    change.added += 1;
+                    insert(conn, row)?
+                }
+            };
             ids.push(id);
         }
-        Ok(ids.len())
+        // Every kept node now points at a kept parent, so what is left over
+        // can go (its own children are left over too). Counted, not taken
+        // from the DELETE: SQLite leaves rows its cascade removed uncounted.
+        change.removed = existing.len() - change.updated;
+        diesel::delete(
+            sections::table
+                .filter(sections::document_id.eq(document_id))
+                .filter(sections::id.ne_all(ids)),
+        )
+        .execute(conn)?;
+        Ok(change)
     })
 }

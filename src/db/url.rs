@@ -142,6 +142,21 @@ fn redact(raw: &str) -> String {
                 // Only fails for URLs that cannot have a password at all.
                 let _ = parsed.set_password(Some("***"));
             }
+            // libpq also takes `?password=…`.
+            if parsed.query_pairs().any(|(k, _)| is_secret_param(&k)) {
+                let pairs: Vec<(String, String)> = parsed
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if is_secret_param(&k) {
+                            "***".to_owned()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                parsed.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             parsed.to_string()
         }
         // Unparseable: show only the scheme, the rest may hold a password.
@@ -150,6 +165,10 @@ fn redact(raw: &str) -> String {
             None => "…".to_owned(),
         },
     }
+}
+
+fn is_secret_param(key: &str) -> bool {
+    matches!(key, "password" | "passfile" | "sslpassword")
 }
 
 #[cfg(test)]
@@ -228,6 +247,13 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("docket:***@db:5432/docket"), "{shown}");
         assert!(!format!("{url:?}").contains("hunter2"));
+        let url =
+            DatabaseUrl::parse("postgres://docket@db/docket?sslmode=require&password=hunter2")
+                .unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgres://docket@db/docket?sslmode=require&password=***"
+        );
         let err = DatabaseUrl::parse("postgres://docket:hunter2@[bad/docket").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }

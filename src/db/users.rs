@@ -8,7 +8,8 @@ use super::DbConnection;
 use super::schema::users;
 use crate::domain::Role;
 
-#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+/// `Debug` is written by hand: it leaves out the e-mail address and the password hash.
+#[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
@@ -24,7 +25,7 @@ pub struct User {
     pub created_at: PrimitiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
     /// Stored lowercased so look-ups ignore case.
@@ -52,4 +53,14 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<User> 
         .filter(users::email.eq(email.trim().to_lowercase()))
         .select(User::as_select())
         .first(conn)
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
 }

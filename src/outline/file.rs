@@ -74,19 +74,36 @@ impl NumberOrText {
             Self::Text(s) => s,
         }
     }
+
+    /// Section numbers must be integers or text: TOML reads `5.10` as the
+    /// float 5.1, which would silently become another section.
+    fn into_number(self, origin: &str, field: &str) -> Result<String, OutlineError> {
+        match self {
+            Self::Float(f) => Err(OutlineError::Unreadable(format!(
+                "{origin}: {field} = {f} is read as a decimal number; quote it, e.g. {field} = \"{f}\""
+            ))),
+            other => Ok(other.into_text()),
+        }
+    }
 }
 
 fn read_toml(text: &str) -> Result<Vec<OutlineEntry>, OutlineError> {
     let file: TomlFile =
         toml::from_str(text).map_err(|e| OutlineError::Unreadable(e.to_string()))?;
     let opt = |v: Option<NumberOrText>| v.map(NumberOrText::into_text);
-    Ok(file
-        .section
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| OutlineEntry {
-            origin: format!("[[section]] #{}", i + 1),
-            number: opt(s.number).unwrap_or_default(),
+    let mut entries = Vec::with_capacity(file.section.len());
+    for (i, s) in file.section.into_iter().enumerate() {
+        let origin = format!("[[section]] #{}", i + 1);
+        let number = s
+            .number
+            .map(|n| n.into_number(&origin, "number"))
+            .transpose()?;
+        let parent = s
+            .parent
+            .map(|n| n.into_number(&origin, "parent"))
+            .transpose()?;
+        entries.push(OutlineEntry {
+            number: number.unwrap_or_default(),
             title: s.title,
             kind: s.kind,
             volume: s.volume,
@@ -94,9 +111,11 @@ fn read_toml(text: &str) -> Result<Vec<OutlineEntry>, OutlineError> {
             page_end: opt(s.page_end),
             line_start: opt(s.line_start),
             line_end: opt(s.line_end),
-            parent: opt(s.parent),
-        })
-        .collect())
+            parent,
+            origin,
+        });
+    }
+    Ok(entries)
 }
 
 const CSV_COLUMNS: [&str; 9] = [
@@ -204,7 +223,7 @@ mod tests {
 
     #[test]
     fn toml_accepts_numbers_and_text() {
-        let text = "[[section]]\nnumber = 5.1\ntitle = \"Vehicles\"\npage_start = \"iii\"\nline_start = 10\n";
+        let text = "[[section]]\nnumber = \"5.1\"\ntitle = \"Vehicles\"\npage_start = \"iii\"\nline_start = 10\n";
         let rows = read(text, OutlineFormat::Toml).unwrap();
         assert_eq!(rows[0].number, "5.1");
         assert_eq!(rows[0].page_start.as_deref(), Some("iii"));

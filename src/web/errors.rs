@@ -176,7 +176,13 @@ mod tests {
     fn missing_rows_are_404_and_lost_databases_503() {
         let not_found: WebError = DbError::Query(diesel::result::Error::NotFound).into();
         assert_eq!(not_found.status_code(), StatusCode::NOT_FOUND);
-        let cancelled: WebError = DbError::Cancelled.into();
+        let cancelled: WebError = DbError::Cancelled("panicked".into()).into();
         assert_eq!(cancelled.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let unreachable: WebError = DbError::Connect(crate::db::ConnectError::CreateDir {
+            dir: "data".into(),
+            source: std::io::Error::other("read-only file system"),
+        })
+        .into();
+        assert_eq!(unreachable.status_code(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

@@ -83,7 +83,10 @@ on_both_backends! {
         ));
         let out = docket(&db, &["outline", "import", "--document", "sp800-63-4", &csv]);
         assert!(out.status.success(), "{}", stderr(&out));
-        assert_eq!(stdout(&out).trim(), "Imported 6 outline nodes into `sp800-63-4`.");
+        assert_eq!(
+            stdout(&out).trim(),
+            "Imported 6 outline nodes into `sp800-63-4`: 6 new, 0 updated, 0 removed."
+        );
 
         let mut conn = db.connect();
         let doc = documents::find_by_slug(&mut conn, "sp800-63-4").unwrap();
@@ -95,11 +98,25 @@ on_both_backends! {
         assert_eq!(by_number("A.1", "Base").depth, 1);
         assert_eq!(by_number("", "Base").page_start.as_deref(), Some("iii"));
 
-        // A second import replaces the first (TOML this time).
-        let toml = write(&dir, "outline.toml", "[[section]]\nnumber = \"1\"\ntitle = \"Only\"\nline_start = 1\nline_end = 9\n");
+        // A second import replaces the first (TOML this time). Nodes that
+        // stay keep their id, so tags and owners pointing at them survive.
+        let kept_id = by_number("1", "Base").id;
+        let toml = write(
+            &dir,
+            "outline.toml",
+            "[[section]]\nnumber = 1\ntitle = \"Introduction, revised\"\nvolume = \"Base\"\nline_start = 1\nline_end = 9\n",
+        );
         let out = docket(&db, &["outline", "import", "--document", "sp800-63-4", &toml]);
         assert!(out.status.success(), "{}", stderr(&out));
-        assert_eq!(sections::for_document(&mut conn, doc.id).unwrap().len(), 1);
+        assert_eq!(
+            stdout(&out).trim(),
+            "Imported 1 outline nodes into `sp800-63-4`: 0 new, 1 updated, 5 removed."
+        );
+        let outline = sections::for_document(&mut conn, doc.id).unwrap();
+        assert_eq!(outline.len(), 1);
+        assert_eq!(outline[0].id, kept_id);
+        assert_eq!(outline[0].title, "Introduction, revised");
+        assert_eq!((outline[0].line_start, outline[0].page_start.as_deref()), (Some(1), None));
     }
 
     async fn a_bad_outline_changes_nothing_and_names_every_problem(db: TestDb) {
@@ -129,6 +146,7 @@ on_both_backends! {
         assert!(stderr(&out).contains("`Bad Slug` is not a valid slug"), "{}", stderr(&out));
 
         let out = docket(&db, &["document", "create", "--slug", "x", "--title", "X", "--opens", "2024-05-01", "--closes", "2024-04-01"]);
+        assert!(!out.status.success());
         assert!(stderr(&out).contains("closes (2024-04-01) before it opens (2024-05-01)"), "{}", stderr(&out));
 
         let out = docket(&db, &["document", "create", "--slug", "x", "--title", "X", "--closes", "18/04/2018"]);
@@ -140,8 +158,9 @@ on_both_backends! {
         assert!(!out.status.success());
         assert!(stderr(&out).contains("a document with the slug `x` already exists"), "{}", stderr(&out));
 
-        let out = docket(&db, &["outline", "import", "--document", "nope", "/dev/null", "--format", "csv"]);
+        let out = docket(&db, &["outline", "import", "--document", "x", "/dev/null", "--format", "csv"]);
         assert!(!out.status.success());
+        assert!(stderr(&out).contains("/dev/null: cannot read the outline"), "{}", stderr(&out));
 
         let dir = tempfile::tempdir().unwrap();
         let csv = write(&dir, "o.csv", &format!("{CSV_HEADER}1,One,,,,,,\n"));

@@ -1,9 +1,11 @@
 -- docket's whole data model (see ARCHITECTURE.md). Kept in step with
 -- migrations/postgres/…_initial/up.sql: same tables, columns and indexes.
 -- Timestamps are UTC without zone; JSON is stored as TEXT (shared/STACK.md).
+-- SQLite ids use AUTOINCREMENT so, as with PostgreSQL identities, an id is
+-- never reused after its row is deleted.
 
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     email TEXT NOT NULL,
     name TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('admin', 'editor')),
@@ -17,7 +19,7 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_email_key ON users (email);
 
 CREATE TABLE auth_tokens (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     kind TEXT NOT NULL CHECK (kind IN ('invite', 'password_reset', 'api')),
     token_hash TEXT NOT NULL,
@@ -30,7 +32,7 @@ CREATE UNIQUE INDEX auth_tokens_hash_key ON auth_tokens (token_hash);
 CREATE INDEX auth_tokens_user_idx ON auth_tokens (user_id);
 
 CREATE TABLE documents (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     slug TEXT NOT NULL,
     title TEXT NOT NULL,
     tracking_prefix TEXT NOT NULL,
@@ -47,7 +49,7 @@ CREATE UNIQUE INDEX documents_slug_key ON documents (slug);
 CREATE UNIQUE INDEX documents_tracking_prefix_key ON documents (tracking_prefix);
 
 CREATE TABLE sections (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
     parent_id INTEGER REFERENCES sections (id) ON DELETE CASCADE,
     volume TEXT NOT NULL DEFAULT '',
@@ -68,7 +70,7 @@ CREATE INDEX sections_outline_idx ON sections (document_id, position);
 CREATE INDEX sections_parent_idx ON sections (parent_id);
 
 CREATE TABLE submissions (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     tracking_number TEXT NOT NULL,
@@ -97,7 +99,7 @@ CREATE TABLE submission_files (
 );
 
 CREATE TABLE comments (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
     submission_id INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
@@ -153,7 +155,7 @@ CREATE INDEX comments_cluster_idx ON comments (document_id, cluster_id);
 CREATE INDEX comments_text_hash_idx ON comments (document_id, text_hash);
 
 CREATE TABLE audit_events (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     document_id INTEGER REFERENCES documents (id) ON DELETE CASCADE,
     comment_id INTEGER REFERENCES comments (id) ON DELETE CASCADE,
     user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,

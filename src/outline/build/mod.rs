@@ -180,7 +180,9 @@ fn range<T>(
             None
         }
         (Some(s), Some(e)) => {
-            let (s, e) = (one("start", s)?, one("end", e)?);
+            // Both ends are parsed before giving up, so both get reported.
+            let (s, e) = (one("start", s), one("end", e));
+            let (s, e) = (s?, e?);
             if s.0 > e.0 {
                 problems.push(problem(
                     entry,
@@ -248,7 +250,8 @@ fn container_of(i: usize, nodes: &[Draft]) -> Option<usize> {
         let holding = candidates()
             .filter_map(|(j, n)| n.lines.map(|l| (j, l)))
             .filter(|(_, (s, e))| *s <= start && end <= *e)
-            .min_by_key(|(_, (s, e))| e - s);
+            // Equal spans: the one listed later is the nested one.
+            .min_by_key(|(j, (s, e))| (e - s, std::cmp::Reverse(*j)));
         if let Some((j, _)) = holding {
             return Some(j);
         }
@@ -344,7 +347,9 @@ fn check_cycles_and_ranges(
     }
 }
 
-/// Depth-first order: each node followed by its children, siblings as listed.
+/// Depth-first order: each node followed by its children. Siblings follow
+/// their line ranges when all of them have one (a table listed at the end of
+/// the file still comes where its lines are), else the order of the file.
 fn order(drafts: Vec<Draft>) -> Outline {
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); drafts.len()];
     let mut roots = Vec::new();
@@ -354,6 +359,13 @@ fn order(drafts: Vec<Draft>) -> Outline {
             None => roots.push(i),
         }
     }
+    let by_lines = |siblings: &mut Vec<usize>| {
+        if siblings.iter().all(|&i| drafts[i].lines.is_some()) {
+            siblings.sort_by_key(|&i| drafts[i].lines.map(|(start, _)| start));
+        }
+    };
+    by_lines(&mut roots);
+    children.iter_mut().for_each(by_lines);
     let mut sequence = Vec::with_capacity(drafts.len());
     let mut stack: Vec<(usize, i32)> = roots.iter().rev().map(|&r| (r, 0)).collect();
     while let Some((i, depth)) = stack.pop() {

@@ -163,3 +163,47 @@ fn an_empty_outline_is_refused() {
         Err(OutlineError::Empty)
     ));
 }
+
+#[test]
+fn siblings_follow_their_lines_when_all_have_them() {
+    let outline = csv(
+        "6,Core,,,,,100,400\n6.1,One,,,,,120,200\n6.2,Two,,,,,201,400\n2,Areas,table,,,,100,110\n",
+    )
+    .unwrap();
+    let order: Vec<String> = outline
+        .nodes
+        .iter()
+        .map(|n| {
+            format!(
+                "{}{}",
+                if n.kind == SectionKind::Table {
+                    "T"
+                } else {
+                    ""
+                },
+                n.number
+            )
+        })
+        .collect();
+    // The table sits in 6 itself, before 6.1, though the file lists it last.
+    assert_eq!(order, ["6", "T2", "6.1", "6.2"]);
+}
+
+#[test]
+fn both_bad_ends_of_a_range_are_reported() {
+    let errs = rules(csv("1,One,,,p1,p2,,\n").unwrap_err());
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(errs[1].contains("page_end: `p2`"), "{errs:?}");
+}
+
+#[test]
+fn a_table_spanning_a_whole_section_sits_in_the_innermost() {
+    let outline =
+        csv("5,Apps,,,,,100,200\n5.1,Cars,,,,,100,200\n3,Cars,table,,,,100,200\n").unwrap();
+    let table = outline
+        .nodes
+        .iter()
+        .find(|n| n.kind == SectionKind::Table)
+        .unwrap();
+    assert_eq!(outline.nodes[table.parent.unwrap()].number, "5.1");
+}
