@@ -131,8 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Serve(_) => serve(settings),
         Command::Migrate => {
-            let db = startup::open_database(&settings)?;
-            let mut conn = db.get()?;
+            let mut conn = startup::connect_once(&settings)?;
             let applied = migrate::with_bootstrap_lock(&mut conn, |c| {
                 Ok::<_, anyhow::Error>(migrate::run_pending(c)?)
             })?;
@@ -148,8 +147,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => {
-            let db = prepared(&settings)?;
-            match demo::load(&mut *db.get()?)? {
+            let mut conn = prepared(&settings)?;
+            match demo::load(&mut conn)? {
                 DemoOutcome::Loaded { sections } => {
                     println!(
                         "Loaded the demo document `{}` with {sections} outline nodes.",
@@ -163,7 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Document(DocumentCommand::Create(args)) => {
-            let db = prepared(&settings)?;
+            let mut conn = prepared(&settings)?;
             let spec = DocumentSpec {
                 slug: args.slug,
                 title: args.title,
@@ -172,7 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 opens_on: args.opens,
                 closes_on: args.closes,
             };
-            let document = documents::create(&mut *db.get()?, &spec)?;
+            let document = documents::create(&mut conn, &spec)?;
             println!(
                 "Created `{}` ({}); tracking numbers start {}-0001.",
                 document.slug, document.title, document.tracking_prefix
@@ -180,8 +179,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Document(DocumentCommand::List) => {
-            let db = prepared(&settings)?;
-            for d in crate::db::documents::list(&mut *db.get()?)? {
+            let mut conn = prepared(&settings)?;
+            for d in crate::db::documents::list(&mut conn)? {
                 let period = crate::web::format::period(d.opens_on, d.closes_on);
                 println!("{}\t{}\t{}", d.slug, period, d.title);
             }
@@ -193,10 +192,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Opens the database and applies pending migrations, for the commands that
 /// write to it (they must not fail on a fresh database).
-fn prepared(settings: &Settings) -> anyhow::Result<crate::db::Db> {
-    let db = startup::open_database(settings)?;
-    startup::prepare_database(&db, false)?;
-    Ok(db)
+fn prepared(settings: &Settings) -> anyhow::Result<crate::db::DbConnection> {
+    let mut conn = startup::connect_once(settings)?;
+    startup::prepare_database(&mut conn, false)?;
+    Ok(conn)
 }
 
 fn import_outline(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
@@ -215,8 +214,8 @@ fn import_outline(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
     // Check the whole file before touching the database.
     let outline = outline::parse(&text, format)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    let db = prepared(settings)?;
-    let change = documents::import_outline(&mut *db.get()?, &args.document, &outline)?;
+    let mut conn = prepared(settings)?;
+    let change = documents::import_outline(&mut conn, &args.document, &outline)?;
     println!(
         "Imported {} outline nodes into `{}`: {} new, {} updated, {} removed.",
         change.total(),

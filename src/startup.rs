@@ -9,7 +9,7 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
-use crate::db::{self, Db, DbError, migrate};
+use crate::db::{self, Db, DbConnection, DbError, migrate};
 use crate::demo::{self, DemoOutcome};
 use crate::documents::DocumentError;
 use crate::web::{AppState, RequestSpan, routes};
@@ -49,12 +49,22 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
     Ok(Db::open(&url, &settings.pool_options())?)
 }
 
+/// One connection, no pool: for CLI commands, which run one task and exit.
+/// (A pool keeps background threads that may still be connecting when the
+/// process exits, and libpq does not survive that.)
+pub fn connect_once(settings: &Settings) -> Result<DbConnection, StartupError> {
+    let url = settings.database_url()?;
+    Ok(db::connect(&url, &settings.pool_options().connect).map_err(DbError::from)?)
+}
+
 /// Applies pending migrations and, when asked and the database has no
-/// document, loads the demo. Instances starting together on PostgreSQL take
-/// turns through an advisory lock, so each step runs once.
-pub fn prepare_database(db: &Db, load_demo_when_empty: bool) -> Result<Prepared, StartupError> {
-    let mut conn = db.get()?;
-    migrate::with_bootstrap_lock(&mut conn, |conn| {
+/// document, loads the demo. Instances starting together take turns (see
+/// `migrate::with_bootstrap_lock`), so each step runs once.
+pub fn prepare_database(
+    conn: &mut DbConnection,
+    load_demo_when_empty: bool,
+) -> Result<Prepared, StartupError> {
+    migrate::with_bootstrap_lock(conn, |conn| {
         let migrations_applied = migrate::run_pending(conn)?;
         let empty = db::documents::count(conn).map_err(DbError::from)? == 0;
         let demo = if load_demo_when_empty && empty {
@@ -99,7 +109,7 @@ impl Application {
         let prepared = {
             let db = db.clone();
             let demo = settings.demo.load_when_empty;
-            actix_web::rt::task::spawn_blocking(move || prepare_database(&db, demo))
+            actix_web::rt::task::spawn_blocking(move || prepare_database(&mut *db.get()?, demo))
                 .await
                 .map_err(|e| DbError::Cancelled(e.to_string()))??
         };

@@ -48,7 +48,7 @@ const CSV_HEADER: &str = "number,title,kind,volume,page_start,page_end,line_star
 on_both_backends! {
     async fn migrate_creates_then_reports_up_to_date(db: TestDb) {
         let first = docket(&db, &["migrate"]);
-        assert!(first.status.success(), "{}", stderr(&first));
+        assert!(first.status.success(), "{first:?}");
         assert!(stdout(&first).starts_with("Applied 1 migration(s)"), "{}", stdout(&first));
         let second = docket(&db, &["migrate"]);
         assert_eq!(stdout(&second).trim(), "The database is up to date.");
@@ -56,7 +56,7 @@ on_both_backends! {
 
     async fn demo_loads_once(db: TestDb) {
         let first = docket(&db, &["demo"]);
-        assert!(first.status.success(), "{}", stderr(&first));
+        assert!(first.status.success(), "{first:?}");
         assert!(stdout(&first).contains("Loaded the demo document `nistir-8200`"), "{}", stdout(&first));
         let second = docket(&db, &["demo"]);
         assert!(stdout(&second).contains("already loaded"));
@@ -73,7 +73,7 @@ on_both_backends! {
             "document", "create", "--slug", "sp800-63-4", "--title", "SP 800-63-4 (Initial Public Draft)",
             "--opens", "2022-12-16", "--closes", "2023-03-24",
         ]);
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(out.status.success(), "{out:?}");
         assert!(stdout(&out).contains("tracking numbers start SP800-63-4-0001"), "{}", stdout(&out));
 
         let dir = tempfile::tempdir().unwrap();
@@ -82,7 +82,7 @@ on_both_backends! {
              A,Definitions,appendix,Base,40,45,2000,2300\nA.1,Terms,,Base,40,41,2000,2100\n1,Introduction,,63A,1,3,100,200\n"
         ));
         let out = docket(&db, &["outline", "import", "--document", "sp800-63-4", &csv]);
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(out.status.success(), "{out:?}");
         assert_eq!(
             stdout(&out).trim(),
             "Imported 6 outline nodes into `sp800-63-4`: 6 new, 0 updated, 0 removed."
@@ -107,7 +107,7 @@ on_both_backends! {
             "[[section]]\nnumber = 1\ntitle = \"Introduction, revised\"\nvolume = \"Base\"\nline_start = 1\nline_end = 9\n",
         );
         let out = docket(&db, &["outline", "import", "--document", "sp800-63-4", &toml]);
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(out.status.success(), "{out:?}");
         assert_eq!(
             stdout(&out).trim(),
             "Imported 1 outline nodes into `sp800-63-4`: 0 new, 1 updated, 5 removed."
@@ -281,8 +281,11 @@ on_both_backends! {
         let missing = client.get(format!("{url}/d/ada@example.org")).send().await.unwrap();
         assert_eq!(missing.status().as_u16(), 404);
 
-        child.kill().unwrap();
-        child.wait().unwrap();
+        // SIGTERM: a graceful stop, exit code 0.
+        let pid = child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "docket serve ended with {status:?} on SIGTERM");
         let mut logs = String::new();
         child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
         let healthz_line = logs.lines().find(|l| l.contains(&request_id)).unwrap_or_else(|| panic!("{logs}"));

@@ -132,7 +132,7 @@ impl TestDb {
             },
         )
         .unwrap();
-        docket::startup::prepare_database(&db, false).unwrap();
+        docket::startup::prepare_database(&mut db.get().unwrap(), false).unwrap();
         db
     }
 }
