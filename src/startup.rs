@@ -42,13 +42,6 @@ pub struct Prepared {
     pub demo: Option<DemoOutcome>,
 }
 
-/// Opens the pool for `settings`, reporting a bad URL or an unreachable
-/// server in the driver's own words.
-pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
-    let url = settings.database_url()?;
-    Ok(Db::open(&url, &settings.pool_options())?)
-}
-
 /// One connection, no pool: for CLI commands, which run one task and exit.
 /// (A pool keeps background threads that may still be connecting when the
 /// process exits, and libpq does not survive that.)
@@ -105,21 +98,24 @@ impl Application {
             addr: wanted,
             source,
         })?;
-        let db = open_database(settings)?;
-        let prepared = {
-            let db = db.clone();
-            let demo = settings.demo.load_when_empty;
-            actix_web::rt::task::spawn_blocking(move || prepare_database(&mut *db.get()?, demo))
-                .await
-                .map_err(|e| DbError::Cancelled(e.to_string()))??
-        };
+        // Connecting and migrating block: keep them off the async runtime.
+        let url = settings.database_url()?;
+        let pool_options = settings.pool_options();
+        let demo = settings.demo.load_when_empty;
+        let (db, prepared) = actix_web::rt::task::spawn_blocking(move || {
+            let db = Db::open(&url, &pool_options)?;
+            let prepared = prepare_database(&mut *db.get()?, demo)?;
+            Ok::<_, StartupError>((db, prepared))
+        })
+        .await
+        .map_err(|e| DbError::Cancelled(e.to_string()))??;
         if !prepared.migrations_applied.is_empty() {
             tracing::info!(applied = ?prepared.migrations_applied, "database migrated");
         }
         if let Some(DemoOutcome::Loaded { sections }) = prepared.demo {
             tracing::info!(sections, "demo document loaded");
         }
-        let server = serve(listener, db.clone(), settings.server.workers)?;
+        let server = serve(listener, addr, db.clone(), settings.server.workers)?;
         Ok(Self { addr, server, db })
     }
 
@@ -146,11 +142,12 @@ impl Application {
     }
 }
 
-fn serve(listener: TcpListener, db: Db, workers: usize) -> Result<Server, StartupError> {
-    let addr = listener.local_addr().map_err(|source| StartupError::Bind {
-        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-        source,
-    })?;
+fn serve(
+    listener: TcpListener,
+    addr: SocketAddr,
+    db: Db,
+    workers: usize,
+) -> Result<Server, StartupError> {
     let state = web::Data::new(AppState { db });
     let mut server = HttpServer::new(move || {
         App::new()
