@@ -260,8 +260,9 @@ on_both_backends! {
     async fn serve_prints_its_url_and_logs_requests_without_private_data(db: TestDb) {
         use std::io::{BufRead, BufReader, Read};
         let dir = tempfile::tempdir().unwrap();
+        // No command means `serve`; the address comes from the environment.
         let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
-            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DOCKET__SERVER__BIND", "127.0.0.1:0")
             .current_dir(dir.path())
             .env("DATABASE_URL", &db.url)
             .env("RUST_LOG", "info")
