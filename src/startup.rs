@@ -20,18 +20,18 @@ pub enum StartupError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(
-        "cannot listen on {addr}: {source}. Another program (another docket?) may be using it; \
+        "cannot listen on {addr}: {reason}. Another program (another docket?) may be using it; \
          choose another address with --bind or DOCKET__SERVER__BIND"
     )]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error(transparent)]
     Database(#[from] DbError),
     #[error(transparent)]
     Migration(#[from] migrate::MigrationError),
-    #[error("loading the demo document failed: {0}")]
+    #[error("loading the demo document failed")]
     Demo(#[from] DocumentError),
 }
 
@@ -90,13 +90,13 @@ impl Application {
     /// opens and prepares the database, then builds the server.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let wanted = settings.bind_addr()?;
-        let listener = TcpListener::bind(wanted).map_err(|source| StartupError::Bind {
+        let listener = TcpListener::bind(wanted).map_err(|reason| StartupError::Bind {
             addr: wanted,
-            source,
+            reason,
         })?;
-        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+        let addr = listener.local_addr().map_err(|reason| StartupError::Bind {
             addr: wanted,
-            source,
+            reason,
         })?;
         // Connecting and migrating block: keep them off the async runtime.
         let url = settings.database_url()?;
@@ -162,7 +162,7 @@ fn serve(
     }
     Ok(server
         .listen(listener)
-        .map_err(|source| StartupError::Bind { addr, source })?
+        .map_err(|reason| StartupError::Bind { addr, reason })?
         .run())
 }
 

@@ -43,20 +43,21 @@ impl Default for ConnectOptions {
 }
 
 /// Why a connection could not be opened. The message names the database
-/// (without its password) and carries the driver's own reason.
+/// (without its password) and carries the driver's own reason, once: the
+/// reason is part of the message, not a `source` that `{:#}` would repeat.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("cannot create the directory {dir} for the SQLite database: {source}")]
-    CreateDir { dir: String, source: std::io::Error },
-    #[error("cannot open {url}: {source}")]
+    #[error("cannot create the directory {dir} for the SQLite database: {reason}")]
+    CreateDir { dir: String, reason: std::io::Error },
+    #[error("cannot open {url}: {reason}")]
     Open {
         url: String,
-        source: diesel::ConnectionError,
+        reason: diesel::ConnectionError,
     },
-    #[error("cannot configure {url}: {source}")]
+    #[error("cannot configure {url}: {reason}")]
     Setup {
         url: String,
-        source: diesel::result::Error,
+        reason: diesel::result::Error,
     },
 }
 
@@ -68,16 +69,16 @@ pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnecti
     match url {
         DatabaseUrl::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| ConnectError::CreateDir {
+                std::fs::create_dir_all(dir).map_err(|reason| ConnectError::CreateDir {
                     dir: dir.display().to_string(),
-                    source,
+                    reason,
                 })?;
             }
             let mut conn =
-                SqliteConnection::establish(&path.to_string_lossy()).map_err(|source| {
+                SqliteConnection::establish(&path.to_string_lossy()).map_err(|reason| {
                     ConnectError::Open {
                         url: shown.clone(),
-                        source,
+                        reason,
                     }
                 })?;
             let pragmas = format!(
@@ -86,19 +87,19 @@ pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnecti
                 options.sqlite_busy_timeout.as_millis()
             );
             conn.batch_execute(&pragmas)
-                .map_err(|source| ConnectError::Setup { url: shown, source })?;
+                .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
             Ok(DbConnection::Sqlite(conn))
         }
         DatabaseUrl::Postgres(_) => {
             let raw = url.postgres_secret().unwrap_or_default();
             let with_timeout = with_connect_timeout(raw, options.connect_timeout);
             let mut conn =
-                PgConnection::establish(&with_timeout).map_err(|source| ConnectError::Open {
+                PgConnection::establish(&with_timeout).map_err(|reason| ConnectError::Open {
                     url: shown.clone(),
-                    source,
+                    reason,
                 })?;
             conn.batch_execute("SET TIME ZONE 'UTC'")
-                .map_err(|source| ConnectError::Setup { url: shown, source })?;
+                .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
             Ok(DbConnection::Postgres(conn))
         }
     }

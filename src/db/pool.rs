@@ -10,7 +10,8 @@ use super::url::{Backend, DatabaseUrl};
 pub enum DbError {
     #[error(transparent)]
     Connect(#[from] ConnectError),
-    #[error("no database connection became free in time: {0}")]
+    /// r2d2's own text only repeats this; the chain still carries it.
+    #[error("no database connection became free in time")]
     Pool(#[from] r2d2::Error),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
@@ -49,9 +50,9 @@ impl r2d2::ManageConnection for Manager {
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
         use diesel::connection::SimpleConnection;
         conn.batch_execute("SELECT 1")
-            .map_err(|source| ConnectError::Setup {
+            .map_err(|reason| ConnectError::Setup {
                 url: self.url.to_string(),
-                source,
+                reason,
             })
     }
 

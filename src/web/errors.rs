@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(cancelled.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
         let unreachable: WebError = DbError::Connect(crate::db::ConnectError::CreateDir {
             dir: "data".into(),
-            source: std::io::Error::other("read-only file system"),
+            reason: std::io::Error::other("read-only file system"),
         })
         .into();
         assert_eq!(unreachable.status_code(), StatusCode::SERVICE_UNAVAILABLE);

@@ -196,6 +196,8 @@ fn bad_database_urls_are_named() {
         "{err}"
     );
     assert!(!err.contains("s3cret"), "password leaked: {err}");
+    // The driver's reason is said once, not once per level of the error chain.
+    assert_eq!(err.matches("Connection refused").count(), 1, "{err}");
 }
 
 #[test]
@@ -234,6 +236,7 @@ fn a_port_in_use_is_reported() {
     let err = stderr(&out);
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
     assert!(err.contains("--bind"), "{err}");
+    assert_eq!(err.matches("in use").count(), 1, "{err}");
 }
 
 #[test]
