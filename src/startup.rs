@@ -123,10 +123,6 @@ impl Application {
         self.addr
     }
 
-    pub fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
     pub fn db(&self) -> &Db {
         &self.db
     }

@@ -13,6 +13,13 @@ fn docket(db: &TestDb, args: &[&str]) -> Output {
 }
 
 fn docket_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let (mut command, _dir) = docket_command(args, env);
+    command.output().unwrap()
+}
+
+/// The command behind `docket_with_env`, for tests that need the process
+/// itself; the working directory lives as long as the returned `TempDir`.
+fn docket_command(args: &[&str], env: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_docket"));
     command
@@ -26,7 +33,7 @@ fn docket_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         }
     }
     command.envs(env.iter().copied());
-    command.output().unwrap()
+    (command, dir)
 }
 
 fn stdout(o: &Output) -> String {
@@ -262,14 +269,13 @@ fn every_command_has_help() {
 on_both_backends! {
     async fn serve_prints_its_url_and_logs_requests_without_private_data(db: TestDb) {
         use std::io::{BufRead, BufReader, Read};
-        let dir = tempfile::tempdir().unwrap();
         // No command means `serve`; the address comes from the environment.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
-            .env("DOCKET__SERVER__BIND", "127.0.0.1:0")
-            .current_dir(dir.path())
-            .env("DATABASE_URL", &db.url)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
+        let (mut command, _dir) = docket_command(&[], &[
+            ("DOCKET__SERVER__BIND", "127.0.0.1:0"),
+            ("DATABASE_URL", db.url.as_str()),
+            ("RUST_LOG", "info"),
+        ]);
+        let mut child = command
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
