@@ -82,11 +82,11 @@ pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnecti
                     }
                 })?;
             let pragmas = format!(
-                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 options.sqlite_busy_timeout.as_millis()
             );
             conn.batch_execute(&pragmas)
+                .and_then(|()| enable_wal(&mut conn, options.sqlite_busy_timeout))
                 .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
             Ok(DbConnection::Sqlite(conn))
         }
@@ -101,6 +101,24 @@ pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnecti
             conn.batch_execute("SET TIME ZONE 'UTC'")
                 .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
             Ok(DbConnection::Postgres(conn))
+        }
+    }
+}
+
+/// Switches a SQLite database to WAL (a setting stored in the file). The
+/// switch needs a lock that SQLite's busy timeout does not wait for, so when
+/// several processes open a new database at once, retry until the timeout.
+fn enable_wal(conn: &mut SqliteConnection, timeout: Duration) -> diesel::QueryResult<()> {
+    use diesel::result::Error::DatabaseError;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match conn.batch_execute("PRAGMA journal_mode = WAL") {
+            Err(DatabaseError(_, info))
+                if info.message().contains("locked") && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
         }
     }
 }
