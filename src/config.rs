@@ -23,6 +23,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+    pub intake: crate::intake::Limits,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,6 +162,15 @@ impl Settings {
         at_least_one("database.pool_size", u64::from(db.pool_size))?;
         at_least_one("database.acquire_timeout_secs", db.acquire_timeout_secs)?;
         at_least_one("database.connect_timeout_secs", db.connect_timeout_secs)?;
+        let limits = &self.intake;
+        at_least_one("intake.max_file_bytes", limits.max_file_bytes)?;
+        at_least_one("intake.max_rows", limits.max_rows as u64)?;
+        at_least_one("intake.max_columns", limits.max_columns as u64)?;
+        at_least_one(
+            "intake.max_uncompressed_bytes",
+            limits.max_uncompressed_bytes,
+        )?;
+        at_least_one("intake.max_compression_ratio", limits.max_compression_ratio)?;
         if self.server.workers > MAX_WORKERS {
             return Err(ConfigError::BadValue {
                 key: "server.workers",

@@ -6,8 +6,11 @@ pub mod db;
 pub mod demo;
 pub mod documents;
 pub mod domain;
+pub mod export;
+pub mod intake;
 pub mod outline;
 pub mod startup;
+pub mod submissions;
 pub mod telemetry;
 pub mod web;
 

@@ -121,12 +121,78 @@ pub fn tracking_number(submission_tracking: &str, seq: i32) -> String {
     format!("{submission_tracking}-{seq}")
 }
 
-/// Inserts one comment. Bulk intake will insert per back end in batches
-/// (multi-row inserts do not compile through the connection enum).
+/// Rows per multi-row INSERT: 29 values each stays under SQLite's 32,766
+/// and PostgreSQL's 65,535 bind parameters.
+pub const BATCH: usize = 500;
+
+/// Inserts one comment.
 pub fn insert(conn: &mut DbConnection, new: &NewComment<'_>) -> QueryResult<i64> {
     diesel::insert_into(comments::table)
         .values(new)
         .returning(comments::id)
+        .get_result(conn)
+}
+
+/// Inserts comments with multi-row INSERTs of at most [`BATCH`] rows.
+/// Multi-row inserts do not compile through the connection enum
+/// (shared/STACK.md), so each back end gets its own call.
+pub fn insert_batch(conn: &mut DbConnection, rows: &[NewComment<'_>]) -> QueryResult<usize> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(BATCH) {
+        inserted += match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(comments::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgres(c) => diesel::insert_into(comments::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(inserted)
+}
+
+/// A stored comment with what export needs of its submission.
+#[derive(Clone, Debug, Queryable)]
+pub struct ExportRow {
+    pub comment: Comment,
+    pub submission_tracking: String,
+    pub submitter_name: String,
+    pub submitter_organization: String,
+    pub file_name: Option<String>,
+}
+
+/// One page of a document's comments in submission order, after `after_id`
+/// (keyset paging, so exports stream in constant memory).
+pub fn export_page(
+    conn: &mut DbConnection,
+    document_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<ExportRow>> {
+    use super::schema::{submission_files, submissions};
+    comments::table
+        .inner_join(submissions::table)
+        .left_join(
+            submission_files::table.on(submission_files::submission_id.eq(comments::submission_id)),
+        )
+        .filter(comments::document_id.eq(document_id))
+        .filter(comments::id.gt(after_id))
+        .order(comments::id)
+        .limit(limit)
+        .select((
+            Comment::as_select(),
+            submissions::tracking_number,
+            submissions::submitter_name,
+            submissions::organization,
+            submission_files::file_name.nullable(),
+        ))
+        .load(conn)
+}
+
+pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::document_id.eq(document_id))
+        .count()
         .get_result(conn)
 }
 

@@ -89,6 +89,35 @@ pub fn find_by_tracking_number(conn: &mut DbConnection, tracking: &str) -> Query
         .first(conn)
 }
 
+/// An earlier submission of the same file (by SHA-256) from the same sender
+/// (the same e-mail address, or none), so a second upload is not stored twice.
+pub fn find_same_file(
+    conn: &mut DbConnection,
+    document_id: i64,
+    sha256: &str,
+    email: Option<&str>,
+) -> QueryResult<Option<Submission>> {
+    let query = submissions::table
+        .filter(submissions::document_id.eq(document_id))
+        .filter(submissions::sha256.eq(sha256))
+        .filter(submissions::withdrawn_at.is_null())
+        .select(Submission::as_select())
+        .order(submissions::id)
+        .into_boxed();
+    let query = match email {
+        Some(email) => query.filter(submissions::email.eq(email)),
+        None => query.filter(submissions::email.is_null()),
+    };
+    query.first(conn).optional()
+}
+
+pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<i64> {
+    submissions::table
+        .filter(submissions::document_id.eq(document_id))
+        .count()
+        .get_result(conn)
+}
+
 pub fn file(conn: &mut DbConnection, submission_id: i64) -> QueryResult<SubmissionFile> {
     submission_files::table
         .find(submission_id)

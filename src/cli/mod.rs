@@ -1,6 +1,9 @@
-//! The command line: `docket [serve|migrate|document|outline|demo]`.
+//! The command line: `docket [serve|migrate|document|outline|import|export|demo]`.
 //! Every command loads the configuration, does one thing, and exits non-zero
 //! with one clear message when it cannot.
+
+mod export;
+mod import;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +42,14 @@ enum Command {
     /// Manage document outlines.
     #[command(subcommand)]
     Outline(OutlineCommand),
+    /// Import comment files (XLSX, XLSM, XLS, ODS, CSV) into a document.
+    ///
+    /// Each file becomes one submission with a tracking number. Exit status:
+    /// 0 when every file was stored (or had been already), 1 when any file
+    /// was rejected (the others are still stored), 2 on usage errors.
+    Import(import::ImportArgs),
+    /// Export a document's stored comments.
+    Export(export::ExportArgs),
     /// Load the demo document (Draft NISTIR 8200) unless it is already there.
     Demo,
 }
@@ -87,11 +98,11 @@ enum OutlineCommand {
     /// CSV header: number,title,kind,volume,page_start,page_end,line_start,line_end
     /// (plus an optional parent). The parent follows from dotted numbering
     /// (D.1 under D); kind is front, section, appendix, table or figure.
-    Import(ImportArgs),
+    Import(OutlineImportArgs),
 }
 
 #[derive(Debug, Args)]
-struct ImportArgs {
+struct OutlineImportArgs {
     /// Slug of the document.
     #[arg(long)]
     document: String,
@@ -107,20 +118,33 @@ fn parse_date(raw: &str) -> Result<Date, String> {
     Date::parse(raw.trim(), format).map_err(|_| format!("`{raw}` is not a date like 2018-04-18"))
 }
 
+/// Exit status of a command line that cannot be carried out as given (what
+/// clap itself uses for a bad flag).
+pub const USAGE: u8 = 2;
+
+/// An error that is the caller's to fix (an unknown document, say): exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 /// Parses the command line, runs the command, and turns any error into one
 /// message on stderr and a non-zero exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            if error.is::<UsageError>() {
+                ExitCode::from(USAGE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(cli.config.as_deref())?;
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     if let Command::Serve(ServeArgs { bind: Some(bind) }) = &command {
@@ -129,6 +153,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     crate::telemetry::init(&settings.log);
     match command {
+        Command::Import(args) => return import::run(settings, args),
+        Command::Export(args) => return export::run(&settings, args),
+        _ => {}
+    }
+    run_simple(settings, command)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The commands that either succeed or fail with one error.
+fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Import(_) | Command::Export(_) => Ok(()),
         Command::Serve(_) => serve(settings),
         Command::Migrate => {
             let mut conn = startup::connect_once(&settings)?;
@@ -192,13 +228,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Opens the database and applies pending migrations, for the commands that
 /// write to it (they must not fail on a fresh database).
-fn prepared(settings: &Settings) -> anyhow::Result<crate::db::DbConnection> {
+pub(crate) fn prepared(settings: &Settings) -> anyhow::Result<crate::db::DbConnection> {
     let mut conn = startup::connect_once(settings)?;
     startup::prepare_database(&mut conn, false)?;
     Ok(conn)
 }
 
-fn import_outline(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
+fn import_outline(settings: &Settings, args: OutlineImportArgs) -> anyhow::Result<()> {
     let format = match args.format.as_deref() {
         Some("csv") => OutlineFormat::Csv,
         Some(_) => OutlineFormat::Toml,

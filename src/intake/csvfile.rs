@@ -1,0 +1,224 @@
+//! CSV and tab-separated text as Excel and others save it: UTF-8 with or
+//! without a byte-order mark, UTF-16 with one (Excel's "Unicode Text"), or
+//! Windows-1252; separated by `,`, `;` (European Excel) or tabs.
+
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+
+use super::IntakeError;
+use super::grid::{Row, Sheet, trim_row};
+use super::limits::Limits;
+
+/// Text of the file and the name of the encoding it was read in.
+pub fn decode(bytes: &[u8]) -> (String, &'static str) {
+    if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
+        return (text.into_owned(), encoding.name());
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), UTF_8.name()),
+        Err(_) => {
+            let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+            (text.into_owned(), WINDOWS_1252.name())
+        }
+    }
+}
+
+/// Whether decoded text looks like a table rather than binary data.
+pub fn looks_like_text(text: &str) -> bool {
+    let sample: Vec<char> = text.chars().take(64 * 1024).collect();
+    if sample.contains(&'\0') {
+        return false;
+    }
+    let control = sample
+        .iter()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    control * 100 <= sample.len()
+}
+
+/// Reads the table. `rows_allowed` caps non-blank records, so a huge file
+/// is refused while reading rather than after.
+pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
+    if let Some(row) = unclosed_quote(text) {
+        return Err(IntakeError::UnclosedQuote { row });
+    }
+    let delimiter = sniff_delimiter(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut number: u32 = 0;
+    let cap = limits
+        .max_rows
+        .saturating_add(super::header::SEARCH_ROWS as usize);
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                return Err(IntakeError::Unreadable {
+                    format: "CSV",
+                    reason: error.to_string(),
+                });
+            }
+        }
+        number = number.saturating_add(1);
+        let cells = trim_row(record.iter().map(str::to_owned).collect());
+        if cells.is_empty() {
+            continue;
+        }
+        if cells.len() > limits.max_columns {
+            return Err(IntakeError::TooManyColumns {
+                sheet: None,
+                row: number,
+                columns: cells.len(),
+                limit: limits.max_columns,
+            });
+        }
+        if rows.len() >= cap {
+            return Err(IntakeError::TooManyRows {
+                rows: None,
+                limit: limits.max_rows,
+            });
+        }
+        rows.push(Row { number, cells });
+    }
+    Ok(Sheet { name: None, rows })
+}
+
+/// The separator that splits the first records into the most rows of the
+/// same width (Excel pads every row to the sheet's width). Commas win ties.
+fn sniff_delimiter(text: &str) -> u8 {
+    let mut best = (b',', 0usize, 0usize);
+    for delimiter in [b',', b';', b'\t'] {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
+        let widths: Vec<usize> = reader
+            .records()
+            .take(50)
+            .filter_map(Result::ok)
+            .map(|r| r.len())
+            .collect();
+        let mut counts = std::collections::HashMap::new();
+        for w in widths.iter().filter(|w| **w > 1) {
+            *counts.entry(*w).or_insert(0usize) += 1;
+        }
+        let (width, same) = counts
+            .into_iter()
+            .max_by_key(|(w, n)| (*n, *w))
+            .unwrap_or((0, 0));
+        if (same, width) > (best.1, best.2) {
+            best = (delimiter, same, width);
+        }
+    }
+    best.0
+}
+
+/// The record number of a quoted cell that opens and never closes, which
+/// the csv crate would otherwise read as one cell running to the end.
+fn unclosed_quote(text: &str) -> Option<u32> {
+    let mut record: u32 = 1;
+    let mut opened_at = 0;
+    let mut in_quotes = false;
+    let mut at_field_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_quotes {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                } else {
+                    in_quotes = false;
+                }
+            } else if c == '\n' {
+                record += 1;
+            }
+            continue;
+        }
+        match c {
+            '"' if at_field_start => {
+                in_quotes = true;
+                opened_at = record;
+                at_field_start = false;
+            }
+            ',' | ';' | '\t' => at_field_start = true,
+            '\n' => {
+                record += 1;
+                at_field_start = true;
+            }
+            '\r' => {}
+            _ => at_field_start = false,
+        }
+    }
+    in_quotes.then_some(opened_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(text: &str) -> Vec<Vec<String>> {
+        read(text, &Limits::default())
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r.cells)
+            .collect()
+    }
+
+    #[test]
+    fn decodes_boms_utf8_and_windows_1252() {
+        assert_eq!(decode(b"\xEF\xBB\xBFa,b").0, "a,b");
+        assert_eq!(decode(b"\xFF\xFEa\0,\0b\0").0, "a,b");
+        assert_eq!(decode(b"\xFF\xFEa\0,\0b\0").1, "UTF-16LE");
+        assert_eq!(decode("caf\u{e9}".as_bytes()).0, "caf\u{e9}");
+        assert_eq!(
+            decode(b"caf\xe9 \x93q\x94").0,
+            "caf\u{e9} \u{201c}q\u{201d}"
+        );
+        assert_eq!(decode(b"caf\xe9").1, "windows-1252");
+    }
+
+    #[test]
+    fn sniffs_separators() {
+        assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter("a;b;c\n1, x;2;3\nno, comma;4;5\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\tc\n1,5\t2\t3\n"), b'\t');
+    }
+
+    #[test]
+    fn numbers_records_not_lines_and_skips_blank_ones() {
+        let rows = read("title,,\n,,\n\"a\nb\",c,\nx,y,z\n", &Limits::default())
+            .unwrap()
+            .rows;
+        let numbers: Vec<u32> = rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 3, 4]);
+        assert_eq!(cells("\"a\nb\",c,\n")[0], ["a\nb", "c"]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_names_its_record() {
+        assert_eq!(
+            unclosed_quote("a,b\n\"ok \"\"q\"\"\",x\n1,\"never closed\n2,3\n"),
+            Some(3)
+        );
+        assert_eq!(unclosed_quote("a,5\" screen,b\n"), None);
+        assert!(matches!(
+            read("a,b\n1,\"oops\n", &Limits::default()),
+            Err(IntakeError::UnclosedQuote { row: 2 })
+        ));
+    }
+
+    #[test]
+    fn binary_is_not_text() {
+        assert!(looks_like_text("a,b\r\n1,2\r\n"));
+        assert!(!looks_like_text("a\0b"));
+        assert!(!looks_like_text(&"\u{1}\u{2}x".repeat(10)));
+    }
+}

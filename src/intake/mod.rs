@@ -1,0 +1,224 @@
+//! Intake: a submitter's file in, typed comments and a precise report out.
+//!
+//! Pure functions over bytes, with no database and no HTTP, so the CLI, the
+//! web upload, the benchmark and tests all call the same code:
+//! `sniff` (what the bytes are) → `csvfile` / `workbook` (a grid of text per
+//! sheet) → `header` (which row, which columns) → `metadata` (rows above it)
+//! → `rows` (typed comments, problems per row and column).
+
+mod csvfile;
+mod grid;
+pub mod header;
+mod limits;
+mod metadata;
+mod report;
+mod rows;
+mod sniff;
+pub mod values;
+mod workbook;
+
+use serde::Serialize;
+
+pub use grid::{Row, Sheet};
+pub use header::{Column, Field, Profile};
+pub use limits::Limits;
+pub use metadata::Metadata;
+pub use report::Problem;
+pub use rows::ParsedComment;
+pub use sniff::FileFormat;
+
+/// Everything read from one file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Intake {
+    pub format: FileFormat,
+    /// The text encoding of a CSV file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
+    /// The sheets comments were read from.
+    pub sheets: Vec<SheetSummary>,
+    /// Sheets without a comment header (instructions, notes), by name.
+    pub skipped_sheets: Vec<String>,
+    pub metadata: Metadata,
+    pub comments: Vec<ParsedComment>,
+    /// File-level notes (rows skipped and why).
+    pub notes: Vec<Problem>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SheetSummary {
+    pub name: Option<String>,
+    pub header_row: u32,
+    pub profile: Profile,
+    pub columns: Vec<Column>,
+    pub comments: usize,
+}
+
+impl Intake {
+    /// Every problem: file notes first, then each row's, in sheet order.
+    pub fn problems(&self) -> impl Iterator<Item = &Problem> {
+        self.notes
+            .iter()
+            .chain(self.comments.iter().flat_map(|c| c.problems.iter()))
+    }
+}
+
+/// Why a whole file was refused. Nothing of it is stored.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum IntakeError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {} and the limit is {}", size_text(*size), size_text(*limit))]
+    TooLarge { size: u64, limit: u64 },
+    #[error("this is not a spreadsheet docket can read: {0}")]
+    NotASpreadsheet(String),
+    #[error(
+        "the workbook is protected with a password; save a copy without the password and upload that"
+    )]
+    Encrypted,
+    #[error(
+        "the workbook was not opened because it would unpack to far more data than any comment sheet holds: {0}"
+    )]
+    ZipBomb(String),
+    #[error("the {format} cannot be read: {reason}")]
+    Unreadable {
+        format: &'static str,
+        reason: String,
+    },
+    #[error(
+        "row {row}: a quoted cell opens with \" and never closes, so the rest of the file would read as one cell; check the quotes in that row"
+    )]
+    UnclosedQuote { row: u32 },
+    #[error("{}row {row} has a value in column {} (column {columns}); docket reads at most {limit} columns",
+        sheet.as_ref().map(|s| format!("sheet \"{s}\" ")).unwrap_or_default(), grid::column_letters(columns.saturating_sub(1)))]
+    TooManyColumns {
+        sheet: Option<String>,
+        row: u32,
+        columns: usize,
+        limit: usize,
+    },
+    #[error("the file holds {} comment rows; the limit is {limit}", rows.map_or_else(|| "more than the limit of".to_owned(), |n| n.to_string()))]
+    TooManyRows { rows: Option<usize>, limit: usize },
+    #[error(
+        "no header row was found in the first {} rows of {}: docket looks for a row naming the comment column (\"Comment\") and at least one other, such as \"Comment #\", \"Section\", \"Page #\", \"Line #\", \"Type\" or \"Suggested Change\"",
+        header::SEARCH_ROWS, where_.join(", ")
+    )]
+    NoHeader { where_: Vec<String> },
+    #[error("the header row was found ({where_}) but there are no comment rows below it")]
+    NoComments { where_: String },
+}
+
+fn size_text(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Reads one file. `name` only words messages (the bytes decide the format).
+pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Intake, IntakeError> {
+    let format = sniff::sniff(name, bytes, limits)?;
+    let (sheets, encoding) = match format {
+        FileFormat::Csv => {
+            let (text, encoding) = csvfile::decode(bytes);
+            if !csvfile::looks_like_text(&text) {
+                return Err(IntakeError::NotASpreadsheet(
+                    "it holds binary data, not a workbook nor CSV text".to_owned(),
+                ));
+            }
+            (vec![csvfile::read(&text, limits)?], Some(encoding))
+        }
+        _ => (workbook::read(format, bytes, limits)?, None),
+    };
+    assemble(format, encoding, sheets, limits)
+}
+
+/// Finds each sheet's header and maps its rows.
+pub fn assemble(
+    format: FileFormat,
+    encoding: Option<&'static str>,
+    sheets: Vec<Sheet>,
+    limits: &Limits,
+) -> Result<Intake, IntakeError> {
+    let mut intake = Intake {
+        format,
+        encoding,
+        sheets: Vec::new(),
+        skipped_sheets: Vec::new(),
+        metadata: Metadata::default(),
+        comments: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut headers_without_rows = Vec::new();
+    let mut searched = Vec::new();
+    for sheet in sheets {
+        let label = sheet
+            .name
+            .clone()
+            .map_or_else(|| "the file".to_owned(), |n| format!("sheet \"{n}\""));
+        let Some((position, header)) = header::find(&sheet.rows) else {
+            searched.push(label);
+            if let Some(name) = sheet.name {
+                intake.skipped_sheets.push(name);
+            }
+            continue;
+        };
+        let mut skipped = rows::Skipped::default();
+        let comments = rows::map(
+            sheet.name.as_deref(),
+            &header,
+            &sheet.rows[position + 1..],
+            &mut skipped,
+        );
+        let place = |n: usize, what: &str| {
+            let mut p = Problem::file(format!("{n} {what} skipped"));
+            p.sheet.clone_from(&sheet.name);
+            p
+        };
+        if skipped.number_only > 0 {
+            intake.notes.push(place(
+                skipped.number_only,
+                "template row(s) holding only a pre-printed number were",
+            ));
+        }
+        if skipped.repeated_headers > 0 {
+            intake.notes.push(place(
+                skipped.repeated_headers,
+                "repeated header row(s) were",
+            ));
+        }
+        if comments.is_empty() {
+            headers_without_rows.push(format!("{label}, row {}", header.row));
+        }
+        intake
+            .metadata
+            .merge(Metadata::read(&sheet.rows[..position]));
+        intake.sheets.push(SheetSummary {
+            name: sheet.name,
+            header_row: header.row,
+            profile: header.profile,
+            columns: header.columns,
+            comments: comments.len(),
+        });
+        intake.comments.extend(comments);
+        if intake.comments.len() > limits.max_rows {
+            return Err(IntakeError::TooManyRows {
+                rows: Some(intake.comments.len()),
+                limit: limits.max_rows,
+            });
+        }
+    }
+    if intake.sheets.is_empty() {
+        if searched.is_empty() {
+            searched.push("the file".to_owned());
+        }
+        return Err(IntakeError::NoHeader { where_: searched });
+    }
+    if intake.comments.is_empty() {
+        return Err(IntakeError::NoComments {
+            where_: headers_without_rows.join("; "),
+        });
+    }
+    Ok(intake)
+}

@@ -1,0 +1,257 @@
+//! XLSX, XLS and ODS through calamine. XLSX sheets are streamed cell by cell
+//! so limits apply while reading; cells become the text Excel shows.
+
+use std::io::Cursor;
+
+use calamine::{
+    Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, Xls, Xlsx, open_workbook_from_rs,
+};
+
+use super::IntakeError;
+use super::grid::{Row, Sheet, trim_row};
+use super::limits::Limits;
+use super::sniff::FileFormat;
+
+pub fn read(format: FileFormat, bytes: &[u8], limits: &Limits) -> Result<Vec<Sheet>, IntakeError> {
+    let cursor = Cursor::new(bytes);
+    match format {
+        FileFormat::Xlsx => read_xlsx(
+            open_workbook_from_rs(cursor).map_err(unreadable(format))?,
+            limits,
+        ),
+        FileFormat::Xls => read_ranges(
+            open_workbook_from_rs::<Xls<_>, _>(cursor).map_err(unreadable(format))?,
+            format,
+            limits,
+        ),
+        FileFormat::Ods => read_ranges(
+            open_workbook_from_rs::<Ods<_>, _>(cursor).map_err(unreadable(format))?,
+            format,
+            limits,
+        ),
+        FileFormat::Csv => Ok(Vec::new()),
+    }
+}
+
+fn unreadable<E: std::fmt::Display>(format: FileFormat) -> impl Fn(E) -> IntakeError {
+    move |error| {
+        let reason = error.to_string();
+        if reason.contains("password") {
+            return IntakeError::Encrypted;
+        }
+        IntakeError::Unreadable {
+            format: format.label(),
+            reason,
+        }
+    }
+}
+
+/// Collects cells into rows as they stream by (rows arrive in order).
+struct RowBuilder<'a> {
+    sheet: &'a str,
+    limits: &'a Limits,
+    rows: Vec<Row>,
+    current: Option<(u32, Vec<String>)>,
+}
+
+impl RowBuilder<'_> {
+    fn push(&mut self, row: u32, col: u32, text: String) -> Result<(), IntakeError> {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        let col = col as usize;
+        if col >= self.limits.max_columns {
+            return Err(IntakeError::TooManyColumns {
+                sheet: Some(self.sheet.to_owned()),
+                row: row + 1,
+                columns: col + 1,
+                limit: self.limits.max_columns,
+            });
+        }
+        if self.current.as_ref().is_some_and(|(r, _)| *r != row) {
+            self.finish_row()?;
+        }
+        let (_, cells) = self.current.get_or_insert_with(|| (row, Vec::new()));
+        if cells.len() <= col {
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = text;
+        Ok(())
+    }
+
+    fn finish_row(&mut self) -> Result<(), IntakeError> {
+        if let Some((row, cells)) = self.current.take() {
+            let cap = self
+                .limits
+                .max_rows
+                .saturating_add(super::header::SEARCH_ROWS as usize);
+            if self.rows.len() >= cap {
+                return Err(IntakeError::TooManyRows {
+                    rows: None,
+                    limit: self.limits.max_rows,
+                });
+            }
+            self.rows.push(Row {
+                number: row + 1,
+                cells: trim_row(cells),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn read_xlsx(
+    mut workbook: Xlsx<Cursor<&[u8]>>,
+    limits: &Limits,
+) -> Result<Vec<Sheet>, IntakeError> {
+    let names = worksheet_names(&workbook);
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let mut cells = workbook
+            .worksheet_cells_reader(&name)
+            .map_err(unreadable(FileFormat::Xlsx))?;
+        let mut builder = RowBuilder {
+            sheet: &name,
+            limits,
+            rows: Vec::new(),
+            current: None,
+        };
+        while let Some(cell) = cells.next_cell().map_err(unreadable(FileFormat::Xlsx))? {
+            let (row, col) = cell.get_position();
+            builder.push(row, col, ref_text(cell.get_value()))?;
+        }
+        builder.finish_row()?;
+        let rows = builder.rows;
+        sheets.push(Sheet {
+            name: Some(name),
+            rows,
+        });
+    }
+    Ok(sheets)
+}
+
+/// XLS and ODS: calamine reads each sheet whole (they have no cell stream).
+fn read_ranges<RS, R>(
+    mut workbook: R,
+    format: FileFormat,
+    limits: &Limits,
+) -> Result<Vec<Sheet>, IntakeError>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
+    let names = worksheet_names(&workbook);
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(unreadable(format))?;
+        let (first_row, first_col) = range.start().unwrap_or((0, 0));
+        let mut builder = RowBuilder {
+            sheet: &name,
+            limits,
+            rows: Vec::new(),
+            current: None,
+        };
+        for (r, cells) in range.rows().enumerate() {
+            for (c, cell) in cells.iter().enumerate() {
+                builder.push(first_row + r as u32, first_col + c as u32, data_text(cell))?;
+            }
+        }
+        builder.finish_row()?;
+        let rows = builder.rows;
+        sheets.push(Sheet {
+            name: Some(name),
+            rows,
+        });
+    }
+    Ok(sheets)
+}
+
+fn worksheet_names<RS, R: Reader<RS>>(workbook: &R) -> Vec<String>
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    workbook
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// The text Excel shows for a streamed cell.
+fn ref_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => float_text(*f),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Bool(b) => bool_text(*b),
+        DataRef::DateTime(d) => datetime_text(d),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => e.to_string(),
+        DataRef::Empty => String::new(),
+    }
+}
+
+/// The text Excel shows for a cell of a whole range.
+fn data_text(value: &Data) -> String {
+    match value {
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float_text(*f),
+        Data::String(s) => s.clone(),
+        Data::Bool(b) => bool_text(*b),
+        Data::DateTime(d) => datetime_text(d),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => e.to_string(),
+        Data::Empty => String::new(),
+    }
+}
+
+fn bool_text(b: bool) -> String {
+    if b { "TRUE" } else { "FALSE" }.to_owned()
+}
+
+/// Numbers as Excel's General format shows them: 15 significant digits at
+/// most (`5.1`, never `5.0999…`), integers without `.0`.
+pub fn float_text(f: f64) -> String {
+    if !f.is_finite() {
+        return f.to_string();
+    }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return format!("{f:.0}");
+    }
+    let rounded: f64 = format!("{f:.14e}").parse().unwrap_or(f);
+    rounded.to_string()
+}
+
+/// Dates as ISO dates; date-times and times with their clock time.
+fn datetime_text(d: &ExcelDateTime) -> String {
+    let (year, month, day, hour, minute, second, _) = d.to_ymd_hms_milli();
+    let time = (hour, minute, second) != (0, 0, 0);
+    if d.is_duration() || d.as_f64() < 1.0 {
+        return format!("{hour:02}:{minute:02}:{second:02}");
+    }
+    if time {
+        format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}")
+    } else {
+        format!("{year:04}-{month:02}-{day:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_text;
+
+    #[test]
+    fn numbers_read_as_excel_shows_them() {
+        assert_eq!(float_text(5.1), "5.1");
+        assert_eq!(float_text(4.0), "4");
+        assert_eq!(float_text(0.1 + 0.2), "0.3");
+        assert_eq!(float_text(-12.0), "-12");
+        assert_eq!(float_text(386.0), "386");
+        assert_eq!(float_text(1.25), "1.25");
+    }
+}

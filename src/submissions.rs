@@ -1,0 +1,313 @@
+//! Storing a submission: the one operation the CLI import, the web upload
+//! and the web form share. Everything of one submission (the submission,
+//! its original file, every comment) is written in one transaction, so a
+//! failure leaves nothing half-stored.
+
+use diesel::Connection;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use crate::db::comments::{self, NewComment};
+use crate::db::documents::{Document, Period};
+use crate::db::submissions::{self, NewSubmission, Submission, SubmissionFile};
+use crate::db::{self, DbConnection, DbError};
+use crate::domain::Channel;
+use crate::intake::Intake;
+
+/// Who sent the comments, as they said on the form or command line. Blank
+/// fields are filled from the template's own rows (`Organization:` …).
+#[derive(Clone, Debug, Default)]
+pub struct Sender {
+    pub name: Option<String>,
+    pub organization: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The original file, stored byte for byte.
+#[derive(Clone, Copy, Debug)]
+pub struct Upload<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub channel: Channel,
+    pub file: Option<Upload<'a>>,
+    /// Accept comments outside the comment period (editors only).
+    pub allow_late: bool,
+    pub today: Date,
+}
+
+#[derive(Debug)]
+pub enum Stored {
+    New {
+        submission: Submission,
+        comments: usize,
+    },
+    /// The same file from the same sender was stored before.
+    AlreadyReceived { submission: Submission },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("the comment period closed on {0}; late comments are accepted only from editors")]
+    Closed(Date),
+    #[error("the comment period opens on {0}")]
+    NotOpen(Date),
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for SubmitError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Database(e.into())
+    }
+}
+
+/// SHA-256 of the bytes, as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// An e-mail address as stored: trimmed, lower-case; `None` when it is not
+/// an address at all (templates carry placeholders such as `[REMOVED]`).
+pub fn normalise_email(raw: &str) -> Option<String> {
+    let email = raw.trim().to_lowercase();
+    let (local, domain) = email.split_once('@')?;
+    let ok = !local.is_empty()
+        && domain.contains('.')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '[' | ']' | ','));
+    ok.then_some(email)
+}
+
+/// Checks the period, refuses nothing else: intake problems are warnings.
+/// `on_batch` hears how many comments each batch stored (progress bars).
+pub fn store(
+    conn: &mut DbConnection,
+    document: &Document,
+    sender: &Sender,
+    request: Request<'_>,
+    intake: &Intake,
+    on_batch: &mut dyn FnMut(usize),
+) -> Result<Stored, SubmitError> {
+    let period = document.period_on(request.today);
+    let late = period == Period::Closed;
+    if !request.allow_late {
+        match (period, document.opens_on, document.closes_on) {
+            (Period::Closed, _, Some(closes)) => return Err(SubmitError::Closed(closes)),
+            (Period::Upcoming, Some(opens), _) => return Err(SubmitError::NotOpen(opens)),
+            _ => {}
+        }
+    }
+    let meta = &intake.metadata;
+    let pick = |given: &Option<String>, found: &Option<String>| {
+        given
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .or(found.as_deref().map(str::trim))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let name = pick(&sender.name, &meta.submitter_name);
+    let organization = pick(&sender.organization, &meta.organization);
+    let email = sender
+        .email
+        .as_deref()
+        .or(meta.email.as_deref())
+        .and_then(normalise_email);
+    let sha = request.file.map(|f| sha256_hex(f.bytes));
+    let metadata_json = serde_json::to_string(meta).unwrap_or_else(|_| "{}".to_owned());
+    let report_json = report_json(intake);
+
+    conn.transaction(|conn| {
+        if let Some(sha) = &sha
+            && let Some(earlier) =
+                submissions::find_same_file(conn, document.id, sha, email.as_deref())?
+        {
+            return Ok(Stored::AlreadyReceived {
+                submission: earlier,
+            });
+        }
+        let seq = db::documents::take_submission_seq(conn, document.id)?;
+        let tracking = submissions::tracking_number(&document.tracking_prefix, seq);
+        let now = db::now();
+        let submission = submissions::insert(
+            conn,
+            NewSubmission {
+                document_id: document.id,
+                seq,
+                tracking_number: &tracking,
+                channel: request.channel,
+                submitter_name: &name,
+                organization: &organization,
+                email: email.as_deref(),
+                sha256: sha.as_deref(),
+                metadata_json: &metadata_json,
+                report_json: &report_json,
+                late,
+                received_at: now,
+            },
+        )?;
+        if let (Some(file), Some(sha)) = (request.file, &sha) {
+            submissions::insert_file(
+                conn,
+                &SubmissionFile {
+                    submission_id: submission.id,
+                    file_name: file.file_name.to_owned(),
+                    content_type: file.content_type.to_owned(),
+                    size_bytes: file.bytes.len() as i64,
+                    sha256: sha.clone(),
+                    bytes: file.bytes.to_vec(),
+                },
+            )?;
+        }
+        let stored = insert_comments(conn, document.id, &submission, intake, now, on_batch)?;
+        Ok(Stored::New {
+            submission,
+            comments: stored,
+        })
+    })
+}
+
+/// Per-comment text the insert structs borrow.
+struct Owned {
+    tracking: String,
+    cells: String,
+    extra: String,
+    problems: String,
+    page_start: Option<String>,
+    page_end: Option<String>,
+    page_sort: Option<i32>,
+}
+
+fn insert_comments(
+    conn: &mut DbConnection,
+    document_id: i64,
+    submission: &Submission,
+    intake: &Intake,
+    now: time::PrimitiveDateTime,
+    on_batch: &mut dyn FnMut(usize),
+) -> Result<usize, SubmitError> {
+    let mut stored = 0;
+    for (chunk_index, chunk) in intake.comments.chunks(comments::BATCH).enumerate() {
+        let first_seq = chunk_index * comments::BATCH + 1;
+        let owned: Vec<Owned> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Owned {
+                tracking: comments::tracking_number(
+                    &submission.tracking_number,
+                    (first_seq + i) as i32,
+                ),
+                cells: Value::Array(c.cells.iter().map(|(h, v)| json!([h, v])).collect())
+                    .to_string(),
+                extra: extra_object(&c.extra).to_string(),
+                problems: serde_json::to_string(&c.problems).unwrap_or_else(|_| "[]".to_owned()),
+                page_start: c.pages.as_ref().map(|p| p.start.to_string()),
+                page_end: c.pages.as_ref().map(|p| p.end.to_string()),
+                page_sort: c.pages.as_ref().map(|p| p.start.ordinal()),
+            })
+            .collect();
+        let rows: Vec<NewComment<'_>> = chunk
+            .iter()
+            .zip(&owned)
+            .enumerate()
+            .map(|(i, (c, o))| NewComment {
+                document_id,
+                submission_id: submission.id,
+                seq: (first_seq + i) as i32,
+                tracking_number: &o.tracking,
+                source_sheet: c.sheet.as_deref(),
+                source_row: Some(c.row as i32),
+                cells_json: &o.cells,
+                extra_json: &o.extra,
+                problems_json: &o.problems,
+                comment_number: c.comment_number.as_deref(),
+                commenter: c.commenter.as_deref(),
+                organization: c.organization.as_deref(),
+                volume_raw: c.volume.as_deref(),
+                type_raw: c.type_raw.as_deref(),
+                comment_type: c.comment_type.map(|t| t.into()),
+                severity: c.severity,
+                section_raw: c.section.as_deref(),
+                paragraph_raw: c.paragraph.as_deref(),
+                page_raw: c.page_raw.as_deref(),
+                page_start: o.page_start.as_deref(),
+                page_end: o.page_end.as_deref(),
+                page_sort: o.page_sort,
+                line_raw: c.line_raw.as_deref(),
+                line_start: c.lines.map(|(s, _)| s),
+                line_end: c.lines.map(|(_, e)| e),
+                body: &c.body,
+                suggested_change: c.suggested_change.as_deref(),
+                created_at: now,
+                updated_at: now,
+            })
+            .collect();
+        let n = comments::insert_batch(conn, &rows)?;
+        stored += n;
+        on_batch(n);
+    }
+    Ok(stored)
+}
+
+/// Unknown columns as a JSON object in column order; a header used twice
+/// gets its position appended so neither value is lost.
+fn extra_object(extra: &[(String, String)]) -> Value {
+    let mut map = Map::new();
+    for (i, (key, value)) in extra.iter().enumerate() {
+        let key = if map.contains_key(key) {
+            format!("{key} ({})", i + 1)
+        } else {
+            key.clone()
+        };
+        map.insert(key, Value::String(value.clone()));
+    }
+    Value::Object(map)
+}
+
+fn report_json(intake: &Intake) -> String {
+    json!({
+        "format": intake.format,
+        "encoding": intake.encoding,
+        "sheets": intake.sheets,
+        "skipped_sheets": intake.skipped_sheets,
+        "notes": intake.notes,
+        "problems": intake.comments.iter().map(|c| c.problems.len()).sum::<usize>(),
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_or_dropped() {
+        assert_eq!(
+            normalise_email(" Jane.Roe@Example.ORG "),
+            Some("jane.roe@example.org".to_owned())
+        );
+        assert_eq!(normalise_email("[REMOVED]"), None);
+        assert_eq!(normalise_email("jane@localhost"), None);
+        assert_eq!(normalise_email("a b@example.org"), None);
+    }
+
+    #[test]
+    fn duplicate_extra_headers_keep_both_values() {
+        let extra = vec![
+            ("Notes".to_owned(), "a".to_owned()),
+            ("Notes".to_owned(), "b".to_owned()),
+        ];
+        assert_eq!(
+            extra_object(&extra).to_string(),
+            r#"{"Notes":"a","Notes (2)":"b"}"#
+        );
+    }
+}
