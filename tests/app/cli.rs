@@ -8,11 +8,11 @@ use crate::helpers::TestDb;
 
 /// Runs `docket ARGS` against `db` from an empty working directory, with no
 /// DOCKET_* variables from the caller's environment.
-fn docket(db: &TestDb, args: &[&str]) -> Output {
+pub(crate) fn docket(db: &TestDb, args: &[&str]) -> Output {
     docket_with_env(args, &[("DATABASE_URL", db.url.as_str())])
 }
 
-fn docket_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn docket_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let (mut command, _dir) = docket_command(args, env);
     command.output().unwrap()
 }
@@ -36,11 +36,11 @@ fn docket_command(args: &[&str], env: &[(&str, &str)]) -> (Command, tempfile::Te
     (command, dir)
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

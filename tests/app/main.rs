@@ -12,6 +12,7 @@ mod helpers;
 
 mod cli;
 mod data_model;
+mod intake;
 mod migrations;
 mod public_pages;
 mod server;
