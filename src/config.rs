@@ -24,6 +24,7 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub log: LogSettings,
     pub intake: crate::intake::Limits,
+    pub mail: crate::mail::MailSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +32,22 @@ pub struct Settings {
 pub struct ServerSettings {
     pub bind: String,
     pub workers: usize,
+    /// Signs and encrypts session cookies; empty means a random key per
+    /// start. Instances behind one load balancer must share it.
+    pub secret_key: SecretString,
+    pub secure_cookies: SecureCookies,
+    /// Where people reach this docket (links in e-mails).
+    pub public_url: String,
+}
+
+/// Whether cookies carry the `Secure` flag (sent over HTTPS only).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureCookies {
+    /// Secure unless serving on a loopback address (local use over HTTP).
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,6 +179,13 @@ impl Settings {
         at_least_one("database.pool_size", u64::from(db.pool_size))?;
         at_least_one("database.acquire_timeout_secs", db.acquire_timeout_secs)?;
         at_least_one("database.connect_timeout_secs", db.connect_timeout_secs)?;
+        self.session_key()?;
+        self.mail
+            .validate()
+            .map_err(|message| ConfigError::BadValue {
+                key: "mail",
+                message,
+            })?;
         let limits = &self.intake;
         at_least_one("intake.max_file_bytes", limits.max_file_bytes)?;
         at_least_one("intake.max_rows", limits.max_rows as u64)?;
@@ -184,6 +208,32 @@ impl Settings {
             }
         })?;
         Ok(())
+    }
+
+    /// The session key: `server.secret_key` (hex of at least 64 bytes),
+    /// else a random one for this process.
+    pub fn session_key(&self) -> Result<actix_web::cookie::Key, ConfigError> {
+        let raw = self.server.secret_key.expose_secret().trim();
+        if raw.is_empty() {
+            return Ok(actix_web::cookie::Key::generate());
+        }
+        let bytes = hex::decode(raw)
+            .ok()
+            .filter(|b| b.len() >= 64)
+            .ok_or(ConfigError::BadValue {
+                key: "server.secret_key",
+                message: "must be at least 64 random bytes written as hex (e.g. the output of `openssl rand -hex 64`)".into(),
+            })?;
+        Ok(actix_web::cookie::Key::from(&bytes))
+    }
+
+    /// Whether cookies get the `Secure` flag.
+    pub fn secure_cookies(&self) -> bool {
+        match self.server.secure_cookies {
+            SecureCookies::Always => true,
+            SecureCookies::Never => false,
+            SecureCookies::Auto => !self.bind_addr().is_ok_and(|a| a.ip().is_loopback()),
+        }
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {

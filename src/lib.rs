@@ -1,5 +1,6 @@
 //! docket: public-comment intake and triage. See ARCHITECTURE.md for the map.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -8,6 +9,7 @@ pub mod documents;
 pub mod domain;
 pub mod export;
 pub mod intake;
+pub mod mail;
 pub mod outline;
 pub mod startup;
 pub mod submissions;

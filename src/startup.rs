@@ -2,7 +2,11 @@
 //! Tests call [`Application::build`] with port 0 and run it in the background.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 
+use actix_session::SessionMiddleware;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
@@ -12,7 +16,9 @@ use crate::config::Settings;
 use crate::db::{self, Db, DbConnection, DbError, migrate};
 use crate::demo::{self, DemoOutcome};
 use crate::documents::DocumentError;
+use crate::mail::{MailError, Mailer};
 use crate::web::{AppState, RequestSpan, routes};
+use secrecy::ExposeSecret;
 
 /// Why docket could not start. Each names what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +39,8 @@ pub enum StartupError {
     Migration(#[from] migrate::MigrationError),
     #[error("loading the demo document failed")]
     Demo(#[from] DocumentError),
+    #[error("mail is not set up: {0}")]
+    Mail(#[from] MailError),
 }
 
 /// What start-up did to the database, for the log and for tests.
@@ -115,7 +123,23 @@ impl Application {
         if let Some(DemoOutcome::Loaded { sections }) = prepared.demo {
             tracing::info!(sections, "demo document loaded");
         }
-        let server = serve(listener, addr, db.clone(), settings.server.workers)?;
+        let mailer = Mailer::new(&settings.mail)?;
+        let state = AppState {
+            db: db.clone(),
+            mailer: Arc::new(mailer),
+            limits: settings.intake.clone(),
+            public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
+        };
+        let session = SessionConfig {
+            key: settings.session_key()?,
+            secure: settings.secure_cookies(),
+        };
+        if settings.server.secret_key.expose_secret().trim().is_empty() {
+            tracing::warn!(
+                "server.secret_key is not set: forms open across a restart must be sent again, and instances behind one load balancer would not accept each other's forms"
+            );
+        }
+        let server = serve(listener, addr, state, session, settings.server.workers)?;
         Ok(Self { addr, server, db })
     }
 
@@ -138,19 +162,38 @@ impl Application {
     }
 }
 
+/// How session cookies are signed and flagged.
+struct SessionConfig {
+    key: Key,
+    secure: bool,
+}
+
 fn serve(
     listener: TcpListener,
     addr: SocketAddr,
-    db: Db,
+    state: AppState,
+    session: SessionConfig,
     workers: usize,
 ) -> Result<Server, StartupError> {
-    let state = web::Data::new(AppState { db });
+    let upload_limit = usize::try_from(state.limits.max_file_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(FORM_OVERHEAD);
+    let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(
+                SessionMiddleware::builder(CookieSessionStore::default(), session.key.clone())
+                    .cookie_name("docket_session".to_owned())
+                    .cookie_secure(session.secure)
+                    .cookie_http_only(true)
+                    .cookie_same_site(SameSite::Lax)
+                    .build(),
+            )
             .wrap(security_headers())
             .wrap(from_fn(crate::web::telemetry_request_id_header))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(state.clone())
+            .app_data(crate::web::submit::multipart_config(upload_limit))
             .configure(routes)
     });
     if workers > 0 {
@@ -161,6 +204,9 @@ fn serve(
         .map_err(|reason| StartupError::Bind { addr, reason })?
         .run())
 }
+
+/// Room for the text fields of the submission form beside the file.
+const FORM_OVERHEAD: usize = 1024 * 1024;
 
 /// Conservative defaults: no framing, no sniffing, same-origin everything.
 fn security_headers() -> DefaultHeaders {

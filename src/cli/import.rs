@@ -39,10 +39,10 @@ pub struct ImportArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
-    /// Raise intake.max_rows for this run.
+    /// Set intake.max_rows (most comment rows per file) for this run.
     #[arg(long, value_name = "N")]
     max_rows: Option<usize>,
-    /// Raise intake.max_file_bytes for this run, in megabytes.
+    /// Set intake.max_file_bytes for this run, in megabytes.
     #[arg(long, value_name = "MB")]
     max_file_mb: Option<u64>,
     /// The files: .xlsx, .xlsm, .xls, .ods, .csv or tab-separated text.

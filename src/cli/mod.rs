@@ -52,6 +52,28 @@ enum Command {
     Export(export::ExportArgs),
     /// Load the demo document (Draft NISTIR 8200) unless it is already there.
     Demo,
+    /// Measure docket against raw library baselines (release builds only
+    /// give meaningful figures: `cargo run --release -- bench intake`).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Full intake (read, map, validate, store) against the raw ceiling
+    /// (library parse + batch insert of the same rows), CSV and XLSX.
+    Intake {
+        /// Comment rows to generate.
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// A PostgreSQL database URL to create scratch databases beside
+        /// (e.g. postgres://postgres@127.0.0.1:5432/test); SQLite always runs.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        /// Runs per measurement; the best counts.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -165,6 +187,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Import(_) | Command::Export(_) => Ok(()),
+        Command::Bench(BenchCommand::Intake {
+            rows,
+            postgres,
+            repeat,
+        }) => {
+            let report = crate::bench::intake(rows, postgres.as_deref(), repeat)?;
+            for line in report.lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::Serve(_) => serve(settings),
         Command::Migrate => {
             let mut conn = startup::connect_once(&settings)?;

@@ -189,6 +189,13 @@ pub fn export_page(
         .load(conn)
 }
 
+pub fn count_for_submission(conn: &mut DbConnection, submission_id: i64) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::submission_id.eq(submission_id))
+        .count()
+        .get_result(conn)
+}
+
 pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<i64> {
     comments::table
         .filter(comments::document_id.eq(document_id))

@@ -7,6 +7,7 @@ pub mod comments;
 mod connection;
 pub mod documents;
 pub mod migrate;
+pub mod pending;
 mod pool;
 pub mod schema;
 pub mod sections;

@@ -162,7 +162,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pending_uploads (token) {
+        token -> Text,
+        document_id -> BigInt,
+        channel -> Text,
+        submitter_name -> Text,
+        organization -> Text,
+        email -> Text,
+        file_name -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        bytes -> Nullable<Binary>,
+        form_json -> Nullable<Text>,
+        submission_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(pending_uploads -> documents (document_id));
+diesel::joinable!(pending_uploads -> submissions (submission_id));
 diesel::joinable!(sections -> documents (document_id));
 diesel::joinable!(sections -> users (owner_id));
 diesel::joinable!(submissions -> documents (document_id));
@@ -183,4 +202,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     submission_files,
     comments,
     audit_events,
+    pending_uploads,
 );

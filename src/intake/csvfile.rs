@@ -50,7 +50,10 @@ pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
+    // Spreadsheet row numbers: blank lines count (a spreadsheet shows them
+    // as rows), line breaks inside quoted cells do not.
     let mut number: u32 = 0;
+    let mut previous: Option<(u64, u64)> = None;
     let cap = limits
         .max_rows
         .saturating_add(super::header::SEARCH_ROWS as usize);
@@ -65,7 +68,19 @@ pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
                 });
             }
         }
-        number = number.saturating_add(1);
+        let line = record.position().map_or(0, csv::Position::line);
+        let breaks = record
+            .iter()
+            .map(|f| f.matches('\n').count() as u64)
+            .sum::<u64>();
+        let advance = match previous {
+            None => line.max(1),
+            Some((previous_line, previous_breaks)) => {
+                line.saturating_sub(previous_line + previous_breaks).max(1)
+            }
+        };
+        number = number.saturating_add(u32::try_from(advance).unwrap_or(u32::MAX));
+        previous = Some((line, breaks));
         let cells = trim_row(record.iter().map(str::to_owned).collect());
         if cells.is_empty() {
             continue;
@@ -136,8 +151,6 @@ fn unclosed_quote(text: &str) -> Option<u32> {
                 } else {
                     in_quotes = false;
                 }
-            } else if c == '\n' {
-                record += 1;
             }
             continue;
         }

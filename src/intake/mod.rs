@@ -14,10 +14,11 @@ mod metadata;
 mod report;
 mod rows;
 mod sniff;
+pub mod template;
 pub mod values;
 mod workbook;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use grid::{Row, Sheet};
 pub use header::{Column, Field, Profile};
@@ -114,6 +115,66 @@ fn size_text(bytes: u64) -> String {
     } else {
         format!("{bytes} bytes")
     }
+}
+
+/// One comment typed into the web form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormRow {
+    pub kind: String,
+    pub section: String,
+    pub page: String,
+    pub line: String,
+    pub comment: String,
+    pub suggested_change: String,
+}
+
+impl FormRow {
+    pub fn is_blank(&self) -> bool {
+        [
+            &self.kind,
+            &self.section,
+            &self.page,
+            &self.line,
+            &self.comment,
+            &self.suggested_change,
+        ]
+        .iter()
+        .all(|f| f.trim().is_empty())
+    }
+}
+
+/// Reads comments typed into the web form exactly like a filled-in
+/// template (the same parsing, the same problems); row N is comment N.
+pub fn from_form(rows: &[FormRow], limits: &Limits) -> Result<Intake, IntakeError> {
+    let header = Row {
+        number: 0,
+        cells: template::COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+    };
+    let mut grid = vec![header];
+    for (i, r) in rows.iter().filter(|r| !r.is_blank()).enumerate() {
+        let cells = vec![
+            (i + 1).to_string(),
+            r.kind.clone(),
+            r.section.clone(),
+            r.page.clone(),
+            r.line.clone(),
+            r.comment.clone(),
+            r.suggested_change.clone(),
+        ];
+        grid.push(Row {
+            number: i as u32 + 1,
+            cells: grid::trim_row(cells),
+        });
+    }
+    assemble(
+        FileFormat::Form,
+        None,
+        vec![Sheet {
+            name: None,
+            rows: grid,
+        }],
+        limits,
+    )
 }
 
 /// Reads one file. `name` only words messages (the bytes decide the format).

@@ -13,6 +13,8 @@ pub enum FileFormat {
     Xls,
     Ods,
     Csv,
+    /// Comments typed into the web form.
+    Form,
 }
 
 impl FileFormat {
@@ -22,6 +24,7 @@ impl FileFormat {
             FileFormat::Xls => "Excel 97-2003 workbook (XLS)",
             FileFormat::Ods => "OpenDocument spreadsheet (ODS)",
             FileFormat::Csv => "CSV text",
+            FileFormat::Form => "web form",
         }
     }
 }
@@ -61,7 +64,7 @@ pub fn sniff(name: &str, bytes: &[u8], limits: &Limits) -> Result<FileFormat, In
 fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<FileFormat, IntakeError> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| IntakeError::Unreadable {
-            format: "ZIP-based (XLSX/ODS)",
+            format: "workbook (XLSX or ODS)",
             reason: format!(
                 "the archive is damaged or incomplete ({e}); was the upload cut short?"
             ),
@@ -77,7 +80,7 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<FileFormat, IntakeError> {
         let entry = archive
             .by_index_raw(i)
             .map_err(|e| IntakeError::Unreadable {
-                format: "ZIP-based (XLSX/ODS)",
+                format: "workbook (XLSX or ODS)",
                 reason: format!("archive entry {i} cannot be read ({e})"),
             })?;
         let size = entry.size();

@@ -29,7 +29,7 @@ pub fn read(format: FileFormat, bytes: &[u8], limits: &Limits) -> Result<Vec<She
             format,
             limits,
         ),
-        FileFormat::Csv => Ok(Vec::new()),
+        FileFormat::Csv | FileFormat::Form => Ok(Vec::new()),
     }
 }
 

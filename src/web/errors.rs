@@ -17,6 +17,14 @@ pub enum WebError {
     /// The message is shown to the user: keep it free of private data.
     #[error("{0}")]
     NotFound(String),
+    /// A form without a valid CSRF token, or an action not allowed now.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A request the server cannot read (a broken multipart body).
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
     #[error(transparent)]
@@ -48,7 +56,10 @@ impl From<DocumentError> for WebError {
 impl WebError {
     fn public_message(&self) -> String {
         match self {
-            Self::NotFound(message) => message.clone(),
+            Self::NotFound(message)
+            | Self::Forbidden(message)
+            | Self::BadRequest(message)
+            | Self::TooLarge(message) => message.clone(),
             Self::Unavailable(_) => {
                 "The database is not answering. Please try again in a moment.".into()
             }
@@ -59,6 +70,9 @@ impl WebError {
     fn code(&self) -> &'static str {
         match self {
             Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::BadRequest(_) => "bad_request",
+            Self::TooLarge(_) => "too_large",
             Self::Unavailable(_) => "unavailable",
             Self::Unexpected(_) => "internal",
         }
@@ -96,6 +110,9 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -3,15 +3,21 @@
 //! one askama page struct defined beside them.
 
 mod assets;
+mod csrf;
 pub mod errors;
 pub mod format;
 mod health;
 mod public;
+pub mod submit;
 mod telemetry;
 
 use actix_web::{HttpRequest, web};
 
+use std::sync::Arc;
+
 use crate::db::Db;
+use crate::intake::Limits;
+use crate::mail::Mailer;
 
 pub use errors::{ApiError, WebError};
 pub use telemetry::{RequestSpan, request_id_header as telemetry_request_id_header};
@@ -21,6 +27,10 @@ pub use telemetry::{RequestSpan, request_id_header as telemetry_request_id_heade
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub mailer: Arc<Mailer>,
+    pub limits: Limits,
+    /// `server.public_url` without a trailing slash, for links in e-mails.
+    pub public_url: String,
 }
 
 /// Every route docket serves.
@@ -29,6 +39,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/", web::get().to(public::home::show))
         .route("/d/{slug}", web::get().to(public::document::show))
+        .route(
+            "/d/{slug}/template.{extension}",
+            web::get().to(public::template::download),
+        )
+        .configure(submit::routes)
         .default_service(web::to(not_found));
 }
 

@@ -94,3 +94,49 @@ on_both_backends! {
         assert_eq!(texts(&page, "p.empty"), ["This document has no outline yet."]);
     }
 }
+
+on_both_backends! {
+    async fn the_document_page_offers_its_comment_template(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        let page = app.page("/d/nistir-8200", 200).await;
+        let links: Vec<String> = page
+            .select(&scraper::Selector::parse("a.download").unwrap())
+            .map(|a| a.value().attr("href").unwrap().to_owned())
+            .collect();
+        assert_eq!(links, ["/d/nistir-8200/template.xlsx", "/d/nistir-8200/template.csv"]);
+
+        let xlsx = app.get("/d/nistir-8200/template.xlsx").await;
+        assert_eq!(xlsx.status().as_u16(), 200);
+        assert_eq!(
+            xlsx.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert_eq!(
+            xlsx.headers()["content-disposition"],
+            "attachment; filename=\"nistir-8200-comment-template.xlsx\""
+        );
+        let bytes = xlsx.bytes().await.unwrap();
+        // docket's own reader finds the header of its own blank template.
+        let read = docket::intake::read("t.xlsx", &bytes, &docket::intake::Limits::default());
+        assert!(
+            matches!(&read, Err(docket::intake::IntakeError::NoComments { where_ }) if where_.contains("sheet \"Comments\", row 8")),
+            "{read:?}"
+        );
+
+        let csv = app.get("/d/nistir-8200/template.csv").await;
+        assert_eq!(csv.status().as_u16(), 200);
+        assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let mut bytes = csv.bytes().await.unwrap().to_vec();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark, for Excel");
+        // The title has commas, so the cell is quoted.
+        assert!(String::from_utf8_lossy(&bytes).starts_with("\u{feff}\"Comment Template for: Draft NISTIR 8200,"));
+        bytes.extend_from_slice(b"7,E,D.3,iii,12-14,Typo.,Fix it.\r\n");
+        let read = docket::intake::read("t.csv", &bytes, &docket::intake::Limits::default()).unwrap();
+        assert_eq!(read.comments.len(), 1);
+        assert_eq!(read.comments[0].comment_number.as_deref(), Some("7"));
+        assert_eq!(read.comments[0].lines, Some((12, 14)));
+
+        assert_eq!(app.get("/d/nistir-8200/template.pdf").await.status().as_u16(), 404);
+        assert_eq!(app.get("/d/no-such-draft/template.xlsx").await.status().as_u16(), 404);
+    }
+}

@@ -13,6 +13,7 @@ use crate::web::{AppState, WebError};
 #[derive(Template, WebTemplate)]
 #[template(path = "public/document.html")]
 pub struct DocumentPage {
+    slug: String,
     title: String,
     description: String,
     period: String,
@@ -50,6 +51,7 @@ pub async fn show(
             Period::Closed => "Comment period closed",
         },
         period: format::period(document.opens_on, document.closes_on),
+        slug: document.slug,
         title: document.title,
         description: document.description,
         outline: outline.into_iter().map(OutlineRow::from).collect(),

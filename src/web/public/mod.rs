@@ -2,3 +2,4 @@
 
 pub mod document;
 pub mod home;
+pub mod template;

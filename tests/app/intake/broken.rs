@@ -27,13 +27,11 @@ on_both_backends! {
             ("bomb.xlsx", zip_bomb(), &[],
                 "would unpack to far more data than any comment sheet holds: entry `xl/worksheets/sheet1.xml` unpacks from"),
             ("cut.xlsx", truncated(small_workbook()), &[],
-                "the ZIP-based (XLSX/ODS) cannot be read: the archive is damaged or incomplete"),
-            // BUG: src/intake/csvfile.rs `unclosed_quote` counts lines, not
-            // records: a multi-line cell above the quote shifts the row it
-            // names ("h,c\n1,\"a\nb\"\n2,\"open\n" says row 4, not 3). That
-            // assertion is left out; this file has no multi-line cell.
-            ("quote.csv", b"Comment #,Section,Comment\n1,5.1,\"This quote never closes\n2,5.2,Second\n".to_vec(), &[],
-                "row 2: a quoted cell opens with \" and never closes"),
+                "the workbook (XLSX or ODS) cannot be read: the archive is damaged or incomplete"),
+            // The row is counted as a spreadsheet shows it: the line breaks
+            // inside the quoted cell of row 2 do not move it.
+            ("quote.csv", b"Comment #,Section,Comment\n1,5.1,\"two\nlines\"\n2,5.2,\"This quote never closes\n3,5.3,Third\n".to_vec(), &[],
+                "row 3: a quoted cell opens with \" and never closes"),
             ("noheader.csv", b"Name,Date\nAda,2023-01-01\n".to_vec(), &[],
                 "no header row was found in the first 30 rows of the file: docket looks for a row naming the comment column"),
             // A template nobody filled in: its pre-printed numbers are not comments.
@@ -84,7 +82,7 @@ on_both_backends! {
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         let text = stdout(&out);
         assert!(text.contains(&format!("{good_csv}: stored as DRAFT-0001 with 2 comment(s), 0 warning(s)")), "{text}");
-        assert!(text.contains(&format!("{cut}: rejected, nothing stored: the ZIP-based (XLSX/ODS) cannot be read")), "{text}");
+        assert!(text.contains(&format!("{cut}: rejected, nothing stored: the workbook (XLSX or ODS) cannot be read")), "{text}");
         // The same workbook whole is stored: only the cut made the other one unreadable.
         assert!(text.contains(&format!("{good_xlsx}: stored as DRAFT-0002 with 1 comment(s), 0 warning(s)")), "{text}");
         assert!(text.contains("3 file(s) read, 1 rejected."), "{text}");

@@ -1,0 +1,382 @@
+//! `docket bench intake`: full intake (read, map, validate, store) against
+//! the raw ceiling measured in the same run (the csv crate's serde parse or
+//! calamine's sheet read, then a batch insert of the same rows), on SQLite
+//! and, given a URL, PostgreSQL. Each measurement gets a fresh database.
+
+use std::io::Cursor;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use diesel::{Connection, RunQueryDsl};
+use rust_xlsxwriter::Workbook;
+use secrecy::SecretString;
+
+use crate::db::comments::{self, NewComment};
+use crate::db::submissions::{self, NewSubmission};
+use crate::db::{self, ConnectOptions, DatabaseUrl, DbConnection};
+use crate::documents::{self, DocumentSpec};
+use crate::domain::Channel;
+use crate::intake::{self, Limits};
+use crate::submissions::{Request, Sender, Upload};
+
+const HEADER: [&str; 9] = [
+    "Comment #",
+    "Submitter",
+    "Organization",
+    "Type",
+    "Section",
+    "Page #",
+    "Line #",
+    "Comment\n(Include rationale for comment)",
+    "Suggested Change",
+];
+
+/// One generated row (also what the raw CSV ceiling deserialises into).
+#[derive(Debug, serde::Deserialize)]
+struct RawRow {
+    number: String,
+    submitter: String,
+    organization: String,
+    kind: String,
+    section: String,
+    page: String,
+    line: String,
+    comment: String,
+    change: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Input {
+    Csv,
+    Xlsx,
+}
+
+pub struct Report {
+    pub lines: Vec<String>,
+}
+
+/// Runs every measurement and returns the printed table.
+pub fn intake(rows: usize, postgres_admin: Option<&str>, repeat: usize) -> anyhow::Result<Report> {
+    let csv = generate_csv(rows)?;
+    let xlsx = generate_xlsx(rows)?;
+    let mut lines = vec![
+        format!(
+            "intake benchmark: {rows} rows of 9 text columns; CSV {:.1} MB, XLSX {:.1} MB; best of {repeat}",
+            csv.len() as f64 / 1e6,
+            xlsx.len() as f64 / 1e6
+        ),
+        format!(
+            "{:<10} {:<5} {:>15} {:>15} {:>7}",
+            "backend", "input", "ceiling rows/s", "docket rows/s", "ratio"
+        ),
+    ];
+    let mut backends = vec![("sqlite", None)];
+    if let Some(url) = postgres_admin {
+        backends.push(("postgresql", Some(url)));
+    }
+    let limits = Limits {
+        max_file_bytes: u64::MAX,
+        max_rows: rows + 10,
+        ..Limits::default()
+    };
+    for (backend, admin) in backends {
+        for (input, bytes) in [(Input::Csv, &csv), (Input::Xlsx, &xlsx)] {
+            let mut best_raw = Duration::MAX;
+            let mut best_full = Duration::MAX;
+            for _ in 0..repeat.max(1) {
+                best_raw = best_raw.min(with_scratch_db(admin, |conn| raw(conn, input, bytes))?);
+                best_full = best_full.min(with_scratch_db(admin, |conn| {
+                    full(conn, input, bytes, &limits)
+                })?);
+            }
+            let rate = |d: Duration| rows as f64 / d.as_secs_f64();
+            lines.push(format!(
+                "{:<10} {:<5} {:>15.0} {:>15.0} {:>6.2}x",
+                backend,
+                if input == Input::Csv { "csv" } else { "xlsx" },
+                rate(best_raw),
+                rate(best_full),
+                best_raw.as_secs_f64() / best_full.as_secs_f64()
+            ));
+        }
+    }
+    let (before, peak) = peak_rss_of(|| intake::read("bench.xlsx", &xlsx, &limits).map(|_| ()))?;
+    lines.push(format!(
+        "peak RSS while reading the {rows}-row XLSX: {:.0} MB (the process held {:.0} MB before, the generated files included)",
+        peak as f64 / 1e6,
+        before as f64 / 1e6
+    ));
+    Ok(Report { lines })
+}
+
+fn generate_rows(rows: usize) -> impl Iterator<Item = [String; 9]> {
+    (1..=rows).map(|i| {
+        let section = format!("{}.{}.{}", i % 12 + 1, i % 7 + 1, i % 5 + 1);
+        [
+            i.to_string(),
+            format!("Reviewer {}", i % 500),
+            format!("Organization {}", i % 97),
+            ["E", "G", "T"][i % 3].to_owned(),
+            section.clone(),
+            (i % 180 + 1).to_string(),
+            format!("{} - {}", i % 4000 + 1, i % 4000 + 12),
+            format!(
+                "Comment {i} on section {section}: the requirement in this paragraph is ambiguous about \
+                 which party verifies the claimant and when; the text should say so explicitly and \
+                 give an example so that implementers reach the same reading. See also the related \
+                 discussion in the appendix, which uses different terms for the same roles."
+            ),
+            format!("Replace the paragraph with a precise statement of who verifies what ({i})."),
+        ]
+    })
+}
+
+fn generate_csv(rows: usize) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "Comment Template for: Benchmark Draft",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ])?;
+    writer.write_record(HEADER)?;
+    for row in generate_rows(rows) {
+        writer.write_record(&row)?;
+    }
+    Ok(writer.into_inner()?)
+}
+
+fn generate_xlsx(rows: usize) -> anyhow::Result<Vec<u8>> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    sheet.write_string(0, 0, "Comment Template for: Benchmark Draft")?;
+    for (col, header) in HEADER.iter().enumerate() {
+        sheet.write_string(1, col as u16, *header)?;
+    }
+    for (i, row) in generate_rows(rows).enumerate() {
+        for (col, value) in row.iter().enumerate() {
+            sheet.write_string(i as u32 + 2, col as u16, value)?;
+        }
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// The ceiling: parse with the plain library call, then batch-insert.
+fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Duration> {
+    let document = bench_document(conn)?;
+    let started = Instant::now();
+    let rows: Vec<RawRow> = match input {
+        Input::Csv => {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bytes);
+            reader.deserialize().skip(2).collect::<Result<_, _>>()?
+        }
+        Input::Xlsx => {
+            let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))?;
+            let range = workbook.worksheet_range("Sheet1")?;
+            let text = |d: &Data| d.to_string();
+            range
+                .rows()
+                .skip(2)
+                .map(|r| RawRow {
+                    number: text(&r[0]),
+                    submitter: text(&r[1]),
+                    organization: text(&r[2]),
+                    kind: text(&r[3]),
+                    section: text(&r[4]),
+                    page: text(&r[5]),
+                    line: text(&r[6]),
+                    comment: text(&r[7]),
+                    change: text(&r[8]),
+                })
+                .collect()
+        }
+    };
+    conn.transaction(|conn| {
+        let now = db::now();
+        let seq = db::documents::take_submission_seq(conn, document.id)?;
+        let tracking = submissions::tracking_number(&document.tracking_prefix, seq);
+        let submission = submissions::insert(
+            conn,
+            NewSubmission {
+                document_id: document.id,
+                seq,
+                tracking_number: &tracking,
+                channel: Channel::Cli,
+                submitter_name: "",
+                organization: "",
+                email: None,
+                sha256: None,
+                metadata_json: "{}",
+                report_json: "{}",
+                late: false,
+                received_at: now,
+            },
+        )?;
+        for (chunk_index, chunk) in rows.chunks(comments::BATCH).enumerate() {
+            let trackings: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    comments::tracking_number(
+                        &tracking,
+                        (chunk_index * comments::BATCH + i + 1) as i32,
+                    )
+                })
+                .collect();
+            let batch: Vec<NewComment<'_>> = chunk
+                .iter()
+                .zip(&trackings)
+                .enumerate()
+                .map(|(i, (r, t))| NewComment {
+                    document_id: document.id,
+                    submission_id: submission.id,
+                    seq: (chunk_index * comments::BATCH + i + 1) as i32,
+                    tracking_number: t,
+                    source_sheet: None,
+                    source_row: None,
+                    cells_json: "[]",
+                    extra_json: "{}",
+                    problems_json: "[]",
+                    comment_number: Some(&r.number),
+                    commenter: Some(&r.submitter),
+                    organization: Some(&r.organization),
+                    volume_raw: None,
+                    type_raw: Some(&r.kind),
+                    comment_type: None,
+                    severity: None,
+                    section_raw: Some(&r.section),
+                    paragraph_raw: None,
+                    page_raw: Some(&r.page),
+                    page_start: None,
+                    page_end: None,
+                    page_sort: None,
+                    line_raw: Some(&r.line),
+                    line_start: None,
+                    line_end: None,
+                    body: &r.comment,
+                    suggested_change: Some(&r.change),
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect();
+            comments::insert_batch(conn, &batch)?;
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(started.elapsed())
+}
+
+/// docket's own path, as `docket import` runs it.
+fn full(
+    conn: &mut DbConnection,
+    input: Input,
+    bytes: &[u8],
+    limits: &Limits,
+) -> anyhow::Result<Duration> {
+    let document = bench_document(conn)?;
+    let name = if input == Input::Csv {
+        "bench.csv"
+    } else {
+        "bench.xlsx"
+    };
+    let started = Instant::now();
+    let read = intake::read(name, bytes, limits)?;
+    let request = Request {
+        channel: Channel::Cli,
+        file: Some(Upload {
+            file_name: name,
+            content_type: "application/octet-stream",
+            bytes,
+        }),
+        allow_late: true,
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    crate::submissions::store(
+        conn,
+        &document,
+        &Sender::default(),
+        request,
+        &read,
+        &mut |_| {},
+    )?;
+    Ok(started.elapsed())
+}
+
+fn bench_document(conn: &mut DbConnection) -> anyhow::Result<db::documents::Document> {
+    Ok(documents::create(
+        conn,
+        &DocumentSpec {
+            slug: "bench".to_owned(),
+            title: "Benchmark draft".to_owned(),
+            tracking_prefix: None,
+            description: String::new(),
+            opens_on: None,
+            closes_on: None,
+        },
+    )?)
+}
+
+/// Runs `f` on a migrated, empty database of its own: a temporary SQLite
+/// file, or a PostgreSQL database created beside `admin` and dropped after.
+fn with_scratch_db<T>(
+    admin: Option<&str>,
+    f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let options = ConnectOptions::default();
+    match admin {
+        None => {
+            let dir = tempfile::tempdir()?;
+            let url = DatabaseUrl::Sqlite(dir.path().join("bench.sqlite3"));
+            let mut conn = db::connect(&url, &options)?;
+            crate::startup::prepare_database(&mut conn, false)?;
+            f(&mut conn)
+        }
+        Some(admin) => {
+            let admin_url = DatabaseUrl::parse(admin)?;
+            let mut admin_conn = db::connect(&admin_url, &options)?;
+            let name = format!("docket_bench_{}", std::process::id());
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin_conn)?;
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin_conn)?;
+            let mut url = url::Url::parse(admin).context("the PostgreSQL URL")?;
+            url.set_path(&name);
+            let result = (|| {
+                let url = DatabaseUrl::Postgres(SecretString::from(url.to_string()));
+                let mut conn = db::connect(&url, &options)?;
+                crate::startup::prepare_database(&mut conn, false)?;
+                f(&mut conn)
+            })();
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin_conn)?;
+            result
+        }
+    }
+}
+
+/// Resident set before `f` and its peak while `f` ran (Linux: resets the
+/// high-water mark through /proc/self/clear_refs).
+fn peak_rss_of(f: impl FnOnce() -> Result<(), intake::IntakeError>) -> anyhow::Result<(u64, u64)> {
+    let status = Path::new("/proc/self/status");
+    let field = |name: &str| -> anyhow::Result<u64> {
+        let text = std::fs::read_to_string(status)?;
+        let kb = text
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .with_context(|| format!("no {name} in /proc/self/status"))?;
+        Ok(kb * 1024)
+    };
+    std::fs::write("/proc/self/clear_refs", "5").context("cannot reset the RSS high-water mark")?;
+    let before = field("VmRSS:")?;
+    f()?;
+    Ok((before, field("VmHWM:")?))
+}

@@ -1,0 +1,239 @@
+//! The submission form: who you are, and a file or typed comments.
+
+use actix_multipart::form::{MultipartForm, bytes::Bytes, text::Text};
+use actix_session::Session;
+use actix_web::{HttpResponse, http::StatusCode, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Sent, closed_reason};
+use crate::db::DbError;
+use crate::db::pending::{self, PendingUpload};
+use crate::documents;
+use crate::intake::FormRow;
+use crate::submissions::normalise_email;
+use crate::web::{AppState, WebError, csrf};
+
+/// Typed-comment rows shown at first, and the most a page offers.
+const ROWS: usize = 3;
+const MAX_ROWS: usize = 50;
+/// Unconfirmed uploads and receipt links older than this are purged.
+const KEEP_DAYS: i64 = 30;
+
+#[derive(Template)]
+#[template(path = "submit/form.html")]
+pub struct FormPage {
+    pub slug: String,
+    pub title: String,
+    pub closed: Option<String>,
+    pub csrf: String,
+    pub name: String,
+    pub organization: String,
+    pub email: String,
+    pub rows: Vec<FormRow>,
+    pub more_rows: usize,
+    pub errors: Vec<String>,
+    pub max_mb: u64,
+}
+
+impl FormPage {
+    fn render_with(&self, status: StatusCode) -> Result<HttpResponse, WebError> {
+        let html = self.render().map_err(|e| WebError::Unexpected(e.into()))?;
+        Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FormQuery {
+    rows: Option<usize>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<FormQuery>,
+    session: Session,
+) -> Result<HttpResponse, WebError> {
+    let slug = slug.into_inner();
+    let lookup = slug.clone();
+    let document = state
+        .db
+        .run(move |conn| documents::find(conn, &lookup))
+        .await?;
+    let rows = query.rows.unwrap_or(ROWS).clamp(1, MAX_ROWS);
+    FormPage {
+        slug,
+        closed: closed_reason(&document),
+        title: document.title,
+        csrf: csrf::token(&session)?,
+        name: String::new(),
+        organization: String::new(),
+        email: String::new(),
+        rows: vec![FormRow::default(); rows],
+        more_rows: (rows + 5).min(MAX_ROWS),
+        errors: Vec::new(),
+        max_mb: state.limits.max_file_bytes / (1024 * 1024),
+    }
+    .render_with(StatusCode::OK)
+}
+
+/// The multipart form. Typed comments come as parallel lists, one entry
+/// per row in page order.
+#[derive(MultipartForm)]
+pub struct SubmitForm {
+    csrf: Text<String>,
+    name: Text<String>,
+    organization: Text<String>,
+    email: Text<String>,
+    file: Option<Bytes>,
+    kind: Vec<Text<String>>,
+    section: Vec<Text<String>>,
+    page: Vec<Text<String>>,
+    line: Vec<Text<String>>,
+    comment: Vec<Text<String>>,
+    suggested_change: Vec<Text<String>>,
+}
+
+impl SubmitForm {
+    fn rows(&self) -> Vec<FormRow> {
+        let at = |list: &Vec<Text<String>>, i: usize| {
+            list.get(i).map(|t| t.0.clone()).unwrap_or_default()
+        };
+        (0..self.comment.len().max(self.section.len()))
+            .map(|i| FormRow {
+                kind: at(&self.kind, i),
+                section: at(&self.section, i),
+                page: at(&self.page, i),
+                line: at(&self.line, i),
+                comment: at(&self.comment, i),
+                suggested_change: at(&self.suggested_change, i),
+            })
+            .collect()
+    }
+}
+
+pub async fn send(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    session: Session,
+    MultipartForm(form): MultipartForm<SubmitForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    let slug = slug.into_inner();
+    let lookup = slug.clone();
+    let document = state
+        .db
+        .run(move |conn| documents::find(conn, &lookup))
+        .await?;
+    let rows = form.rows();
+    let mut page = FormPage {
+        slug: slug.clone(),
+        closed: closed_reason(&document),
+        title: document.title.clone(),
+        csrf: csrf::token(&session)?,
+        name: form.name.trim().to_owned(),
+        organization: form.organization.trim().to_owned(),
+        email: form.email.trim().to_owned(),
+        more_rows: (rows.len() + 5).min(MAX_ROWS),
+        rows: if rows.is_empty() {
+            vec![FormRow::default(); ROWS]
+        } else {
+            rows.clone()
+        },
+        errors: Vec::new(),
+        max_mb: state.limits.max_file_bytes / (1024 * 1024),
+    };
+    if page.closed.is_some() {
+        return page.render_with(StatusCode::FORBIDDEN);
+    }
+    let email = normalise_email(&page.email);
+    if page.name.is_empty() {
+        page.errors
+            .push("Give your name: editors need to know who sent the comments.".to_owned());
+    }
+    if email.is_none() {
+        page.errors.push("Give an e-mail address such as name@example.org: the receipt is sent there. It is never published.".to_owned());
+    }
+    let file = form.file.filter(|f| !f.data.is_empty());
+    let typed: Vec<FormRow> = rows.into_iter().filter(|r| !r.is_blank()).collect();
+    let sent = match (file, typed.is_empty()) {
+        (None, true) => {
+            page.errors
+                .push("Choose a file to upload, or type at least one comment below.".to_owned());
+            None
+        }
+        (Some(_), false) => {
+            page.errors.push(
+                "Send either a file or typed comments, not both: clear the typed rows or the file."
+                    .to_owned(),
+            );
+            None
+        }
+        (Some(file), true) => Some((
+            Sent::File {
+                name: file
+                    .file_name
+                    .clone()
+                    .unwrap_or_else(|| "upload".to_owned()),
+                bytes: file.data.to_vec(),
+            },
+            file.content_type.map(|m| m.to_string()),
+        )),
+        (None, false) => Some((Sent::Typed(typed), None)),
+    };
+    let (Some((sent, content_type)), Some(email)) = (sent, email) else {
+        return page.render_with(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let intake = super::read(sent.clone(), state.limits.clone()).await?;
+    if let Err(error) = intake {
+        let what = match &sent {
+            Sent::File { name, .. } => format!("“{name}” was not accepted: {error}."),
+            Sent::Typed(_) => format!("The comments could not be read: {error}."),
+        };
+        page.errors.push(format!("{what} Nothing was stored."));
+        return page.render_with(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let token = hex::encode(rand::random::<[u8; 24]>());
+    let pending = PendingUpload {
+        token: token.clone(),
+        document_id: document.id,
+        channel: match sent {
+            Sent::File { .. } => "upload",
+            Sent::Typed(_) => "form",
+        }
+        .to_owned(),
+        submitter_name: page.name,
+        organization: page.organization,
+        email,
+        file_name: match &sent {
+            Sent::File { name, .. } => Some(name.clone()),
+            Sent::Typed(_) => None,
+        },
+        content_type: content_type.or_else(|| {
+            matches!(sent, Sent::File { .. }).then(|| "application/octet-stream".to_owned())
+        }),
+        form_json: match &sent {
+            Sent::Typed(rows) => serde_json::to_string(rows).ok(),
+            Sent::File { .. } => None,
+        },
+        bytes: match sent {
+            Sent::File { bytes, .. } => Some(bytes),
+            Sent::Typed(_) => None,
+        },
+        submission_id: None,
+        created_at: crate::db::now(),
+    };
+    state
+        .db
+        .run(move |conn| {
+            pending::purge_older_than(conn, crate::db::now() - time::Duration::days(KEEP_DAYS))?;
+            pending::insert(conn, &pending)?;
+            Ok::<_, DbError>(())
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/d/{slug}/submit/{token}")))
+        .finish())
+}

@@ -1,0 +1,97 @@
+//! Public submission: `/d/{slug}/submit` (upload a filled-in template or type
+//! comments) → a preview of every row read, with its warnings → Confirm →
+//! one transaction → the receipt page and a receipt e-mail.
+//!
+//! Between preview and Confirm the upload waits in `pending_uploads`, so any
+//! instance can take the Confirm. Its random token is also the private link
+//! to the receipt (tracking numbers are sequential, so they are not links).
+
+mod form;
+mod preview;
+mod receipt;
+
+use actix_multipart::form::MultipartFormConfig;
+use actix_web::web;
+
+use crate::db::documents::{Document, Period};
+use crate::intake::{self, FormRow, Intake, IntakeError, Limits};
+use crate::web::WebError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/d/{slug}/submit", web::get().to(form::show))
+        .route("/d/{slug}/submit", web::post().to(form::send))
+        .route("/d/{slug}/submit/{token}", web::get().to(preview::show))
+        .route(
+            "/d/{slug}/submit/{token}/confirm",
+            web::post().to(preview::confirm),
+        )
+        .route(
+            "/d/{slug}/submit/{token}/cancel",
+            web::post().to(preview::cancel),
+        )
+        .route("/receipt/{token}", web::get().to(receipt::show));
+}
+
+/// Limits the whole form to the file limit plus room for its text fields;
+/// an upload over it gets a page saying so (413), nothing stored.
+pub fn multipart_config(limit: usize) -> MultipartFormConfig {
+    MultipartFormConfig::default()
+        .total_limit(limit)
+        .memory_limit(limit)
+        .error_handler(move |error, _req| {
+            let message = error.to_string();
+            if message.contains("limit") || message.contains("too large") {
+                WebError::TooLarge(format!(
+                    "The upload is larger than the {} MB limit, so nothing was stored. \
+                     Split the comments over several files, or save the file without images.",
+                    limit / (1024 * 1024)
+                ))
+                .into()
+            } else {
+                WebError::BadRequest(format!(
+                    "The form could not be read ({message}). Nothing was stored."
+                ))
+                .into()
+            }
+        })
+}
+
+/// Why the public may not submit to a document today, if they may not.
+pub fn closed_reason(document: &Document) -> Option<String> {
+    let today = time::OffsetDateTime::now_utc().date();
+    match document.period_on(today) {
+        Period::Open => None,
+        Period::Closed => Some(match document.closes_on {
+            Some(date) => format!(
+                "The comment period for this document closed on {}. Comments can no longer be submitted here; \
+                 if you have a question, contact the document's editors.",
+                crate::web::format::date(date)
+            ),
+            None => "The comment period for this document is closed.".to_owned(),
+        }),
+        Period::Upcoming => Some(match document.opens_on {
+            Some(date) => format!(
+                "The comment period for this document opens on {}. Please come back then.",
+                crate::web::format::date(date)
+            ),
+            None => "The comment period for this document has not opened yet.".to_owned(),
+        }),
+    }
+}
+
+/// What was sent: a file, or typed comments.
+#[derive(Clone, Debug)]
+pub enum Sent {
+    File { name: String, bytes: Vec<u8> },
+    Typed(Vec<FormRow>),
+}
+
+/// Reads what was sent, off the async workers (big files take a while).
+pub async fn read(sent: Sent, limits: Limits) -> Result<Result<Intake, IntakeError>, WebError> {
+    web::block(move || match sent {
+        Sent::File { name, bytes } => intake::read(&name, &bytes, &limits),
+        Sent::Typed(rows) => intake::from_form(&rows, &limits),
+    })
+    .await
+    .map_err(|e| WebError::Unexpected(e.into()))
+}

@@ -1,0 +1,354 @@
+//! The preview of an upload: every row read, with its warnings; Confirm
+//! stores it all in one transaction, Cancel forgets it.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use super::{Sent, closed_reason};
+use crate::db::documents::Document;
+use crate::db::pending::{self, PendingUpload};
+use crate::db::{DbConnection, DbError};
+use crate::domain::Channel;
+use crate::intake::{FormRow, Intake};
+use crate::mail::Receipt;
+use crate::submissions::{self, Request, Sender, Stored, SubmitError, Upload};
+use crate::web::{AppState, WebError, csrf};
+
+/// Rows shown in full on the preview; the rest are counted.
+const SHOWN_ROWS: usize = 500;
+
+#[derive(Template)]
+#[template(path = "submit/preview.html")]
+pub struct PreviewPage {
+    slug: String,
+    title: String,
+    token: String,
+    csrf: String,
+    source: String,
+    read_as: String,
+    submitter: String,
+    organization: String,
+    comments: usize,
+    rows: Vec<PreviewRow>,
+    hidden_rows: usize,
+    file_notes: Vec<String>,
+    problem_count: usize,
+    closed: Option<String>,
+}
+
+struct PreviewRow {
+    row: String,
+    number: String,
+    kind: String,
+    section: String,
+    page: String,
+    line: String,
+    comment: String,
+    suggested_change: String,
+    problems: Vec<String>,
+}
+
+/// The pending upload of this document, or 404.
+async fn load(
+    state: &AppState,
+    slug: String,
+    token: String,
+) -> Result<(Document, PendingUpload), WebError> {
+    state
+        .db
+        .run(move |conn| {
+            let document = crate::db::documents::find_by_slug(conn, &slug)?;
+            let pending = pending::find(conn, &token)?
+                .filter(|p| p.document_id == document.id)
+                .ok_or(diesel::result::Error::NotFound)?;
+            Ok::<_, DbError>((document, pending))
+        })
+        .await
+        .map_err(|e| match WebError::from(e) {
+            WebError::NotFound(_) => WebError::NotFound(
+                "This preview does not exist or has expired. Nothing of it was stored; please send the comments again."
+                    .to_owned(),
+            ),
+            other => other,
+        })
+}
+
+fn sent_of(pending: &PendingUpload) -> Result<Sent, WebError> {
+    match (&pending.bytes, &pending.form_json) {
+        (Some(bytes), _) => Ok(Sent::File {
+            name: pending.file_name.clone().unwrap_or_default(),
+            bytes: bytes.clone(),
+        }),
+        (None, Some(json)) => Ok(Sent::Typed(
+            serde_json::from_str::<Vec<FormRow>>(json)
+                .map_err(|e| WebError::Unexpected(e.into()))?,
+        )),
+        (None, None) => Err(WebError::NotFound(
+            "This upload was already confirmed.".to_owned(),
+        )),
+    }
+}
+
+async fn read_again(state: &AppState, pending: &PendingUpload) -> Result<(Sent, Intake), WebError> {
+    let sent = sent_of(pending)?;
+    // It was read once already; reading it again cannot fail unless the
+    // limits changed in between.
+    let intake = super::read(sent.clone(), state.limits.clone())
+        .await?
+        .map_err(|e| {
+            WebError::BadRequest(format!(
+                "The upload can no longer be read: {e}. Nothing was stored."
+            ))
+        })?;
+    Ok((sent, intake))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    session: Session,
+) -> Result<HttpResponse, WebError> {
+    let (slug, token) = path.into_inner();
+    let (document, pending) = load(&state, slug.clone(), token.clone()).await?;
+    if pending.submission_id.is_some() {
+        return Ok(see_other(&format!("/receipt/{token}")));
+    }
+    let (_, intake) = read_again(&state, &pending).await?;
+    let page = PreviewPage {
+        slug,
+        closed: closed_reason(&document),
+        title: document.title,
+        token,
+        csrf: csrf::token(&session)?,
+        source: pending
+            .file_name
+            .clone()
+            .unwrap_or_else(|| "comments typed into the form".to_owned()),
+        read_as: describe(&intake),
+        submitter: pending.submitter_name,
+        organization: pending.organization,
+        comments: intake.comments.len(),
+        hidden_rows: intake.comments.len().saturating_sub(SHOWN_ROWS),
+        problem_count: intake.problems().count(),
+        file_notes: intake.notes.iter().map(ToString::to_string).collect(),
+        rows: intake
+            .comments
+            .iter()
+            .take(SHOWN_ROWS)
+            .map(preview_row)
+            .collect(),
+    };
+    let html = page.render().map_err(|e| WebError::Unexpected(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+fn describe(intake: &Intake) -> String {
+    let sheets: Vec<String> = intake
+        .sheets
+        .iter()
+        .map(|s| match &s.name {
+            Some(name) => format!(
+                "sheet “{name}”, header on row {} ({})",
+                s.header_row,
+                s.profile.label()
+            ),
+            None if intake.format == crate::intake::FileFormat::Form => "the web form".to_owned(),
+            None => format!("header on row {} ({})", s.header_row, s.profile.label()),
+        })
+        .collect();
+    format!("{}: {}", intake.format.label(), sheets.join("; "))
+}
+
+fn preview_row(c: &crate::intake::ParsedComment) -> PreviewRow {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    PreviewRow {
+        row: match &c.sheet {
+            Some(sheet) => format!("{sheet} {}", c.row),
+            None => c.row.to_string(),
+        },
+        number: text(&c.comment_number),
+        kind: match (c.comment_type, &c.type_raw) {
+            (Some(kind), Some(raw)) => format!("{kind} ({})", raw.trim()),
+            (_, raw) => text(raw),
+        },
+        section: text(&c.section),
+        page: text(&c.page_raw),
+        line: text(&c.line_raw),
+        comment: c.body.clone(),
+        suggested_change: text(&c.suggested_change),
+        problems: c.problems.iter().map(|p| p.message.clone()).collect(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+}
+
+pub async fn confirm(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    session: Session,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    let (slug, token) = path.into_inner();
+    let (document, pending) = load(&state, slug, token.clone()).await?;
+    if pending.submission_id.is_some() {
+        return Ok(see_other(&format!("/receipt/{token}")));
+    }
+    if let Some(reason) = closed_reason(&document) {
+        return Err(WebError::Forbidden(format!("{reason} Nothing was stored.")));
+    }
+    let (sent, intake) = read_again(&state, &pending).await?;
+    let title = document.title.clone();
+    let stored = state
+        .db
+        .run(move |conn| store(conn, &document, &pending, &sent, &intake))
+        .await?;
+    let mut query = String::new();
+    if let Some((submission, comments, email, name)) = stored.fresh {
+        let url = format!("{}/receipt/{token}", state.public_url);
+        let receipt = Receipt {
+            document_title: &title,
+            tracking_number: &submission,
+            comments,
+            submitter_name: &name,
+            receipt_url: &url,
+        };
+        if let Err(error) = state
+            .mailer
+            .send(&email, &receipt.subject(), receipt.body())
+            .await
+        {
+            tracing::warn!(tracking = %submission, error = %error, "receipt e-mail not sent");
+            query = "?mail=failed".to_owned();
+        }
+    }
+    Ok(see_other(&format!("/receipt/{token}{query}")))
+}
+
+/// What confirming did: `fresh` is set when a new submission was stored
+/// (tracking number, comment count, and where to send the receipt).
+struct Confirmed {
+    fresh: Option<(String, usize, String, String)>,
+}
+
+/// Stores the submission and marks the upload confirmed, together: a
+/// second Confirm (another tab, another instance) finds it done.
+fn store(
+    conn: &mut DbConnection,
+    document: &Document,
+    pending: &PendingUpload,
+    sent: &Sent,
+    intake: &Intake,
+) -> Result<Confirmed, WebError> {
+    let sender = Sender {
+        name: Some(pending.submitter_name.clone()),
+        organization: Some(pending.organization.clone()),
+        email: Some(pending.email.clone()),
+    };
+    let (channel, file) = match sent {
+        Sent::File { name, bytes } => (
+            Channel::Upload,
+            Some(Upload {
+                file_name: name,
+                content_type: pending
+                    .content_type
+                    .as_deref()
+                    .unwrap_or("application/octet-stream"),
+                bytes,
+            }),
+        ),
+        Sent::Typed(_) => (Channel::Form, None),
+    };
+    let request = Request {
+        channel,
+        file,
+        allow_late: false,
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    conn.transaction(|conn| {
+        let stored = submissions::store(conn, document, &sender, request, intake, &mut |_| {})?;
+        let (submission, fresh) = match stored {
+            Stored::New {
+                submission,
+                comments,
+            } => {
+                let fresh = (
+                    submission.tracking_number.clone(),
+                    comments,
+                    pending.email.clone(),
+                    pending.submitter_name.clone(),
+                );
+                (submission, Some(fresh))
+            }
+            Stored::AlreadyReceived { submission } => (submission, None),
+        };
+        if !pending::mark_confirmed(conn, &pending.token, submission.id).map_err(DbError::from)? {
+            // Someone confirmed it meanwhile: undo ours, show theirs.
+            return Err(ConfirmError::Raced);
+        }
+        Ok(Confirmed { fresh })
+    })
+    .or_else(|error| match error {
+        ConfirmError::Raced => Ok(Confirmed { fresh: None }),
+        ConfirmError::Submit(SubmitError::Database(e)) => Err(e.into()),
+        ConfirmError::Submit(other) => {
+            Err(WebError::Forbidden(format!("{other}. Nothing was stored.")))
+        }
+    })
+}
+
+#[derive(Debug)]
+enum ConfirmError {
+    Raced,
+    Submit(SubmitError),
+}
+
+impl From<SubmitError> for ConfirmError {
+    fn from(e: SubmitError) -> Self {
+        Self::Submit(e)
+    }
+}
+
+impl From<DbError> for ConfirmError {
+    fn from(e: DbError) -> Self {
+        Self::Submit(SubmitError::Database(e))
+    }
+}
+
+impl From<diesel::result::Error> for ConfirmError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Submit(e.into())
+    }
+}
+
+pub async fn cancel(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    session: Session,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    let (slug, token) = path.into_inner();
+    let (_, pending) = load(&state, slug.clone(), token.clone()).await?;
+    if pending.submission_id.is_none() {
+        state
+            .db
+            .run(move |conn| pending::delete(conn, &token).map_err(DbError::from))
+            .await?;
+    }
+    Ok(see_other(&format!("/d/{slug}/submit")))
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location.to_owned()))
+        .finish()
+}
