@@ -102,11 +102,10 @@ pub fn intake(rows: usize, postgres_admin: Option<&str>, repeat: usize) -> anyho
             ));
         }
     }
-    let (before, peak) = peak_rss_of(|| intake::read("bench.xlsx", &xlsx, &limits).map(|_| ()))?;
+    let peak = peak_rss_of_import(&xlsx)?;
     lines.push(format!(
-        "peak RSS while reading the {rows}-row XLSX: {:.0} MB (the process held {:.0} MB before, the generated files included)",
-        peak as f64 / 1e6,
-        before as f64 / 1e6
+        "peak RSS of a process importing the {rows}-row XLSX into SQLite: {:.0} MB",
+        peak as f64 / 1e6
     ));
     Ok(Report { lines })
 }
@@ -242,7 +241,6 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                     tracking_number: t,
                     source_sheet: None,
                     source_row: None,
-                    cells_json: "[]",
                     extra_json: "{}",
                     problems_json: "[]",
                     comment_number: Some(&r.number),
@@ -361,22 +359,46 @@ fn with_scratch_db<T>(
     }
 }
 
-/// Resident set before `f` and its peak while `f` ran (Linux: resets the
-/// high-water mark through /proc/self/clear_refs).
-fn peak_rss_of(f: impl FnOnce() -> Result<(), intake::IntakeError>) -> anyhow::Result<(u64, u64)> {
-    let status = Path::new("/proc/self/status");
-    let field = |name: &str| -> anyhow::Result<u64> {
-        let text = std::fs::read_to_string(status)?;
-        let kb = text
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse::<u64>().ok())
-            .with_context(|| format!("no {name} in /proc/self/status"))?;
-        Ok(kb * 1024)
+/// Peak resident set of a fresh `docket bench import-rss FILE` process: the
+/// whole import (read, map, store) with nothing else in memory.
+fn peak_rss_of_import(xlsx: &[u8]) -> anyhow::Result<u64> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("bench.xlsx");
+    std::fs::write(&path, xlsx)?;
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .args(["bench", "import-rss"])
+        .arg(&path)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "the import-rss child failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8_lossy(&output.stdout).trim().parse()?)
+}
+
+/// The child side: imports `path` into a scratch SQLite database and
+/// returns this process's peak resident set in bytes.
+pub fn import_rss(path: &Path) -> anyhow::Result<u64> {
+    let bytes = std::fs::read(path)?;
+    let limits = Limits {
+        max_file_bytes: u64::MAX,
+        max_rows: usize::MAX / 2,
+        ..Limits::default()
     };
-    std::fs::write("/proc/self/clear_refs", "5").context("cannot reset the RSS high-water mark")?;
-    let before = field("VmRSS:")?;
-    f()?;
-    Ok((before, field("VmHWM:")?))
+    let input = if path.extension().is_some_and(|e| e == "csv") {
+        Input::Csv
+    } else {
+        Input::Xlsx
+    };
+    with_scratch_db(None, |conn| full(conn, input, &bytes, &limits))?;
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .context("no VmHWM in /proc/self/status")?;
+    Ok(kb * 1024)
 }

@@ -178,7 +178,6 @@ pub fn store(
 /// Per-comment text the insert structs borrow.
 struct Owned {
     tracking: String,
-    cells: String,
     extra: String,
     problems: String,
     page_start: Option<String>,
@@ -205,8 +204,6 @@ fn insert_comments(
                     &submission.tracking_number,
                     (first_seq + i) as i32,
                 ),
-                cells: Value::Array(c.cells.iter().map(|(h, v)| json!([h, v])).collect())
-                    .to_string(),
                 extra: extra_object(&c.extra).to_string(),
                 problems: serde_json::to_string(&c.problems).unwrap_or_else(|_| "[]".to_owned()),
                 page_start: c.pages.as_ref().map(|p| p.start.to_string()),
@@ -225,7 +222,6 @@ fn insert_comments(
                 tracking_number: &o.tracking,
                 source_sheet: c.sheet.as_deref(),
                 source_row: Some(c.row as i32),
-                cells_json: &o.cells,
                 extra_json: &o.extra,
                 problems_json: &o.problems,
                 comment_number: c.comment_number.as_deref(),

@@ -74,6 +74,10 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Imports FILE into a scratch SQLite database and prints this
+    /// process's peak RSS in bytes (run by `bench intake`).
+    #[command(hide = true)]
+    ImportRss { file: PathBuf },
 }
 
 #[derive(Debug, Default, Args)]
@@ -196,6 +200,10 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
             for line in report.lines {
                 println!("{line}");
             }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::ImportRss { file }) => {
+            println!("{}", crate::bench::import_rss(&file)?);
             Ok(())
         }
         Command::Serve(_) => serve(settings),

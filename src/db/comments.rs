@@ -21,8 +21,6 @@ pub struct Comment {
     pub source_sheet: Option<String>,
     /// The row number as the spreadsheet shows it.
     pub source_row: Option<i32>,
-    /// Every cell of the row, verbatim, with its header (JSON array).
-    pub cells_json: String,
     /// Columns docket does not know, by header (JSON object).
     pub extra_json: String,
     /// Row-level warnings from intake (JSON array).
@@ -91,7 +89,6 @@ pub struct NewComment<'a> {
     pub tracking_number: &'a str,
     pub source_sheet: Option<&'a str>,
     pub source_row: Option<i32>,
-    pub cells_json: &'a str,
     pub extra_json: &'a str,
     pub problems_json: &'a str,
     pub comment_number: Option<&'a str>,

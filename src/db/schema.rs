@@ -109,7 +109,6 @@ diesel::table! {
         tracking_number -> Text,
         source_sheet -> Nullable<Text>,
         source_row -> Nullable<Integer>,
-        cells_json -> Text,
         extra_json -> Text,
         problems_json -> Text,
         comment_number -> Nullable<Text>,

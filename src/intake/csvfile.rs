@@ -138,38 +138,48 @@ fn sniff_delimiter(text: &str) -> u8 {
 /// The record number of a quoted cell that opens and never closes, which
 /// the csv crate would otherwise read as one cell running to the end.
 fn unclosed_quote(text: &str) -> Option<u32> {
+    // Bytes, not chars: every byte that matters here is ASCII, and UTF-8
+    // never uses ASCII bytes inside a multi-byte character.
+    let bytes = text.as_bytes();
     let mut record: u32 = 1;
-    let mut opened_at = 0;
-    let mut in_quotes = false;
     let mut at_field_start = true;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                } else {
-                    in_quotes = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' if at_field_start => {
+                let opened_at = record;
+                // Skip to the closing quote (a doubled quote is an escape).
+                loop {
+                    i += 1;
+                    match memchr_quote(&bytes[i..]) {
+                        None => return Some(opened_at),
+                        Some(offset) => {
+                            i += offset;
+                            if bytes.get(i + 1) == Some(&b'"') {
+                                i += 1;
+                            } else {
+                                break;
+                            }
+                        }
+                    }
                 }
-            }
-            continue;
-        }
-        match c {
-            '"' if at_field_start => {
-                in_quotes = true;
-                opened_at = record;
                 at_field_start = false;
             }
-            ',' | ';' | '\t' => at_field_start = true,
-            '\n' => {
+            b',' | b';' | b'\t' => at_field_start = true,
+            b'\n' => {
                 record += 1;
                 at_field_start = true;
             }
-            '\r' => {}
+            b'\r' => {}
             _ => at_field_start = false,
         }
+        i += 1;
     }
-    in_quotes.then_some(opened_at)
+    None
+}
+
+fn memchr_quote(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == b'"')
 }
 
 #[cfg(test)]

@@ -15,9 +15,9 @@ pub struct ParsedComment {
     pub sheet: Option<String>,
     /// The row number a spreadsheet program shows.
     pub row: u32,
-    /// Every cell of the row with its column header, verbatim.
-    pub cells: Vec<(String, String)>,
-    /// Non-blank cells of columns docket does not map, by header.
+    /// Non-blank cells of columns docket does not map, by header. With the
+    /// mapped fields below, this is every non-blank cell of the row, verbatim
+    /// (the header of each column is in the sheet's summary).
     pub extra: Vec<(String, String)>,
     pub comment_number: Option<String>,
     pub commenter: Option<String>,
@@ -86,7 +86,6 @@ fn map_row(sheet: Option<&str>, header: &Header, row: &Row) -> ParsedComment {
     let mut c = ParsedComment {
         sheet: sheet.map(str::to_owned),
         row: row.number,
-        cells: Vec::with_capacity(header.columns.len()),
         extra: Vec::new(),
         comment_number: None,
         commenter: None,
@@ -108,7 +107,6 @@ fn map_row(sheet: Option<&str>, header: &Header, row: &Row) -> ParsedComment {
     let mut line_end: Option<(&str, &str)> = None;
     for column in &header.columns {
         let value = row.cell(column.index);
-        c.cells.push((column.header.clone(), value.to_owned()));
         let text = non_blank(value);
         match column.field {
             None | Some(Field::Resolution) => {
@@ -184,9 +182,7 @@ fn map_row(sheet: Option<&str>, header: &Header, row: &Row) -> ParsedComment {
     // Cells right of the header's last column: kept under their letters.
     for (index, value) in row.cells.iter().enumerate().skip(header.columns.len()) {
         if let Some(text) = non_blank(value) {
-            let name = column_name("", index);
-            c.cells.push((name.clone(), value.clone()));
-            c.extra.push((name, text));
+            c.extra.push((column_name("", index), text));
         }
     }
     if c.body.trim().is_empty() {
@@ -282,7 +278,6 @@ mod tests {
                 ("Column I".to_owned(), "stray".to_owned())
             ]
         );
-        assert_eq!(c.cells.len(), 9);
         assert!(c.problems.is_empty());
     }
 

@@ -53,7 +53,6 @@ fn new_comment<'a>(
         tracking_number: tracking,
         source_sheet: Some("Sheet1"),
         source_row: Some(14),
-        cells_json: r#"[["Comment #","1"],["Line #","156-\n161"]]"#,
         extra_json: r#"{"Priority":"High"}"#,
         problems_json: "[]",
         comment_number: Some("AFNOR-001"),

@@ -1,0 +1,1 @@
+ALTER TABLE comments ADD COLUMN cells_json TEXT NOT NULL DEFAULT '[]';
