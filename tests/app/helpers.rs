@@ -241,3 +241,119 @@ pub fn texts(html: &scraper::Html, selector: &str) -> Vec<String> {
         })
         .collect()
 }
+
+impl TestApp {
+    /// POST an urlencoded form (`application/x-www-form-urlencoded`).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST a `multipart/form-data` body.
+    pub async fn post_multipart(&self, path: &str, form: Multipart) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", form.content_type())
+            .body(form.into_body())
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A `multipart/form-data` body built by hand (reqwest's `multipart`
+/// feature is not enabled). Parts go out in the order they are added, as a
+/// browser sends a form's fields.
+pub struct Multipart {
+    boundary: String,
+    body: Vec<u8>,
+}
+
+impl Default for Multipart {
+    fn default() -> Self {
+        Self {
+            boundary: format!("docket-test-{}", uuid::Uuid::new_v4().simple()),
+            body: Vec::new(),
+        }
+    }
+}
+
+impl Multipart {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A text field, sent without a content type as browsers do.
+    pub fn text(mut self, name: &str, value: &str) -> Self {
+        self.part(&format!("name=\"{name}\""), None, value.as_bytes());
+        self
+    }
+
+    /// A file field. An empty `file_name` with no bytes is what a browser
+    /// sends when no file was chosen.
+    pub fn file(mut self, name: &str, file_name: &str, content_type: &str, bytes: &[u8]) -> Self {
+        // Browsers percent-encode `"` in file names; CR and LF cannot occur.
+        let file_name = file_name.replace('"', "%22");
+        self.part(
+            &format!("name=\"{name}\"; filename=\"{file_name}\""),
+            Some(content_type),
+            bytes,
+        );
+        self
+    }
+
+    fn part(&mut self, disposition: &str, content_type: Option<&str>, bytes: &[u8]) {
+        let mut head = format!(
+            "--{}\r\nContent-Disposition: form-data; {disposition}\r\n",
+            self.boundary
+        );
+        if let Some(content_type) = content_type {
+            head.push_str(&format!("Content-Type: {content_type}\r\n"));
+        }
+        head.push_str("\r\n");
+        self.body.extend_from_slice(head.as_bytes());
+        self.body.extend_from_slice(bytes);
+        self.body.extend_from_slice(b"\r\n");
+    }
+
+    pub fn content_type(&self) -> String {
+        format!("multipart/form-data; boundary={}", self.boundary)
+    }
+
+    /// The body, closed by the final boundary.
+    pub fn into_body(mut self) -> Vec<u8> {
+        self.body
+            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
+        self.body
+    }
+}
+
+/// The value of `attr` on every element `selector` matches.
+pub fn attrs(html: &scraper::Html, selector: &str, attr: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).unwrap();
+    html.select(&selector)
+        .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+        .collect()
+}
+
+/// The CSRF token of a page's forms (their hidden `csrf` field).
+pub fn csrf_token(html: &scraper::Html) -> String {
+    let tokens = attrs(html, "form input[name=csrf]", "value");
+    assert!(!tokens.is_empty(), "no csrf field on the page");
+    tokens[0].clone()
+}
+
+/// The `Location` of a redirect, asserting the status is 303 See Other.
+pub fn see_other(response: &reqwest::Response) -> String {
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "{} should redirect",
+        response.url()
+    );
+    response.headers()["location"].to_str().unwrap().to_owned()
+}

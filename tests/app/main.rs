@@ -16,3 +16,4 @@ mod intake;
 mod migrations;
 mod public_pages;
 mod server;
+mod submit;

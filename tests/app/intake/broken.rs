@@ -91,7 +91,7 @@ on_both_backends! {
 }
 
 /// Bytes that are neither a workbook nor text (a fixed pseudo-random run).
-fn noise(len: usize) -> Vec<u8> {
+pub(crate) fn noise(len: usize) -> Vec<u8> {
     let mut state: u32 = 0x2545_f491;
     (0..len)
         .map(|_| {

@@ -12,8 +12,8 @@ use super::{export, fixtures_dir, import_json, open_document, stored};
 use crate::cli::stderr;
 
 /// The three `Dept of Education …__sheetN` entries as one workbook.
-const ALL_SHEETS: &str = "Dept of Education-sp800-63-4-ipd (all sheets).xlsx";
-const SHEET_STEM: &str = "Dept of Education-sp800-63-4-ipd__sheet";
+pub(crate) const ALL_SHEETS: &str = "Dept of Education-sp800-63-4-ipd (all sheets).xlsx";
+pub(crate) const SHEET_STEM: &str = "Dept of Education-sp800-63-4-ipd__sheet";
 const ISO_CSV: &str = "iso_dis19156_comments_with_secretariat_observations.csv";
 
 /// `nist-sp800-63-4/manifest.json`, the keys these tests read.
@@ -139,7 +139,7 @@ fn sources(entry: &Entry, variants: &[String]) -> Vec<Source> {
 }
 
 /// `CertiPath-sp800-63-4-ipd (unicode text).txt` → `CertiPath-sp800-63-4-ipd`.
-fn variant_stem(name: &str) -> &str {
+pub(crate) fn variant_stem(name: &str) -> &str {
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     stem.strip_suffix(" (cp1252 semicolon)")
         .or_else(|| stem.strip_suffix(" (unicode text)"))
@@ -337,7 +337,7 @@ fn compare_cells(
     }
 }
 
-fn files_in(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -347,7 +347,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn file_name(path: &str) -> String {
+pub(crate) fn file_name(path: &str) -> String {
     Path::new(path)
         .file_name()
         .unwrap()

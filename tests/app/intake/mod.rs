@@ -2,8 +2,8 @@
 //! and every cell back out, broken files refused whole, odd cells reported
 //! with the row kept, the comment period and files sent twice.
 
-mod broken;
-mod fixtures;
+pub(crate) mod broken;
+pub(crate) mod fixtures;
 mod period;
 mod warnings;
 

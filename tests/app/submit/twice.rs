@@ -1,0 +1,89 @@
+//! Cancel forgets an upload; a second Confirm, or the same file sent again
+//! by the same person, stores nothing more.
+
+use super::{
+    ADA, CSV, Who, confirm, form_csrf, open_document, preview, send, spawn, stored, tracking,
+    upload,
+};
+use crate::helpers::{see_other, texts};
+
+on_both_backends! {
+    async fn cancel_forgets_the_upload(db: TestDb) {
+        let site = spawn(db, "", "").await;
+        let app = &site.app;
+        open_document(app, "draft");
+        let csrf = form_csrf(app, "draft").await;
+        let (token, _) = preview(app, "draft", send(app, "draft", upload(&csrf, ADA, "comments.csv", CSV.as_bytes())).await).await;
+        assert_eq!(stored(app), (0, 0, 1));
+
+        let response = app.post_form(&format!("/d/draft/submit/{token}/cancel"), &[("csrf", csrf.as_str())]).await;
+        assert_eq!(see_other(&response), "/d/draft/submit");
+        assert_eq!(stored(app), (0, 0, 0), "the pending upload is deleted");
+        let page = app.page(&format!("/d/draft/submit/{token}"), 404).await;
+        assert_eq!(
+            texts(&page, "p.message"),
+            ["This preview does not exist or has expired. Nothing of it was stored; please send the comments again."]
+        );
+        // Nor can it be confirmed any more, nor has it a receipt.
+        assert_eq!(confirm(app, "draft", &token, &csrf).await.status().as_u16(), 404);
+        app.page(&format!("/receipt/{token}"), 404).await;
+        assert_eq!(stored(app), (0, 0, 0));
+        assert!(site.mails().is_empty());
+    }
+
+    async fn confirming_twice_stores_once(db: TestDb) {
+        let site = spawn(db, "", "").await;
+        let app = &site.app;
+        open_document(app, "draft");
+        let csrf = form_csrf(app, "draft").await;
+        let (token, _) = preview(app, "draft", send(app, "draft", upload(&csrf, ADA, "comments.csv", CSV.as_bytes())).await).await;
+        let first = see_other(&confirm(app, "draft", &token, &csrf).await);
+        assert_eq!(first, format!("/receipt/{token}"));
+        // The back button and Confirm again: the same receipt.
+        let again = see_other(&confirm(app, "draft", &token, &csrf).await);
+        assert_eq!(again, first);
+        // The preview address now leads to the receipt.
+        assert_eq!(see_other(&app.get(&format!("/d/draft/submit/{token}")).await), first);
+        // Cancel after Confirm deletes nothing.
+        let response = app.post_form(&format!("/d/draft/submit/{token}/cancel"), &[("csrf", csrf.as_str())]).await;
+        see_other(&response);
+        let receipt = app.page(&first, 200).await;
+        assert_eq!(tracking(&receipt), "DRAFT-0001");
+        assert_eq!(texts(&receipt, ".range"), ["DRAFT-0001-1 to DRAFT-0001-2"]);
+        assert_eq!(stored(app), (1, 2, 1));
+        assert_eq!(site.mails().len(), 1, "one receipt e-mail");
+    }
+
+    async fn the_same_file_from_the_same_address_is_stored_once(db: TestDb) {
+        let site = spawn(db, "", "").await;
+        let app = &site.app;
+        open_document(app, "draft");
+        let csrf = form_csrf(app, "draft").await;
+        let send_and_confirm = |who: Who<'static>| {
+            let csrf = csrf.clone();
+            async move {
+                let response = send(app, "draft", upload(&csrf, who, "comments.csv", CSV.as_bytes())).await;
+                let (token, page) = preview(app, "draft", response).await;
+                assert_eq!(texts(&page, ".count"), ["2 comment(s)"]);
+                let location = see_other(&confirm(app, "draft", &token, &csrf).await);
+                assert_eq!(location, format!("/receipt/{token}"));
+                tracking(&app.page(&location, 200).await)
+            }
+        };
+
+        assert_eq!(send_and_confirm(ADA).await, "DRAFT-0001");
+        assert_eq!(stored(app), (1, 2, 1));
+        // Sent again (the address as typed differs only in case): the receipt
+        // shows the earlier tracking number and nothing more is stored.
+        let shouting = Who { email: "ADA@EXAMPLE.ORG", ..ADA };
+        assert_eq!(send_and_confirm(shouting).await, "DRAFT-0001");
+        assert_eq!(stored(app), (1, 2, 2));
+        assert_eq!(site.mails().len(), 1, "no second receipt e-mail for a file already received");
+
+        // Another person's copy of the same file is theirs to send.
+        let grace = Who { name: "Grace Hopper", organization: "", email: "grace@example.org" };
+        assert_eq!(send_and_confirm(grace).await, "DRAFT-0002");
+        assert_eq!(stored(app), (2, 4, 3));
+        assert_eq!(site.mails().len(), 2);
+    }
+}

@@ -1,0 +1,141 @@
+//! Comments typed into the form, no file: blank rows skipped, odd cells
+//! warned about on the preview and kept, the cells parsed when stored.
+
+use diesel::prelude::*;
+use docket::db::schema::{comments, submission_files};
+
+use super::{
+    ADA, confirm, form_csrf, open_document, preview, send, spawn, stored, submission, tracking,
+    typed,
+};
+use crate::helpers::{see_other, texts};
+
+const PAGE_FIGURE: &str =
+    "is not a page number; expected e.g. 12, iii or 24 - 39 (kept as written)";
+
+/// One stored comment, the columns this test reads.
+#[derive(Debug, PartialEq, Queryable)]
+struct Stored {
+    tracking_number: String,
+    comment_type: Option<String>,
+    type_raw: Option<String>,
+    section_raw: Option<String>,
+    page_raw: Option<String>,
+    page_start: Option<String>,
+    line_raw: Option<String>,
+    line_start: Option<i32>,
+    line_end: Option<i32>,
+    body: String,
+    suggested_change: Option<String>,
+}
+
+on_both_backends! {
+    async fn typed_comments_are_previewed_with_warnings_and_stored_parsed(db: TestDb) {
+        let site = spawn(db, "", "").await;
+        let app = &site.app;
+        open_document(app, "draft");
+        let csrf = form_csrf(app, "draft").await;
+        let form = typed(&csrf, ADA, &[
+            ["E", "2.1", "4", "120-124", "The first sentence repeats the title.", "Drop the first sentence."],
+            ["", "", "", "", "", ""],
+            ["T", "5.1", "Figure 3", "660", "Figure 3 is hard to read.", "Redraw it in larger type."],
+        ]);
+        let (token, page) = preview(app, "draft", send(app, "draft", form).await).await;
+        assert_eq!(texts(&page, ".source"), ["comments typed into the form"]);
+        assert_eq!(texts(&page, ".count"), ["2 comment(s)"]);
+        assert_eq!(texts(&page, ".warn-count"), ["1 warning(s)"]);
+        assert_eq!(texts(&page, ".submitter"), ["Ada Lovelace"]);
+        assert_eq!(texts(&page, ".organization"), ["Analytical Engines Ltd"]);
+        // The blank row is skipped; the warning sits on the row it is about.
+        assert_eq!(texts(&page, "table.rows tbody tr").len(), 2);
+        assert_eq!(texts(&page, "table.rows tr.has-problems .problem"), [PAGE_FIGURE]);
+        assert_eq!(texts(&page, ".problem"), [PAGE_FIGURE]);
+        assert_eq!(
+            texts(&page, "table.rows tr.has-problems td.change"),
+            ["Redraw it in larger type."]
+        );
+        assert_eq!(
+            texts(&page, "table.rows td.comment"),
+            ["The first sentence repeats the title.", &format!("Figure 3 is hard to read. {PAGE_FIGURE}")]
+        );
+        assert_eq!(stored(app), (0, 0, 1), "nothing is stored before Confirm");
+
+        let location = see_other(&confirm(app, "draft", &token, &csrf).await);
+        assert_eq!(location, format!("/receipt/{token}"));
+        let receipt = app.page(&location, 200).await;
+        let number = tracking(&receipt);
+        assert_eq!(texts(&receipt, ".range"), [format!("{number}-1 to {number}-2")]);
+        assert_eq!(texts(&receipt, ".submitter"), ["Ada Lovelace"]);
+
+        let sub = submission(app, &number);
+        assert_eq!(sub.channel, "form");
+        assert_eq!((sub.submitter_name.as_str(), sub.organization.as_str()), ("Ada Lovelace", "Analytical Engines Ltd"));
+        assert_eq!(sub.email.as_deref(), Some("ada@example.org"));
+        assert_eq!(sub.sha256, None, "no file, no hash");
+        let files: i64 = app.with_conn(|conn| {
+            submission_files::table.count().get_result(conn).unwrap()
+        });
+        assert_eq!(files, 0);
+        let got: Vec<Stored> = app.with_conn(|conn| {
+            comments::table
+                .filter(comments::submission_id.eq(sub.id))
+                .order(comments::seq)
+                .select((
+                    comments::tracking_number,
+                    comments::comment_type,
+                    comments::type_raw,
+                    comments::section_raw,
+                    comments::page_raw,
+                    comments::page_start,
+                    comments::line_raw,
+                    comments::line_start,
+                    comments::line_end,
+                    comments::body,
+                    comments::suggested_change,
+                ))
+                .load(conn)
+                .unwrap()
+        });
+        let text = |s: &str| Some(s.to_owned());
+        assert_eq!(got, [
+            Stored {
+                tracking_number: format!("{number}-1"),
+                comment_type: text("editorial"),
+                type_raw: text("E"),
+                section_raw: text("2.1"),
+                page_raw: text("4"),
+                page_start: text("4"),
+                line_raw: text("120-124"),
+                line_start: Some(120),
+                line_end: Some(124),
+                body: "The first sentence repeats the title.".to_owned(),
+                suggested_change: text("Drop the first sentence."),
+            },
+            Stored {
+                tracking_number: format!("{number}-2"),
+                comment_type: text("technical"),
+                type_raw: text("T"),
+                section_raw: text("5.1"),
+                page_raw: text("Figure 3"),
+                page_start: None,
+                line_raw: text("660"),
+                line_start: Some(660),
+                line_end: Some(660),
+                body: "Figure 3 is hard to read.".to_owned(),
+                suggested_change: text("Redraw it in larger type."),
+            },
+        ]);
+        let problems: Vec<String> = app.with_conn(|conn| {
+            comments::table
+                .filter(comments::submission_id.eq(sub.id))
+                .order(comments::seq)
+                .select(comments::problems_json)
+                .load(conn)
+                .unwrap()
+        });
+        assert_eq!(problems[0], "[]");
+        assert!(problems[1].contains(PAGE_FIGURE), "{}", problems[1]);
+        assert_eq!(stored(app), (1, 2, 1));
+        assert_eq!(site.mails().len(), 1);
+    }
+}
