@@ -61,6 +61,22 @@ pub enum MailError {
     File(#[from] lettre::transport::file::Error),
 }
 
+impl MailError {
+    /// What went wrong in words safe for the log: a server's reply may
+    /// quote the recipient's address, so only its code is kept.
+    pub fn log_reason(&self) -> String {
+        match self {
+            MailError::Build(_) => "the message could not be built".to_owned(),
+            MailError::File(_) => "the outbox could not be written".to_owned(),
+            MailError::Smtp(e) => match e.status() {
+                Some(code) => format!("the SMTP server answered {code}"),
+                None if e.is_timeout() => "the SMTP server did not answer in time".to_owned(),
+                None => "no SMTP session (connection or TLS failed)".to_owned(),
+            },
+        }
+    }
+}
+
 enum Transport {
     File(AsyncFileTransport<Tokio1Executor>),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),

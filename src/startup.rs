@@ -175,9 +175,7 @@ fn serve(
     session: SessionConfig,
     workers: usize,
 ) -> Result<Server, StartupError> {
-    let upload_limit = usize::try_from(state.limits.max_file_bytes)
-        .unwrap_or(usize::MAX)
-        .saturating_add(FORM_OVERHEAD);
+    let upload_limit = state.limits.max_file_bytes;
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -204,9 +202,6 @@ fn serve(
         .map_err(|reason| StartupError::Bind { addr, reason })?
         .run())
 }
-
-/// Room for the text fields of the submission form beside the file.
-const FORM_OVERHEAD: usize = 1024 * 1024;
 
 /// Conservative defaults: no framing, no sniffing, same-origin everything.
 fn security_headers() -> DefaultHeaders {

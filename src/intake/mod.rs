@@ -108,7 +108,8 @@ pub enum IntakeError {
     NoComments { where_: String },
 }
 
-fn size_text(bytes: u64) -> String {
+/// `50.0 MB`, `2000 bytes`: sizes in messages.
+pub fn size_text(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
     if bytes >= MB {
         format!("{:.1} MB", bytes as f64 / MB as f64)
@@ -151,7 +152,8 @@ pub fn from_form(rows: &[FormRow], limits: &Limits) -> Result<Intake, IntakeErro
         cells: template::COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
     };
     let mut grid = vec![header];
-    for (i, r) in rows.iter().filter(|r| !r.is_blank()).enumerate() {
+    // Row N is the form's row N, blank rows between comments included.
+    for (i, r) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
         let cells = vec![
             (i + 1).to_string(),
             r.kind.clone(),

@@ -102,8 +102,10 @@ impl TestDb {
 
     /// Settings pointing at this database, with `extra` TOML on top.
     pub fn settings(&self, extra: &str) -> Settings {
+        // No mail unless a test asks for it: the default outbox is
+        // `data/outbox` under the working directory (the repository).
         let base = format!(
-            "[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\n[database]\nurl = \"{}\"\npool_size = 4\n",
+            "[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\n[database]\nurl = \"{}\"\npool_size = 4\n[mail]\ntransport = \"off\"\n",
             self.url
         );
         Settings::from_layers(&[&base, extra]).unwrap()

@@ -33,7 +33,8 @@ pub struct FormPage {
     pub rows: Vec<FormRow>,
     pub more_rows: usize,
     pub errors: Vec<String>,
-    pub max_mb: u64,
+    /// The file size limit, in words (`50.0 MB`).
+    pub max_size: String,
 }
 
 impl FormPage {
@@ -74,7 +75,7 @@ pub async fn show(
         rows: vec![FormRow::default(); rows],
         more_rows: (rows + 5).min(MAX_ROWS),
         errors: Vec::new(),
-        max_mb: state.limits.max_file_bytes / (1024 * 1024),
+        max_size: crate::intake::size_text(state.limits.max_file_bytes),
     }
     .render_with(StatusCode::OK)
 }
@@ -83,7 +84,9 @@ pub async fn show(
 /// per row in page order.
 #[derive(MultipartForm)]
 pub struct SubmitForm {
-    csrf: Text<String>,
+    /// Optional so that a missing token is refused as a CSRF failure (403),
+    /// not as a malformed form.
+    csrf: Option<Text<String>>,
     name: Text<String>,
     organization: Text<String>,
     email: Text<String>,
@@ -120,7 +123,7 @@ pub async fn send(
     session: Session,
     MultipartForm(form): MultipartForm<SubmitForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
+    csrf::check(&session, form.csrf.as_deref().map_or("", String::as_str))?;
     let slug = slug.into_inner();
     let lookup = slug.clone();
     let document = state
@@ -143,7 +146,7 @@ pub async fn send(
             rows.clone()
         },
         errors: Vec::new(),
-        max_mb: state.limits.max_file_bytes / (1024 * 1024),
+        max_size: crate::intake::size_text(state.limits.max_file_bytes),
     };
     if page.closed.is_some() {
         return page.render_with(StatusCode::FORBIDDEN);
@@ -156,8 +159,17 @@ pub async fn send(
     if email.is_none() {
         page.errors.push("Give an e-mail address such as name@example.org: the receipt is sent there. It is never published.".to_owned());
     }
-    let file = form.file.filter(|f| !f.data.is_empty());
-    let typed: Vec<FormRow> = rows.into_iter().filter(|r| !r.is_blank()).collect();
+    // Browsers send an unnamed, empty part when no file was chosen; an empty
+    // file that was chosen is read (and refused as empty).
+    let file = form
+        .file
+        .filter(|f| !f.data.is_empty() || f.file_name.as_deref().is_some_and(|n| !n.is_empty()));
+    // Blank rows keep their place (rows are numbered as on the form);
+    // trailing ones are dropped.
+    let mut typed = rows;
+    while typed.last().is_some_and(FormRow::is_blank) {
+        typed.pop();
+    }
     let sent = match (file, typed.is_empty()) {
         (None, true) => {
             page.errors

@@ -32,22 +32,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/receipt/{token}", web::get().to(receipt::show));
 }
 
+/// Room for the text fields of the submission form beside the file.
+const FORM_OVERHEAD: usize = 1024 * 1024;
+
 /// Limits the whole form to the file limit plus room for its text fields;
 /// an upload over it gets a page saying so (413), nothing stored.
-pub fn multipart_config(limit: usize) -> MultipartFormConfig {
+pub fn multipart_config(file_limit: u64) -> MultipartFormConfig {
+    let limit = usize::try_from(file_limit)
+        .unwrap_or(usize::MAX)
+        .saturating_add(FORM_OVERHEAD);
     MultipartFormConfig::default()
         .total_limit(limit)
         .memory_limit(limit)
         .error_handler(move |error, _req| {
-            let message = error.to_string();
-            if message.contains("limit") || message.contains("too large") {
+            if matches!(
+                error,
+                actix_multipart::MultipartError::Payload(actix_web::error::PayloadError::Overflow)
+            ) {
                 WebError::TooLarge(format!(
-                    "The upload is larger than the {} MB limit, so nothing was stored. \
+                    "The upload is larger than the limit of {}, so nothing was stored. \
                      Split the comments over several files, or save the file without images.",
-                    limit / (1024 * 1024)
+                    intake::size_text(file_limit)
                 ))
                 .into()
             } else {
+                let message = error.to_string();
                 WebError::BadRequest(format!(
                     "The form could not be read ({message}). Nothing was stored."
                 ))

@@ -157,10 +157,12 @@ fn describe(intake: &Intake) -> String {
                 s.header_row,
                 s.profile.label()
             ),
-            None if intake.format == crate::intake::FileFormat::Form => "the web form".to_owned(),
             None => format!("header on row {} ({})", s.header_row, s.profile.label()),
         })
         .collect();
+    if intake.format == crate::intake::FileFormat::Form {
+        return "the web form".to_owned();
+    }
     format!("{}: {}", intake.format.label(), sheets.join("; "))
 }
 
@@ -187,6 +189,8 @@ fn preview_row(c: &crate::intake::ParsedComment) -> PreviewRow {
 
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {
+    /// Defaults to empty so that a missing token is a CSRF refusal (403).
+    #[serde(default)]
     csrf: String,
 }
 
@@ -226,7 +230,7 @@ pub async fn confirm(
             .send(&email, &receipt.subject(), receipt.body())
             .await
         {
-            tracing::warn!(tracking = %submission, error = %error, "receipt e-mail not sent");
+            tracing::warn!(tracking = %submission, reason = %error.log_reason(), "receipt e-mail not sent");
             query = "?mail=failed".to_owned();
         }
     }

@@ -45,8 +45,14 @@ struct Site {
 /// whole tables (`[intake]` …).
 async fn spawn(db: TestDb, mail: &str, extra: &str) -> Site {
     let outbox = tempfile::tempdir().unwrap();
+    // The file transport unless `mail` names another.
+    let transport = if mail.contains("transport") {
+        ""
+    } else {
+        "transport = \"file\"\n"
+    };
     let config = format!(
-        "[server]\npublic_url = \"{PUBLIC_URL}\"\n[mail]\noutbox_dir = \"{}\"\n{mail}\n{extra}",
+        "[server]\npublic_url = \"{PUBLIC_URL}\"\n[mail]\n{transport}outbox_dir = \"{}\"\n{mail}\n{extra}",
         outbox.path().display()
     );
     let app = TestApp::spawn_with(db, &config).await;

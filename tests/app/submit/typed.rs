@@ -42,12 +42,15 @@ on_both_backends! {
         ]);
         let (token, page) = preview(app, "draft", send(app, "draft", form).await).await;
         assert_eq!(texts(&page, ".source"), ["comments typed into the form"]);
+        assert!(texts(&page, ".summary")[0].contains("read as the web form:"), "{:?}", texts(&page, ".summary"));
         assert_eq!(texts(&page, ".count"), ["2 comment(s)"]);
         assert_eq!(texts(&page, ".warn-count"), ["1 warning(s)"]);
         assert_eq!(texts(&page, ".submitter"), ["Ada Lovelace"]);
         assert_eq!(texts(&page, ".organization"), ["Analytical Engines Ltd"]);
-        // The blank row is skipped; the warning sits on the row it is about.
+        // The blank row is skipped but keeps its place: rows are numbered as
+        // on the form, so the warning names the row the submitter typed.
         assert_eq!(texts(&page, "table.rows tbody tr").len(), 2);
+        assert_eq!(texts(&page, "table.rows td.row"), ["1", "3"]);
         assert_eq!(texts(&page, "table.rows tr.has-problems .problem"), [PAGE_FIGURE]);
         assert_eq!(texts(&page, ".problem"), [PAGE_FIGURE]);
         assert_eq!(
