@@ -136,6 +136,12 @@ on_both_backends! {
         assert_eq!(read.comments[0].comment_number.as_deref(), Some("7"));
         assert_eq!(read.comments[0].lines, Some((12, 14)));
 
+        // The submission form's "More rows" script is served.
+        let script = app.get("/static/submit.js").await;
+        assert_eq!(script.status().as_u16(), 200);
+        assert!(script.headers()["content-type"].to_str().unwrap().contains("javascript"));
+        assert!(script.text().await.unwrap().contains("a.more-rows"));
+
         assert_eq!(app.get("/d/nistir-8200/template.pdf").await.status().as_u16(), 404);
         assert_eq!(app.get("/d/no-such-draft/template.xlsx").await.status().as_u16(), 404);
     }

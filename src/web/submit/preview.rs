@@ -36,6 +36,8 @@ pub struct PreviewPage {
     hidden_rows: usize,
     file_notes: Vec<String>,
     problem_count: usize,
+    /// Every row's warnings, in full (`Sheet1 row 58, "Line #": …`).
+    warnings: Vec<String>,
     closed: Option<String>,
 }
 
@@ -133,6 +135,13 @@ pub async fn show(
         comments: intake.comments.len(),
         hidden_rows: intake.comments.len().saturating_sub(SHOWN_ROWS),
         problem_count: intake.problems().count(),
+        warnings: intake
+            .comments
+            .iter()
+            .flat_map(|c| c.problems.iter())
+            .take(SHOWN_ROWS)
+            .map(ToString::to_string)
+            .collect(),
         file_notes: intake.notes.iter().map(ToString::to_string).collect(),
         rows: intake
             .comments

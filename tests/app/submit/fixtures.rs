@@ -1,4 +1,5 @@
-//! Every NIST fixture (XLSX, CSV and their variants) through the web form:
+//! Every NIST fixture (XLSX, CSV and their variants) and the ISO comment
+//! table through the web form:
 //! upload → preview → Confirm → receipt, then the original stored byte for
 //! byte beside its comments.
 
@@ -77,11 +78,15 @@ on_both_backends! {
             .iter()
             .map(|p| file_name(p.to_str().unwrap()))
             .collect();
-        let expected = expected(&manifest, &variants);
-        let files: Vec<PathBuf> = ["xlsx", "csv", "variants"]
+        let mut expected = expected(&manifest, &variants);
+        let mut files: Vec<PathBuf> = ["xlsx", "csv", "variants"]
             .iter()
             .flat_map(|folder| files_in(&nist.join(folder)))
             .collect();
+        // The ISO ballot's comment table too: 126 rows, no title rows.
+        let iso = fixtures.join("iso-dis-19156/iso_dis19156_comments_with_secretariat_observations.csv");
+        expected.insert(file_name(iso.to_str().unwrap()), (126, String::new()));
+        files.push(iso);
         assert_eq!(files.len(), expected.len(), "files the manifest does not account for");
 
         let site = spawn(db, "", "").await;

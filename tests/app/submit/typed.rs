@@ -51,6 +51,11 @@ on_both_backends! {
         // on the form, so the warning names the row the submitter typed.
         assert_eq!(texts(&page, "table.rows tbody tr").len(), 2);
         assert_eq!(texts(&page, "table.rows td.row"), ["1", "3"]);
+        // And the list above the table says where, in the words of a spreadsheet.
+        assert_eq!(
+            texts(&page, "section.warnings li"),
+            [format!("row 3, \"Page #\": \"Figure 3\" {PAGE_FIGURE}")]
+        );
         assert_eq!(texts(&page, "table.rows tr.has-problems .problem"), [PAGE_FIGURE]);
         assert_eq!(texts(&page, ".problem"), [PAGE_FIGURE]);
         assert_eq!(
