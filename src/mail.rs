@@ -129,6 +129,11 @@ impl Mailer {
         Ok(Self { from, transport })
     }
 
+    /// Whether messages go anywhere at all (`transport = "off"`: no).
+    pub fn is_off(&self) -> bool {
+        matches!(self.transport, Transport::Off)
+    }
+
     /// Sends a plain-text message to one address.
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
         let to = to

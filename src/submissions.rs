@@ -3,7 +3,6 @@
 //! its original file, every comment) is written in one transaction, so a
 //! failure leaves nothing half-stored.
 
-use diesel::Connection;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use time::Date;
@@ -125,7 +124,7 @@ pub fn store(
     let metadata_json = serde_json::to_string(meta).unwrap_or_else(|_| "{}".to_owned());
     let report_json = report_json(intake);
 
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         if let Some(sha) = &sha
             && let Some(earlier) =
                 submissions::find_same_file(conn, document.id, sha, email.as_deref())?
@@ -258,11 +257,12 @@ fn insert_comments(
 fn extra_object(extra: &[(String, String)]) -> Value {
     let mut map = Map::new();
     for (i, (key, value)) in extra.iter().enumerate() {
-        let key = if map.contains_key(key) {
-            format!("{key} ({})", i + 1)
-        } else {
-            key.clone()
-        };
+        let mut key = key.clone();
+        let mut n = i + 1;
+        while map.contains_key(&key) {
+            key = format!("{} ({n})", extra[i].0);
+            n += 1;
+        }
         map.insert(key, Value::String(value.clone()));
     }
     Value::Object(map)

@@ -66,6 +66,13 @@ pub fn insert(conn: &mut DbConnection, new: &NewDocument<'_>) -> QueryResult<Doc
         .get_result(conn)
 }
 
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Document> {
+    documents::table
+        .find(id)
+        .select(Document::as_select())
+        .first(conn)
+}
+
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Document> {
     documents::table
         .filter(documents::slug.eq(slug))

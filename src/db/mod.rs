@@ -12,11 +12,13 @@ mod pool;
 pub mod schema;
 pub mod sections;
 pub mod submissions;
+mod transaction;
 mod url;
 pub mod users;
 
 pub use connection::{ConnectError, ConnectOptions, DbConnection, connect};
 pub use pool::{Db, DbError, PoolOptions};
+pub use transaction::write_transaction;
 pub use url::{Backend, DatabaseUrl, UrlError};
 
 /// The current time as stored in `Timestamp` columns (UTC, no zone).

@@ -80,9 +80,17 @@ pub fn delete(conn: &mut DbConnection, token: &str) -> QueryResult<usize> {
     diesel::delete(pending_uploads::table.find(token)).execute(conn)
 }
 
-/// Forgets uploads older than `before`: unconfirmed ones were abandoned,
-/// confirmed ones have served as receipt links long enough.
-pub fn purge_older_than(conn: &mut DbConnection, before: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::delete(pending_uploads::table.filter(pending_uploads::created_at.lt(before)))
-        .execute(conn)
+/// Forgets unconfirmed uploads older than `before` (abandoned previews).
+/// Confirmed rows stay: their token is the receipt link sent by e-mail,
+/// and they no longer hold the file.
+pub fn purge_unconfirmed_before(
+    conn: &mut DbConnection,
+    before: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        pending_uploads::table
+            .filter(pending_uploads::submission_id.is_null())
+            .filter(pending_uploads::created_at.lt(before)),
+    )
+    .execute(conn)
 }

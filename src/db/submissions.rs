@@ -82,6 +82,13 @@ pub fn insert_file(conn: &mut DbConnection, file: &SubmissionFile) -> QueryResul
         .execute(conn)
 }
 
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Submission> {
+    submissions::table
+        .find(id)
+        .select(Submission::as_select())
+        .first(conn)
+}
+
 pub fn find_by_tracking_number(conn: &mut DbConnection, tracking: &str) -> QueryResult<Submission> {
     submissions::table
         .filter(submissions::tracking_number.eq(tracking))

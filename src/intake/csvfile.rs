@@ -2,7 +2,7 @@
 //! without a byte-order mark, UTF-16 with one (Excel's "Unicode Text"), or
 //! Windows-1252; separated by `,`, `;` (European Excel) or tabs.
 
-use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use super::IntakeError;
 use super::grid::{Row, Sheet, trim_row};
@@ -14,12 +14,42 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
         return (text.into_owned(), encoding.name());
     }
+    if let Some(encoding) = utf16_without_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(bytes);
+        return (text.into_owned(), encoding.name());
+    }
     match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_owned(), UTF_8.name()),
         Err(_) => {
             let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
             (text.into_owned(), WINDOWS_1252.name())
         }
+    }
+}
+
+/// UTF-16 saved without a byte-order mark: ASCII text then has a zero in
+/// every other byte (odd bytes for little-endian).
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(512) & !1];
+    if sample.len() < 8 {
+        return None;
+    }
+    let zeros = |offset: usize| {
+        sample
+            .iter()
+            .skip(offset)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let pairs = sample.len() / 2;
+    let (even, odd) = (zeros(0), zeros(1));
+    if odd * 10 >= pairs * 9 && even * 10 < pairs {
+        Some(UTF_16LE)
+    } else if even * 10 >= pairs * 9 && odd * 10 < pairs {
+        Some(UTF_16BE)
+    } else {
+        None
     }
 }
 
@@ -39,10 +69,10 @@ pub fn looks_like_text(text: &str) -> bool {
 /// Reads the table. `rows_allowed` caps non-blank records, so a huge file
 /// is refused while reading rather than after.
 pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
-    if let Some(row) = unclosed_quote(text) {
+    let delimiter = sniff_delimiter(text);
+    if let Some(row) = unclosed_quote(text, delimiter) {
         return Err(IntakeError::UnclosedQuote { row });
     }
-    let delimiter = sniff_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -54,6 +84,7 @@ pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
     // as rows), line breaks inside quoted cells do not.
     let mut number: u32 = 0;
     let mut previous: Option<(u64, u64)> = None;
+    let mut overflow = None;
     let cap = limits
         .max_rows
         .saturating_add(super::header::SEARCH_ROWS as usize);
@@ -81,17 +112,13 @@ pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
         };
         number = number.saturating_add(u32::try_from(advance).unwrap_or(u32::MAX));
         previous = Some((line, breaks));
-        let cells = trim_row(record.iter().map(str::to_owned).collect());
+        let mut cells = trim_row(record.iter().map(str::to_owned).collect());
         if cells.is_empty() {
             continue;
         }
         if cells.len() > limits.max_columns {
-            return Err(IntakeError::TooManyColumns {
-                sheet: None,
-                row: number,
-                columns: cells.len(),
-                limit: limits.max_columns,
-            });
+            overflow.get_or_insert((number, cells.len()));
+            cells.truncate(limits.max_columns);
         }
         if rows.len() >= cap {
             return Err(IntakeError::TooManyRows {
@@ -101,7 +128,12 @@ pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
         }
         rows.push(Row { number, cells });
     }
-    Ok(Sheet { name: None, rows })
+    Ok(Sheet {
+        name: None,
+        rows,
+        overflow,
+        hidden: false,
+    })
 }
 
 /// The separator that splits the first records into the most rows of the
@@ -137,7 +169,7 @@ fn sniff_delimiter(text: &str) -> u8 {
 
 /// The record number of a quoted cell that opens and never closes, which
 /// the csv crate would otherwise read as one cell running to the end.
-fn unclosed_quote(text: &str) -> Option<u32> {
+fn unclosed_quote(text: &str, delimiter: u8) -> Option<u32> {
     // Bytes, not chars: every byte that matters here is ASCII, and UTF-8
     // never uses ASCII bytes inside a multi-byte character.
     let bytes = text.as_bytes();
@@ -165,7 +197,7 @@ fn unclosed_quote(text: &str) -> Option<u32> {
                 }
                 at_field_start = false;
             }
-            b',' | b';' | b'\t' => at_field_start = true,
+            b if b == delimiter => at_field_start = true,
             b'\n' => {
                 record += 1;
                 at_field_start = true;
@@ -206,6 +238,19 @@ mod tests {
             "caf\u{e9} \u{201c}q\u{201d}"
         );
         assert_eq!(decode(b"caf\xe9").1, "windows-1252");
+        let utf16le: Vec<u8> = "Comment #\tComment\r\n1\tx\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(
+            decode(&utf16le),
+            ("Comment #\tComment\r\n1\tx\r\n".to_owned(), "UTF-16LE")
+        );
+        let utf16be: Vec<u8> = "Comment #,Comment\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(decode(&utf16be).1, "UTF-16BE");
     }
 
     #[test]
@@ -228,10 +273,17 @@ mod tests {
     #[test]
     fn an_unclosed_quote_names_its_record() {
         assert_eq!(
-            unclosed_quote("a,b\n\"ok \"\"q\"\"\",x\n1,\"never closed\n2,3\n"),
+            unclosed_quote("a,b\n\"ok \"\"q\"\"\",x\n1,\"never closed\n2,3\n", b','),
             Some(3)
         );
-        assert_eq!(unclosed_quote("a,5\" screen,b\n"), None);
+        assert_eq!(unclosed_quote("a,5\" screen,b\n", b','), None);
+        // Line breaks inside an earlier quoted cell do not count as rows.
+        assert_eq!(
+            unclosed_quote("h,c\n1,\"one\ntwo\"\n2,\"never\n3,x\n", b','),
+            Some(3)
+        );
+        // A quote after another separator inside an unquoted cell is text.
+        assert_eq!(unclosed_quote("a,b\nsee x;\"y,z\n", b','), None);
         assert!(matches!(
             read("a,b\n1,\"oops\n", &Limits::default()),
             Err(IntakeError::UnclosedQuote { row: 2 })

@@ -26,6 +26,23 @@ pub struct Sheet {
     /// `None` for CSV.
     pub name: Option<String>,
     pub rows: Vec<Row>,
+    /// The first value right of the column limit, (row, 1-based column).
+    /// Such cells are not kept; the file is refused only when this sheet
+    /// turns out to hold comments (a stray note on an instructions sheet
+    /// does not matter).
+    pub overflow: Option<(u32, usize)>,
+    /// A hidden worksheet: not read, named in the report.
+    pub hidden: bool,
+}
+
+impl Sheet {
+    pub fn hidden(name: String) -> Self {
+        Sheet {
+            name: Some(name),
+            hidden: true,
+            ..Sheet::default()
+        }
+    }
 }
 
 /// Drops trailing blank cells so row widths reflect content.

@@ -180,7 +180,10 @@ pub fn compact(header: &str) -> String {
             '(' | '[' => depth += 1,
             ')' | ']' => depth = depth.saturating_sub(1),
             _ if depth > 0 => {}
-            c if c.is_alphanumeric() || c == '#' => out.extend(c.to_lowercase()),
+            // Superscript footnote marks (`²`) are numeric but not ASCII.
+            c if c.is_alphabetic() || c.is_ascii_digit() || c == '#' => {
+                out.extend(c.to_lowercase())
+            }
             _ => {}
         }
     }
@@ -289,6 +292,7 @@ mod tests {
         );
         assert_eq!(compact("Comment\n #"), "comment#");
         assert_eq!(compact("Type of comment2"), "typeofcomment");
+        assert_eq!(compact("Type of comment²"), "typeofcomment");
         assert_eq!(compact("MB/\nNC1"), "mbnc");
         assert_eq!(compact("Page #"), "page#");
         assert_eq!(compact("#"), "#");

@@ -174,6 +174,7 @@ pub fn from_form(rows: &[FormRow], limits: &Limits) -> Result<Intake, IntakeErro
         vec![Sheet {
             name: None,
             rows: grid,
+            ..Sheet::default()
         }],
         limits,
     )
@@ -185,6 +186,9 @@ pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Intake, IntakeE
     let (sheets, encoding) = match format {
         FileFormat::Csv => {
             let (text, encoding) = csvfile::decode(bytes);
+            if text.trim().is_empty() {
+                return Err(IntakeError::Empty);
+            }
             if !csvfile::looks_like_text(&text) {
                 return Err(IntakeError::NotASpreadsheet(
                     "it holds binary data, not a workbook nor CSV text".to_owned(),
@@ -220,13 +224,40 @@ pub fn assemble(
             .name
             .clone()
             .map_or_else(|| "the file".to_owned(), |n| format!("sheet \"{n}\""));
+        if sheet.hidden {
+            intake.notes.push(Problem::file(format!(
+                "{label} is hidden and was not read; unhide it and send the file again if it holds comments"
+            )));
+            intake.skipped_sheets.extend(sheet.name);
+            continue;
+        }
         let Some((position, header)) = header::find(&sheet.rows) else {
-            searched.push(label);
-            if let Some(name) = sheet.name {
-                intake.skipped_sheets.push(name);
+            // A sheet with rows below the search window may be a comment
+            // sheet whose header sits too low: say so. (Short sheets are
+            // instructions.)
+            if sheet
+                .rows
+                .last()
+                .is_some_and(|r| r.number > header::SEARCH_ROWS)
+                && sheet.name.is_some()
+            {
+                intake.notes.push(Problem::file(format!(
+                    "{label} has no comment header in its first {} rows and was not read",
+                    header::SEARCH_ROWS
+                )));
             }
+            searched.push(label);
+            intake.skipped_sheets.extend(sheet.name);
             continue;
         };
+        if let Some((row, columns)) = sheet.overflow {
+            return Err(IntakeError::TooManyColumns {
+                sheet: sheet.name,
+                row,
+                columns,
+                limit: limits.max_columns,
+            });
+        }
         let mut skipped = rows::Skipped::default();
         let comments = rows::map(
             sheet.name.as_deref(),

@@ -68,11 +68,10 @@ pub fn map(
             skipped.repeated_headers += 1;
             continue;
         }
-        let only_number = row
-            .cells
-            .iter()
-            .enumerate()
-            .all(|(i, c)| c.trim().is_empty() || Some(i) == number_col);
+        let only_number =
+            row.cells.iter().enumerate().all(|(i, c)| {
+                c.trim().is_empty() || (Some(i) == number_col && looks_preprinted(c))
+            });
         if only_number {
             skipped.number_only += 1;
             continue;
@@ -162,7 +161,15 @@ fn map_row(sheet: Option<&str>, header: &Header, row: &Row) -> ParsedComment {
                 }
                 c.line_raw = text;
             }
-            Some(Field::LineEnd) => line_end = Some((&column.header, value)),
+            Some(Field::LineEnd) => {
+                // Parsed into `lines`; its text is kept verbatim in `extra`
+                // (there is no raw column for it).
+                if let Some(text) = text {
+                    c.extra
+                        .push((column_name(&column.header, column.index), text));
+                }
+                line_end = Some((&column.header, value));
+            }
         }
     }
     if let Some((column, value)) = line_end {
@@ -196,6 +203,16 @@ fn map_row(sheet: Option<&str>, header: &Header, row: &Row) -> ParsedComment {
         );
     }
     c
+}
+
+/// A comment number a template prints in advance (`12`, `AFNOR-001`,
+/// `**-002`, `3.`): short, one word, with a digit. Real text in the number
+/// column keeps its row.
+fn looks_preprinted(cell: &str) -> bool {
+    let cell = cell.trim();
+    cell.len() <= 16
+        && !cell.contains(char::is_whitespace)
+        && cell.chars().any(|c| c.is_ascii_digit())
 }
 
 fn non_blank(value: &str) -> Option<String> {
@@ -298,6 +315,27 @@ mod tests {
             said[1]
         );
         assert!(said[2].contains("no comment text"), "{}", said[2]);
+    }
+
+    #[test]
+    fn an_ending_line_is_parsed_and_kept_verbatim() {
+        let (_, h) =
+            header::find(&[row(1, &["Starting Line #", "Ending Line #", "Comment"])]).unwrap();
+        let mut skipped = Skipped::default();
+        let c = &map(None, &h, &[row(2, &["156", "161", "Text"])], &mut skipped)[0];
+        assert_eq!(c.lines, Some((156, 161)));
+        assert_eq!(c.line_raw.as_deref(), Some("156"));
+        assert_eq!(c.extra, [("Ending Line #".to_owned(), "161".to_owned())]);
+    }
+
+    #[test]
+    fn text_in_the_number_column_is_a_comment_row() {
+        let mut skipped = Skipped::default();
+        let rows = [row(5, &["See the whole of section 4"])];
+        let comments = map(None, &nist_header(), &rows, &mut skipped);
+        assert_eq!(comments.len(), 1);
+        assert!(comments[0].problems[0].message.contains("no comment text"));
+        assert_eq!(skipped.number_only, 0);
     }
 
     #[test]

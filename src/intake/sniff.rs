@@ -1,7 +1,7 @@
 //! What kind of file this is, from its bytes (the name only words the
 //! refusal), and the zip-bomb check for XLSX/ODS before calamine opens them.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use super::IntakeError;
 use super::limits::Limits;
@@ -103,6 +103,7 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<FileFormat, IntakeError> {
             )));
         }
     }
+    verify_sizes(&mut archive)?;
     let has = |name: &str| archive.index_for_name(name).is_some();
     if has("xl/workbook.xml") {
         Ok(FileFormat::Xlsx)
@@ -122,6 +123,41 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<FileFormat, IntakeError> {
             "it is a ZIP archive, not a spreadsheet".to_owned(),
         ))
     }
+}
+
+/// Unpacks every entry once, stopping as soon as one yields more than it
+/// declares: the declared sizes checked above may lie, and calamine's zip
+/// reader would believe the data rather than the directory.
+fn verify_sizes(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), IntakeError> {
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| IntakeError::Unreadable {
+            format: "workbook (XLSX or ODS)",
+            reason: format!("archive entry {i} cannot be opened ({e})"),
+        })?;
+        let declared = entry.size();
+        let name = entry.name().unwrap_or_default().into_owned();
+        let unpacked = std::io::copy(
+            &mut (&mut entry).take(declared.saturating_add(1)),
+            &mut std::io::sink(),
+        );
+        // zip itself stops an entry at its declared size, with an error.
+        let over = match unpacked {
+            Ok(n) => n > declared,
+            Err(e) if e.to_string().contains("declared") => true,
+            Err(e) => {
+                return Err(IntakeError::Unreadable {
+                    format: "workbook (XLSX or ODS)",
+                    reason: format!("entry `{name}` is damaged ({e})"),
+                });
+            }
+        };
+        if over {
+            return Err(IntakeError::ZipBomb(format!(
+                "entry `{name}` unpacks to more than the {declared} bytes it declares"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Compound files are Excel 97-2003 workbooks, or Office files encrypted
@@ -145,4 +181,55 @@ fn sniff_cfb(bytes: &[u8]) -> Result<FileFormat, IntakeError> {
         ));
     }
     Ok(FileFormat::Xls)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A ZIP with one deflated entry of `size` zero bytes.
+    fn zip_of(name: &str, size: usize) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file(name, options).unwrap();
+        writer.write_all(&vec![b' '; size]).unwrap();
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_directory_that_understates_an_entry_is_a_zip_bomb() {
+        let mut bytes = zip_of("xl/workbook.xml", 5000);
+        // Claim 100 bytes in the local header and in the central directory.
+        let claim = 100u32.to_le_bytes();
+        bytes[22..26].copy_from_slice(&claim);
+        let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        bytes[central + 24..central + 28].copy_from_slice(&claim);
+        let error = sniff("x.xlsx", &bytes, &Limits::default()).unwrap_err();
+        assert_eq!(
+            error,
+            IntakeError::ZipBomb(
+                "entry `xl/workbook.xml` unpacks to more than the 100 bytes it declares".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn a_high_ratio_entry_is_a_zip_bomb_before_anything_is_unpacked() {
+        let bytes = zip_of("xl/worksheets/sheet1.xml", 20 * 1024 * 1024);
+        let error = sniff("x.xlsx", &bytes, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(&error, IntakeError::ZipBomb(m) if m.contains("ratio")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn other_zip_archives_are_named() {
+        let docx = zip_of("word/document.xml", 10);
+        let error = sniff("c.docx", &docx, &Limits::default()).unwrap_err();
+        assert!(error.to_string().contains("Word document"), "{error}");
+    }
 }

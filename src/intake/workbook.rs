@@ -4,7 +4,8 @@
 use std::io::Cursor;
 
 use calamine::{
-    Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, Xls, Xlsx, open_workbook_from_rs,
+    Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsx,
+    open_workbook_from_rs,
 };
 
 use super::IntakeError;
@@ -48,10 +49,31 @@ fn unreadable<E: std::fmt::Display>(format: FileFormat) -> impl Fn(E) -> IntakeE
 
 /// Collects cells into rows as they stream by (rows arrive in order).
 struct RowBuilder<'a> {
-    sheet: &'a str,
     limits: &'a Limits,
     rows: Vec<Row>,
     current: Option<(u32, Vec<String>)>,
+    overflow: Option<(u32, usize)>,
+}
+
+impl<'a> RowBuilder<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Self {
+            limits,
+            rows: Vec::new(),
+            current: None,
+            overflow: None,
+        }
+    }
+
+    fn into_sheet(mut self, name: String) -> Result<Sheet, IntakeError> {
+        self.finish_row()?;
+        Ok(Sheet {
+            name: Some(name),
+            rows: self.rows,
+            overflow: self.overflow,
+            hidden: false,
+        })
+    }
 }
 
 impl RowBuilder<'_> {
@@ -61,12 +83,8 @@ impl RowBuilder<'_> {
         }
         let col = col as usize;
         if col >= self.limits.max_columns {
-            return Err(IntakeError::TooManyColumns {
-                sheet: Some(self.sheet.to_owned()),
-                row: row + 1,
-                columns: col + 1,
-                limit: self.limits.max_columns,
-            });
+            self.overflow.get_or_insert((row + 1, col + 1));
+            return Ok(());
         }
         if self.current.as_ref().is_some_and(|(r, _)| *r != row) {
             self.finish_row()?;
@@ -104,29 +122,20 @@ fn read_xlsx(
     mut workbook: Xlsx<Cursor<&[u8]>>,
     limits: &Limits,
 ) -> Result<Vec<Sheet>, IntakeError> {
-    let names = worksheet_names(&workbook);
+    let (names, hidden) = worksheet_names(&workbook);
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
         let mut cells = workbook
             .worksheet_cells_reader(&name)
             .map_err(unreadable(FileFormat::Xlsx))?;
-        let mut builder = RowBuilder {
-            sheet: &name,
-            limits,
-            rows: Vec::new(),
-            current: None,
-        };
+        let mut builder = RowBuilder::new(limits);
         while let Some(cell) = cells.next_cell().map_err(unreadable(FileFormat::Xlsx))? {
             let (row, col) = cell.get_position();
             builder.push(row, col, ref_text(cell.get_value()))?;
         }
-        builder.finish_row()?;
-        let rows = builder.rows;
-        sheets.push(Sheet {
-            name: Some(name),
-            rows,
-        });
+        sheets.push(builder.into_sheet(name)?);
     }
+    sheets.extend(hidden.into_iter().map(Sheet::hidden));
     Ok(sheets)
 }
 
@@ -141,44 +150,39 @@ where
     R: Reader<RS>,
     R::Error: std::fmt::Display,
 {
-    let names = worksheet_names(&workbook);
+    let (names, hidden) = worksheet_names(&workbook);
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
         let range = workbook
             .worksheet_range(&name)
             .map_err(unreadable(format))?;
         let (first_row, first_col) = range.start().unwrap_or((0, 0));
-        let mut builder = RowBuilder {
-            sheet: &name,
-            limits,
-            rows: Vec::new(),
-            current: None,
-        };
+        let mut builder = RowBuilder::new(limits);
         for (r, cells) in range.rows().enumerate() {
             for (c, cell) in cells.iter().enumerate() {
                 builder.push(first_row + r as u32, first_col + c as u32, data_text(cell))?;
             }
         }
-        builder.finish_row()?;
-        let rows = builder.rows;
-        sheets.push(Sheet {
-            name: Some(name),
-            rows,
-        });
+        sheets.push(builder.into_sheet(name)?);
     }
+    sheets.extend(hidden.into_iter().map(Sheet::hidden));
     Ok(sheets)
 }
 
-fn worksheet_names<RS, R: Reader<RS>>(workbook: &R) -> Vec<String>
+/// The worksheets to read, and the hidden ones (not read: templates hide
+/// lookup lists there; the report names them).
+fn worksheet_names<RS, R: Reader<RS>>(workbook: &R) -> (Vec<String>, Vec<String>)
 where
     RS: std::io::Read + std::io::Seek,
 {
-    workbook
+    let (visible, hidden): (Vec<_>, Vec<_>) = workbook
         .sheets_metadata()
         .iter()
         .filter(|s| s.typ == SheetType::WorkSheet)
-        .map(|s| s.name.clone())
-        .collect()
+        .partition(|s| s.visible == SheetVisible::Visible);
+    let names =
+        |sheets: Vec<&calamine::Sheet>| sheets.into_iter().map(|s| s.name.clone()).collect();
+    (names(visible), names(hidden))
 }
 
 /// The text Excel shows for a streamed cell.

@@ -1,6 +1,7 @@
 //! CSRF protection for every state-changing form: a random token kept in
 //! the signed, encrypted session cookie and repeated in a hidden field. A
-//! POST whose field does not match is refused before anything is read.
+//! POST whose field does not match is refused before it changes anything
+//! (a multipart body is parsed first, within the upload limit).
 
 use actix_session::Session;
 

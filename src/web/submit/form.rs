@@ -17,8 +17,10 @@ use crate::web::{AppState, WebError, csrf};
 /// Typed-comment rows shown at first, and the most a page offers.
 const ROWS: usize = 3;
 const MAX_ROWS: usize = 50;
-/// Unconfirmed uploads and receipt links older than this are purged.
-const KEEP_DAYS: i64 = 30;
+/// Previews not confirmed within this many hours are forgotten.
+const KEEP_UNCONFIRMED_HOURS: i64 = 24;
+/// Most comments typed into one form; more belong in a file.
+const MAX_TYPED: usize = 1000;
 
 #[derive(Template)]
 #[template(path = "submit/form.html")]
@@ -170,6 +172,13 @@ pub async fn send(
     while typed.last().is_some_and(FormRow::is_blank) {
         typed.pop();
     }
+    if typed.len() > MAX_TYPED {
+        page.errors.push(format!(
+            "The form takes at most {MAX_TYPED} comments; put more in the comment template and upload it."
+        ));
+        page.rows.truncate(MAX_ROWS);
+        return page.render_with(StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let sent = match (file, typed.is_empty()) {
         (None, true) => {
             page.errors
@@ -200,12 +209,17 @@ pub async fn send(
     };
     let intake = super::read(sent.clone(), state.limits.clone()).await?;
     if let Err(error) = intake {
+        let status = if matches!(error, crate::intake::IntakeError::TooLarge { .. }) {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
         let what = match &sent {
             Sent::File { name, .. } => format!("“{name}” was not accepted: {error}."),
             Sent::Typed(_) => format!("The comments could not be read: {error}."),
         };
         page.errors.push(format!("{what} Nothing was stored."));
-        return page.render_with(StatusCode::UNPROCESSABLE_ENTITY);
+        return page.render_with(status);
     }
     let token = hex::encode(rand::random::<[u8; 24]>());
     let pending = PendingUpload {
@@ -240,7 +254,10 @@ pub async fn send(
     state
         .db
         .run(move |conn| {
-            pending::purge_older_than(conn, crate::db::now() - time::Duration::days(KEEP_DAYS))?;
+            pending::purge_unconfirmed_before(
+                conn,
+                crate::db::now() - time::Duration::hours(KEEP_UNCONFIRMED_HOURS),
+            )?;
             pending::insert(conn, &pending)?;
             Ok::<_, DbError>(())
         })

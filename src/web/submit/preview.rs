@@ -4,7 +4,6 @@
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{Sent, closed_reason};
@@ -210,8 +209,8 @@ pub async fn confirm(
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     csrf::check(&session, &form.csrf)?;
-    let (slug, token) = path.into_inner();
-    let (document, pending) = load(&state, slug, token.clone()).await?;
+    let (path_slug, token) = path.into_inner();
+    let (document, pending) = load(&state, path_slug.clone(), token.clone()).await?;
     if pending.submission_id.is_some() {
         return Ok(see_other(&format!("/receipt/{token}")));
     }
@@ -224,32 +223,71 @@ pub async fn confirm(
         .db
         .run(move |conn| store(conn, &document, &pending, &sent, &intake))
         .await?;
-    let mut query = String::new();
-    if let Some((submission, comments, email, name)) = stored.fresh {
-        let url = format!("{}/receipt/{token}", state.public_url);
-        let receipt = Receipt {
-            document_title: &title,
-            tracking_number: &submission,
+    let mut query = "";
+    match stored {
+        Confirmed::Fresh {
+            tracking,
             comments,
-            submitter_name: &name,
-            receipt_url: &url,
-        };
-        if let Err(error) = state
-            .mailer
-            .send(&email, &receipt.subject(), receipt.body())
-            .await
-        {
-            tracing::warn!(tracking = %submission, reason = %error.log_reason(), "receipt e-mail not sent");
-            query = "?mail=failed".to_owned();
+            email,
+            name,
+        } => {
+            let url = format!("{}/receipt/{token}", state.public_url);
+            let receipt = Receipt {
+                document_title: &title,
+                tracking_number: &tracking,
+                comments,
+                submitter_name: &name,
+                receipt_url: &url,
+            };
+            if let Err(error) = state
+                .mailer
+                .send(&email, &receipt.subject(), receipt.body())
+                .await
+            {
+                tracing::warn!(%tracking, reason = %error.log_reason(), "receipt e-mail not sent");
+                query = "?mail=failed";
+            }
         }
+        Confirmed::Before { tracking } => {
+            // No link to the earlier receipt: whoever sends a copy of a file
+            // with someone's address learns only the tracking number.
+            let page = AlreadyPage {
+                slug: path_slug,
+                title,
+                tracking,
+            };
+            let html = page.render().map_err(|e| WebError::Unexpected(e.into()))?;
+            return Ok(HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(html));
+        }
+        Confirmed::Raced => {}
     }
     Ok(see_other(&format!("/receipt/{token}{query}")))
 }
 
-/// What confirming did: `fresh` is set when a new submission was stored
-/// (tracking number, comment count, and where to send the receipt).
-struct Confirmed {
-    fresh: Option<(String, usize, String, String)>,
+/// Shown when the same file from the same address was stored before.
+#[derive(Template)]
+#[template(path = "submit/already.html")]
+struct AlreadyPage {
+    slug: String,
+    title: String,
+    tracking: String,
+}
+
+/// What confirming did.
+enum Confirmed {
+    /// A new submission: where to send its receipt.
+    Fresh {
+        tracking: String,
+        comments: usize,
+        email: String,
+        name: String,
+    },
+    /// The same file from the same address was stored before, as this.
+    Before { tracking: String },
+    /// Another request confirmed this upload first.
+    Raced,
 }
 
 /// Stores the submission and marks the upload confirmed, together: a
@@ -286,31 +324,35 @@ fn store(
         allow_late: false,
         today: time::OffsetDateTime::now_utc().date(),
     };
-    conn.transaction(|conn| {
-        let stored = submissions::store(conn, document, &sender, request, intake, &mut |_| {})?;
-        let (submission, fresh) = match stored {
+    crate::db::write_transaction(conn, |conn| {
+        match submissions::store(conn, document, &sender, request, intake, &mut |_| {})? {
             Stored::New {
                 submission,
                 comments,
             } => {
-                let fresh = (
-                    submission.tracking_number.clone(),
+                if !pending::mark_confirmed(conn, &pending.token, submission.id)
+                    .map_err(DbError::from)?
+                {
+                    // Someone confirmed it meanwhile: undo ours, show theirs.
+                    return Err(ConfirmError::Raced);
+                }
+                Ok(Confirmed::Fresh {
+                    tracking: submission.tracking_number,
                     comments,
-                    pending.email.clone(),
-                    pending.submitter_name.clone(),
-                );
-                (submission, Some(fresh))
+                    email: pending.email.clone(),
+                    name: pending.submitter_name.clone(),
+                })
             }
-            Stored::AlreadyReceived { submission } => (submission, None),
-        };
-        if !pending::mark_confirmed(conn, &pending.token, submission.id).map_err(DbError::from)? {
-            // Someone confirmed it meanwhile: undo ours, show theirs.
-            return Err(ConfirmError::Raced);
+            Stored::AlreadyReceived { submission } => {
+                pending::delete(conn, &pending.token).map_err(DbError::from)?;
+                Ok(Confirmed::Before {
+                    tracking: submission.tracking_number,
+                })
+            }
         }
-        Ok(Confirmed { fresh })
     })
     .or_else(|error| match error {
-        ConfirmError::Raced => Ok(Confirmed { fresh: None }),
+        ConfirmError::Raced => Ok(Confirmed::Raced),
         ConfirmError::Submit(SubmitError::Database(e)) => Err(e.into()),
         ConfirmError::Submit(other) => {
             Err(WebError::Forbidden(format!("{other}. Nothing was stored.")))

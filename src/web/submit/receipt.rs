@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use crate::db::{DbError, comments, documents, pending, schema};
+use crate::db::{DbError, comments, documents, pending, submissions};
 use crate::web::{AppState, WebError, format};
 
 #[derive(Template, WebTemplate)]
@@ -22,6 +22,8 @@ pub struct ReceiptPage {
     received: String,
     submitter: String,
     mail_failed: bool,
+    /// Whether to say a receipt e-mail went out (not when mail is off).
+    mail_sent: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,18 +40,11 @@ pub async fn show(
     let (document, submission, count) = state
         .db
         .run(move |conn| {
-            use diesel::prelude::*;
             let submission_id = pending::find(conn, &token)?
                 .and_then(|p| p.submission_id)
                 .ok_or(diesel::result::Error::NotFound)?;
-            let submission = schema::submissions::table
-                .find(submission_id)
-                .select(crate::db::submissions::Submission::as_select())
-                .first(conn)?;
-            let document = schema::documents::table
-                .find(submission.document_id)
-                .select(documents::Document::as_select())
-                .first(conn)?;
+            let submission = submissions::find(conn, submission_id)?;
+            let document = documents::find_by_id(conn, submission.document_id)?;
             let count = comments::count_for_submission(conn, submission.id)?;
             Ok::<_, DbError>((document, submission, count))
         })
@@ -71,5 +66,6 @@ pub async fn show(
         submitter: submission.submitter_name,
         tracking: submission.tracking_number,
         mail_failed: query.mail.as_deref() == Some("failed"),
+        mail_sent: query.mail.is_none() && !state.mailer.is_off(),
     })
 }

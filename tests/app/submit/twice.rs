@@ -59,31 +59,42 @@ on_both_backends! {
         let app = &site.app;
         open_document(app, "draft");
         let csrf = form_csrf(app, "draft").await;
+        // Sends the file and confirms; the page confirming leads to.
         let send_and_confirm = |who: Who<'static>| {
             let csrf = csrf.clone();
             async move {
                 let response = send(app, "draft", upload(&csrf, who, "comments.csv", CSV.as_bytes())).await;
                 let (token, page) = preview(app, "draft", response).await;
                 assert_eq!(texts(&page, ".count"), ["2 comment(s)"]);
-                let location = see_other(&confirm(app, "draft", &token, &csrf).await);
-                assert_eq!(location, format!("/receipt/{token}"));
-                tracking(&app.page(&location, 200).await)
+                (token.clone(), confirm(app, "draft", &token, &csrf).await)
             }
         };
 
-        assert_eq!(send_and_confirm(ADA).await, "DRAFT-0001");
+        let (token, response) = send_and_confirm(ADA).await;
+        let location = see_other(&response);
+        assert_eq!(location, format!("/receipt/{token}"));
+        assert_eq!(tracking(&app.page(&location, 200).await), "DRAFT-0001");
         assert_eq!(stored(app), (1, 2, 1));
-        // Sent again (the address as typed differs only in case): the receipt
-        // shows the earlier tracking number and nothing more is stored.
+        // Sent again (the address as typed differs only in case): a page says
+        // it was received before, with the earlier tracking number only (no
+        // link to that receipt), and nothing more is stored or kept.
         let shouting = Who { email: "ADA@EXAMPLE.ORG", ..ADA };
-        assert_eq!(send_and_confirm(shouting).await, "DRAFT-0001");
-        assert_eq!(stored(app), (1, 2, 2));
+        let (token, response) = send_and_confirm(shouting).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        assert_eq!(texts(&page, "h1"), ["These comments were already received"]);
+        assert_eq!(tracking(&page), "DRAFT-0001");
+        assert!(texts(&page, "a").iter().all(|a| !a.contains("receipt")));
+        assert_eq!(stored(app), (1, 2, 1), "the second upload is forgotten");
+        assert_eq!(app.get(&format!("/receipt/{token}")).await.status().as_u16(), 404);
         assert_eq!(site.mails().len(), 1, "no second receipt e-mail for a file already received");
 
         // Another person's copy of the same file is theirs to send.
         let grace = Who { name: "Grace Hopper", organization: "", email: "grace@example.org" };
-        assert_eq!(send_and_confirm(grace).await, "DRAFT-0002");
-        assert_eq!(stored(app), (2, 4, 3));
+        let (token, response) = send_and_confirm(grace).await;
+        assert_eq!(see_other(&response), format!("/receipt/{token}"));
+        assert_eq!(tracking(&app.page(&format!("/receipt/{token}"), 200).await), "DRAFT-0002");
+        assert_eq!(stored(app), (2, 4, 2));
         assert_eq!(site.mails().len(), 2);
     }
 }

@@ -1,0 +1,54 @@
+//! Write transactions that do not fail under concurrent writers on SQLite.
+//!
+//! SQLite's default (deferred) transaction starts as a reader; its first
+//! write must upgrade, and under WAL that fails at once with
+//! `SQLITE_BUSY_SNAPSHOT` when another connection wrote since, which the busy
+//! timeout cannot retry. A transaction that will write starts `IMMEDIATE`
+//! instead: it waits (busy timeout) for the write lock up front.
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
+use super::DbConnection;
+
+/// Runs `work` in a transaction that takes the write lock at once on
+/// SQLite (a plain transaction on PostgreSQL, and a savepoint when already
+/// inside a transaction).
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let outermost_sqlite = match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+                .transaction_depth()
+                .map_err(E::from)?
+                .is_none()
+        }
+        DbConnection::Postgres(_) => false,
+    };
+    if !outermost_sqlite {
+        return conn.transaction(work);
+    }
+    if let DbConnection::Sqlite(sqlite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    }
+    let result = work(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return result;
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The work's own error is the one worth reporting.
+            let _ = AnsiTransactionManager::rollback_transaction(sqlite);
+            Err(error)
+        }
+    }
+}
