@@ -6,6 +6,7 @@
 //! sheet) → `header` (which row, which columns) → `metadata` (rows above it)
 //! → `rows` (typed comments, problems per row and column).
 
+mod bounds;
 mod csvfile;
 mod grid;
 pub mod header;
@@ -97,6 +98,10 @@ pub enum IntakeError {
         columns: usize,
         limit: usize,
     },
+    #[error(
+        "the workbook's sheets span {cells} cells (rows × columns from the first to the last used cell); docket reads at most {limit}, so it was not opened"
+    )]
+    TooManyCells { cells: u64, limit: u64 },
     #[error("the file holds {} comment rows; the limit is {limit}", rows.map_or_else(|| "more than the limit of".to_owned(), |n| n.to_string()))]
     TooManyRows { rows: Option<usize>, limit: usize },
     #[error(

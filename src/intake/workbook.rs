@@ -13,6 +13,8 @@ use super::grid::{Row, Sheet, trim_row};
 use super::limits::Limits;
 use super::sniff::FileFormat;
 
+/// Every sheet of a workbook as rows of text. XLS and ODS are scanned for
+/// their size first (see `bounds`): calamine expands them whole.
 pub fn read(format: FileFormat, bytes: &[u8], limits: &Limits) -> Result<Vec<Sheet>, IntakeError> {
     let cursor = Cursor::new(bytes);
     match format {
@@ -20,16 +22,16 @@ pub fn read(format: FileFormat, bytes: &[u8], limits: &Limits) -> Result<Vec<She
             open_workbook_from_rs(cursor).map_err(unreadable(format))?,
             limits,
         ),
-        FileFormat::Xls => read_ranges(
-            open_workbook_from_rs::<Xls<_>, _>(cursor).map_err(unreadable(format))?,
-            format,
-            limits,
-        ),
-        FileFormat::Ods => read_ranges(
-            open_workbook_from_rs::<Ods<_>, _>(cursor).map_err(unreadable(format))?,
-            format,
-            limits,
-        ),
+        FileFormat::Xls => {
+            super::bounds::check_xls(bytes, limits)?;
+            let workbook: Xls<_> = open_workbook_from_rs(cursor).map_err(unreadable(format))?;
+            read_ranges(workbook, format, limits)
+        }
+        FileFormat::Ods => {
+            super::bounds::check_ods(bytes, limits)?;
+            let workbook: Ods<_> = open_workbook_from_rs(cursor).map_err(unreadable(format))?;
+            read_ranges(workbook, format, limits)
+        }
         FileFormat::Csv | FileFormat::Form => Ok(Vec::new()),
     }
 }

@@ -1,0 +1,328 @@
+//! How many cells an XLS or ODS workbook will become before calamine reads
+//! it. calamine builds each sheet as a dense grid spanning its first to its
+//! last used cell, and reads every XLS sheet when the workbook is opened, so
+//! a tiny file with one value at A1 and another at IV65536 (or an ODS row
+//! repeated a million times) would take gigabytes. These scans read only
+//! the cell positions and refuse such files first. (XLSX is streamed cell
+//! by cell and needs no scan.)
+
+use std::io::{Cursor, Read};
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::IntakeError;
+use super::limits::Limits;
+
+/// The most cells all sheets together may span: a full file of comment rows
+/// at the column limit.
+fn cell_budget(limits: &Limits) -> u64 {
+    (limits.max_rows as u64 + u64::from(super::header::SEARCH_ROWS))
+        .saturating_mul(limits.max_columns as u64)
+}
+
+fn too_many(cells: u64, limits: &Limits) -> IntakeError {
+    IntakeError::TooManyCells {
+        cells,
+        limit: cell_budget(limits),
+    }
+}
+
+/// The bounding box of the used cells of one sheet.
+#[derive(Default)]
+struct Extent {
+    rows: Option<(u64, u64)>,
+    cols: Option<(u64, u64)>,
+}
+
+impl Extent {
+    fn add(&mut self, row: u64, last_row: u64, col: u64, last_col: u64) {
+        let widen = |range: &mut Option<(u64, u64)>, lo: u64, hi: u64| {
+            *range = Some(match *range {
+                None => (lo, hi),
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+            });
+        };
+        widen(&mut self.rows, row, last_row);
+        widen(&mut self.cols, col, last_col);
+    }
+
+    fn cells(&self) -> u64 {
+        match (self.rows, self.cols) {
+            (Some((r0, r1)), Some((c0, c1))) => (r1 - r0 + 1).saturating_mul(c1 - c0 + 1),
+            _ => 0,
+        }
+    }
+}
+
+/// XLS: the BIFF record stream of the `Workbook` stream. Every cell record
+/// starts with its row and column; each sheet's substream runs from a BOF
+/// record to an EOF record.
+pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
+    let unreadable = |reason: String| IntakeError::Unreadable {
+        format: "Excel 97-2003 workbook (XLS)",
+        reason,
+    };
+    let mut file =
+        cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+    let name = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|n| file.is_stream(n))
+        .ok_or_else(|| unreadable("it holds no workbook stream".to_owned()))?;
+    let mut stream = Vec::new();
+    file.open_stream(name)
+        .and_then(|mut s| s.read_to_end(&mut stream))
+        .map_err(|e| unreadable(e.to_string()))?;
+    let budget = cell_budget(limits);
+    let (mut total, mut sheet) = (0u64, Extent::default());
+    let mut at = 0;
+    while at + 4 <= stream.len() {
+        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([stream[at + 2], stream[at + 3]]));
+        let data = &stream[(at + 4).min(stream.len())..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        let u16_at = |i: usize| {
+            data.get(i..i + 2)
+                .map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+        };
+        match kind {
+            // BOF: a new substream (workbook globals, then one per sheet).
+            0x0809 => sheet = Extent::default(),
+            // EOF: the substream's cells are all known.
+            0x000A => {
+                total = total.saturating_add(sheet.cells());
+                sheet = Extent::default();
+            }
+            // LABELSST, NUMBER, RK, LABEL, BOOLERR, FORMULA, BLANK, RSTRING.
+            0x00FD | 0x0203 | 0x027E | 0x0204 | 0x0205 | 0x0006 | 0x0201 | 0x00D6 => {
+                if let (Some(row), Some(col)) = (u16_at(0), u16_at(2)) {
+                    sheet.add(row, row, col, col);
+                }
+            }
+            // MULRK, MULBLANK: a run of cells; the last column ends the record.
+            0x00BD | 0x00BE => {
+                if let (Some(row), Some(col), Some(last)) =
+                    (u16_at(0), u16_at(2), u16_at(len.saturating_sub(2)))
+                {
+                    sheet.add(row, row, col, last.max(col));
+                }
+            }
+            _ => {}
+        }
+        if total.saturating_add(sheet.cells()) > budget {
+            return Err(too_many(total.saturating_add(sheet.cells()), limits));
+        }
+    }
+    Ok(())
+}
+
+/// ODS: `content.xml`, streamed. Rows and cells may carry repeat counts;
+/// only repeats of cells with content make calamine's grid bigger.
+pub fn check_ods(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
+    let unreadable = |reason: String| IntakeError::Unreadable {
+        format: "OpenDocument spreadsheet (ODS)",
+        reason,
+    };
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+    let content = archive
+        .by_name("content.xml")
+        .map_err(|e| unreadable(e.to_string()))?;
+    let mut reader = Reader::from_reader(std::io::BufReader::new(content));
+    let budget = cell_budget(limits);
+    let mut buf = Vec::new();
+    let (mut total, mut sheet) = (0u64, Extent::default());
+    // Position within the sheet and the row being read.
+    let (mut row, mut col, mut row_repeat) = (0u64, 0u64, 1u64);
+    // The cell being read: its repeat count and whether it holds anything.
+    let mut cell: Option<(u64, bool)> = None;
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| unreadable(e.to_string()))?;
+        match event {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) if e.name().0 == "table:table" => {
+                sheet = Extent::default();
+                row = 0;
+            }
+            Event::End(e) if e.name().0 == "table:table" => {
+                total = total.saturating_add(sheet.cells());
+                sheet = Extent::default();
+            }
+            Event::Start(e) if e.name().0 == "table:table-row" => {
+                row_repeat = repeat(&e, "table:number-rows-repeated");
+                col = 0;
+            }
+            Event::Empty(e) if e.name().0 == "table:table-row" => {
+                row = row.saturating_add(repeat(&e, "table:number-rows-repeated"));
+            }
+            Event::End(e) if e.name().0 == "table:table-row" => {
+                row = row.saturating_add(row_repeat);
+            }
+            Event::Start(e) if is_cell(&e) => {
+                cell = Some((repeat(&e, "table:number-columns-repeated"), has_value(&e)));
+            }
+            Event::Empty(e) if is_cell(&e) => {
+                let n = repeat(&e, "table:number-columns-repeated");
+                if has_value(&e) {
+                    sheet.add(
+                        row,
+                        row.saturating_add(row_repeat - 1),
+                        col,
+                        col.saturating_add(n - 1),
+                    );
+                }
+                col = col.saturating_add(n);
+            }
+            Event::Start(e) | Event::Empty(e) if e.name().0 == "text:p" => {
+                if let Some((_, content)) = cell.as_mut() {
+                    *content = true;
+                }
+            }
+            Event::End(e)
+                if matches!(e.name().0, "table:table-cell" | "table:covered-table-cell") =>
+            {
+                if let Some((n, content)) = cell.take() {
+                    if content {
+                        sheet.add(
+                            row,
+                            row.saturating_add(row_repeat - 1),
+                            col,
+                            col.saturating_add(n - 1),
+                        );
+                    }
+                    col = col.saturating_add(n);
+                }
+            }
+            _ => {}
+        }
+        if total.saturating_add(sheet.cells()) > budget {
+            return Err(too_many(total.saturating_add(sheet.cells()), limits));
+        }
+        buf.clear();
+    }
+    Ok(())
+}
+
+fn is_cell(e: &BytesStart<'_>) -> bool {
+    matches!(e.name().0, "table:table-cell" | "table:covered-table-cell")
+}
+
+/// A repeat attribute's count (1 when absent or unreadable).
+fn repeat(e: &BytesStart<'_>, name: &str) -> u64 {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.0 == name)
+        .and_then(|a| a.value.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+fn has_value(e: &BytesStart<'_>) -> bool {
+    e.attributes()
+        .flatten()
+        .any(|a| a.key.0 == "office:value-type")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn record(kind: u16, data: &[u8]) -> Vec<u8> {
+        let mut out = kind.to_le_bytes().to_vec();
+        out.extend((data.len() as u16).to_le_bytes());
+        out.extend(data);
+        out
+    }
+
+    /// An XLS whose one sheet has a number at (0, 0) and at (`row`, `col`).
+    fn xls(row: u16, col: u16) -> Vec<u8> {
+        let number = |r: u16, c: u16| {
+            let mut data = r.to_le_bytes().to_vec();
+            data.extend(c.to_le_bytes());
+            data.extend([0u8; 10]);
+            record(0x0203, &data)
+        };
+        let stream: Vec<u8> = [
+            record(0x0809, &[0; 16]),
+            record(0x000A, &[]),
+            record(0x0809, &[0; 16]),
+            number(0, 0),
+            number(row, col),
+            record(0x000A, &[]),
+        ]
+        .concat();
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("/Workbook")
+            .unwrap()
+            .write_all(&stream)
+            .unwrap();
+        file.flush().unwrap();
+        file.into_inner().into_inner()
+    }
+
+    #[test]
+    fn an_xls_spanning_a_whole_sheet_is_refused_before_calamine_expands_it() {
+        assert_eq!(check_xls(&xls(500, 8), &Limits::default()), Ok(()));
+        let error = check_xls(&xls(65535, 255), &Limits::default()).unwrap_err();
+        assert_eq!(
+            error,
+            IntakeError::TooManyCells {
+                cells: 65536 * 256,
+                limit: 200_030 * 64
+            }
+        );
+    }
+
+    fn ods(content: &str) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        writer.start_file("mimetype", options).unwrap();
+        writer
+            .write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        writer.start_file("content.xml", options).unwrap();
+        writer.write_all(content.as_bytes()).unwrap();
+        writer.finish().unwrap().into_inner()
+    }
+
+    fn sheet(rows: &str) -> String {
+        format!(
+            "<office:document-content><office:body><office:spreadsheet><table:table table:name=\"S\">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"
+        )
+    }
+
+    #[test]
+    fn an_ods_row_repeated_a_million_times_is_refused() {
+        let row = |repeat: u64| {
+            format!(
+                "<table:table-row table:number-rows-repeated=\"{repeat}\"><table:table-cell office:value-type=\"string\"><text:p>x</text:p></table:table-cell><table:table-cell table:number-columns-repeated=\"63\" office:value-type=\"float\"/></table:table-row>"
+            )
+        };
+        assert_eq!(
+            check_ods(&ods(&sheet(&row(1000))), &Limits::default()),
+            Ok(())
+        );
+        let error = check_ods(&ods(&sheet(&row(1_000_000))), &Limits::default()).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                IntakeError::TooManyCells {
+                    cells: 64_000_000,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn empty_repeats_written_by_calc_do_not_count() {
+        // LibreOffice pads every sheet with empty repeated rows and columns.
+        let rows = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>Comment</text:p></table:table-cell><table:table-cell table:number-columns-repeated=\"16383\"/></table:table-row><table:table-row table:number-rows-repeated=\"1048575\"><table:table-cell table:number-columns-repeated=\"16384\"/></table:table-row>";
+        assert_eq!(check_ods(&ods(&sheet(rows)), &Limits::default()), Ok(()));
+    }
+}
