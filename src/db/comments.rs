@@ -186,6 +186,7 @@ pub fn export_page(
         .load(conn)
 }
 
+/// How many comments a submission holds (the receipt).
 pub fn count_for_submission(conn: &mut DbConnection, submission_id: i64) -> QueryResult<i64> {
     comments::table
         .filter(comments::submission_id.eq(submission_id))
@@ -193,6 +194,7 @@ pub fn count_for_submission(conn: &mut DbConnection, submission_id: i64) -> Quer
         .get_result(conn)
 }
 
+/// How many comments a document holds.
 pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<i64> {
     comments::table
         .filter(comments::document_id.eq(document_id))

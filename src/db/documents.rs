@@ -66,6 +66,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewDocument<'_>) -> QueryResult<Doc
         .get_result(conn)
 }
 
+/// A document by id.
 pub fn find_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Document> {
     documents::table
         .find(id)

@@ -40,12 +40,14 @@ impl std::fmt::Debug for PendingUpload {
     }
 }
 
+/// Stores an upload read for preview.
 pub fn insert(conn: &mut DbConnection, pending: &PendingUpload) -> QueryResult<usize> {
     diesel::insert_into(pending_uploads::table)
         .values(pending)
         .execute(conn)
 }
 
+/// The upload behind a preview or receipt token, if any.
 pub fn find(conn: &mut DbConnection, token: &str) -> QueryResult<Option<PendingUpload>> {
     pending_uploads::table
         .find(token)
@@ -76,6 +78,7 @@ pub fn mark_confirmed(
     Ok(updated == 1)
 }
 
+/// Forgets an upload (Cancel, or a file already received).
 pub fn delete(conn: &mut DbConnection, token: &str) -> QueryResult<usize> {
     diesel::delete(pending_uploads::table.find(token)).execute(conn)
 }

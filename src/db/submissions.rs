@@ -82,6 +82,7 @@ pub fn insert_file(conn: &mut DbConnection, file: &SubmissionFile) -> QueryResul
         .execute(conn)
 }
 
+/// A submission by id.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Submission> {
     submissions::table
         .find(id)
@@ -118,6 +119,7 @@ pub fn find_same_file(
     query.first(conn).optional()
 }
 
+/// How many submissions a document has received.
 pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<i64> {
     submissions::table
         .filter(submissions::document_id.eq(document_id))

@@ -46,6 +46,7 @@ impl Problem {
     }
 }
 
+/// Names the cell of a problem, then says what is wrong with it.
 pub struct ProblemBuilder(Problem);
 
 impl ProblemBuilder {

@@ -34,6 +34,7 @@ const HEADER_ROW: u32 = 7;
 /// Pre-formatted rows below the header (type validation, wrapping).
 const BLANK_ROWS: u32 = 200;
 
+/// What of a document its template shows.
 pub struct TemplateInfo<'a> {
     pub title: &'a str,
     pub closes_on: Option<Date>,

@@ -108,11 +108,29 @@ const NO_PAGE: &[&str] = &[
     "tbd",
 ];
 
+/// Excel turns `1-2` typed into a cell into a date; a page or line that
+/// reads as an ISO date most likely was such a range.
+const LOOKS_LIKE_DATE: &str =
+    "looks like a date: Excel may have turned a range such as 1-2 into one; kept as written";
+
+fn is_iso_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && [0, 1, 2, 3, 5, 6, 8, 9]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit())
+}
+
 /// Pages: `24`, `24 - 39`, `24–39`, `iii`, `p. 12`, `pp. 3-4`, `N/A`, blank.
 pub fn page_range(raw: &str) -> Result<Option<PageRange>, String> {
     let text = raw.trim();
     if text.is_empty() || NO_PAGE.contains(&text.to_lowercase().as_str()) {
         return Ok(None);
+    }
+    if is_iso_date(text) {
+        return Err(LOOKS_LIKE_DATE.to_owned());
     }
     let text = strip_prefix_word(text, &["pages", "page", "pp.", "pp", "pg.", "pg", "p."]);
     let labels: Result<Vec<PageLabel>, _> = text
@@ -142,6 +160,9 @@ pub fn line_range(raw: &str) -> Result<Option<(i32, i32)>, String> {
     let text = raw.trim();
     if text.is_empty() || NO_PAGE.contains(&text.to_lowercase().as_str()) {
         return Ok(None);
+    }
+    if is_iso_date(text) {
+        return Err(LOOKS_LIKE_DATE.to_owned());
     }
     let expected = "is not a line number; expected e.g. 965 or 965 - 1475 (kept as written)";
     let text = strip_prefix_word(text, &["lines", "line", "ll.", "l.", "ln", "l", "#"]);
@@ -279,6 +300,11 @@ mod tests {
         assert_eq!(line_range("N/A").unwrap(), None);
         assert_eq!(line_range(" ").unwrap(), None);
         assert!(line_range("Figure 1").is_err());
+        assert_eq!(line_range("2023-01-02").unwrap_err(), LOOKS_LIKE_DATE);
+        assert_eq!(
+            page_range("2024-03-09 00:00:00").unwrap_err(),
+            LOOKS_LIKE_DATE
+        );
         assert!(line_range("99999999999").is_err());
     }
 }

@@ -10,6 +10,8 @@ use crate::web::{AppState, WebError};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// The template of a document as an attachment (`.xlsx` or `.csv`; any
+/// other extension is a 404).
 pub async fn download(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

@@ -53,6 +53,7 @@ pub struct FormQuery {
     rows: Option<usize>,
 }
 
+/// The empty form (or, outside the comment period, why there is none).
 pub async fn show(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -119,6 +120,9 @@ impl SubmitForm {
     }
 }
 
+/// Checks the form and reads the file or typed rows; on success keeps the
+/// upload for preview and redirects there, else shows the form again
+/// with what to fix (422, or 413 for a file over the limit).
 pub async fn send(
     state: web::Data<AppState>,
     slug: web::Path<String>,

@@ -6,6 +6,7 @@
 //! instance can take the Confirm. Its random token is also the private link
 //! to the receipt (tracking numbers are sequential, so they are not links).
 
+mod confirm;
 mod form;
 mod preview;
 mod receipt;
@@ -23,7 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/d/{slug}/submit/{token}", web::get().to(preview::show))
         .route(
             "/d/{slug}/submit/{token}/confirm",
-            web::post().to(preview::confirm),
+            web::post().to(confirm::confirm),
         )
         .route(
             "/d/{slug}/submit/{token}/cancel",

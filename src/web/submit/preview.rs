@@ -1,5 +1,5 @@
-//! The preview of an upload: every row read, with its warnings; Confirm
-//! stores it all in one transaction, Cancel forgets it.
+//! The preview of an upload: every row read, with its warnings, and Cancel,
+//! which forgets it (Confirm is in `confirm.rs`).
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
@@ -7,13 +7,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Sent, closed_reason};
+use crate::db::DbError;
 use crate::db::documents::Document;
 use crate::db::pending::{self, PendingUpload};
-use crate::db::{DbConnection, DbError};
-use crate::domain::Channel;
 use crate::intake::{FormRow, Intake};
-use crate::mail::Receipt;
-use crate::submissions::{self, Request, Sender, Stored, SubmitError, Upload};
 use crate::web::{AppState, WebError, csrf};
 
 /// Rows shown in full on the preview; the rest are counted.
@@ -53,7 +50,7 @@ struct PreviewRow {
 }
 
 /// The pending upload of this document, or 404.
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     slug: String,
     token: String,
@@ -93,7 +90,10 @@ fn sent_of(pending: &PendingUpload) -> Result<Sent, WebError> {
     }
 }
 
-async fn read_again(state: &AppState, pending: &PendingUpload) -> Result<(Sent, Intake), WebError> {
+pub(super) async fn read_again(
+    state: &AppState,
+    pending: &PendingUpload,
+) -> Result<(Sent, Intake), WebError> {
     let sent = sent_of(pending)?;
     // It was read once already; reading it again cannot fail unless the
     // limits changed in between.
@@ -107,6 +107,7 @@ async fn read_again(state: &AppState, pending: &PendingUpload) -> Result<(Sent, 
     Ok((sent, intake))
 }
 
+/// Every row as read, with its warnings, and Confirm / Cancel.
 pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -199,191 +200,10 @@ fn preview_row(c: &crate::intake::ParsedComment) -> PreviewRow {
 pub struct TokenForm {
     /// Defaults to empty so that a missing token is a CSRF refusal (403).
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
-pub async fn confirm(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    session: Session,
-    form: web::Form<TokenForm>,
-) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
-    let (path_slug, token) = path.into_inner();
-    let (document, pending) = load(&state, path_slug.clone(), token.clone()).await?;
-    if pending.submission_id.is_some() {
-        return Ok(see_other(&format!("/receipt/{token}")));
-    }
-    if let Some(reason) = closed_reason(&document) {
-        return Err(WebError::Forbidden(format!("{reason} Nothing was stored.")));
-    }
-    let (sent, intake) = read_again(&state, &pending).await?;
-    let title = document.title.clone();
-    let stored = state
-        .db
-        .run(move |conn| store(conn, &document, &pending, &sent, &intake))
-        .await?;
-    let mut query = "";
-    match stored {
-        Confirmed::Fresh {
-            tracking,
-            comments,
-            email,
-            name,
-        } => {
-            let url = format!("{}/receipt/{token}", state.public_url);
-            let receipt = Receipt {
-                document_title: &title,
-                tracking_number: &tracking,
-                comments,
-                submitter_name: &name,
-                receipt_url: &url,
-            };
-            if let Err(error) = state
-                .mailer
-                .send(&email, &receipt.subject(), receipt.body())
-                .await
-            {
-                tracing::warn!(%tracking, reason = %error.log_reason(), "receipt e-mail not sent");
-                query = "?mail=failed";
-            }
-        }
-        Confirmed::Before { tracking } => {
-            // No link to the earlier receipt: whoever sends a copy of a file
-            // with someone's address learns only the tracking number.
-            let page = AlreadyPage {
-                slug: path_slug,
-                title,
-                tracking,
-            };
-            let html = page.render().map_err(|e| WebError::Unexpected(e.into()))?;
-            return Ok(HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(html));
-        }
-        Confirmed::Raced => {}
-    }
-    Ok(see_other(&format!("/receipt/{token}{query}")))
-}
-
-/// Shown when the same file from the same address was stored before.
-#[derive(Template)]
-#[template(path = "submit/already.html")]
-struct AlreadyPage {
-    slug: String,
-    title: String,
-    tracking: String,
-}
-
-/// What confirming did.
-enum Confirmed {
-    /// A new submission: where to send its receipt.
-    Fresh {
-        tracking: String,
-        comments: usize,
-        email: String,
-        name: String,
-    },
-    /// The same file from the same address was stored before, as this.
-    Before { tracking: String },
-    /// Another request confirmed this upload first.
-    Raced,
-}
-
-/// Stores the submission and marks the upload confirmed, together: a
-/// second Confirm (another tab, another instance) finds it done.
-fn store(
-    conn: &mut DbConnection,
-    document: &Document,
-    pending: &PendingUpload,
-    sent: &Sent,
-    intake: &Intake,
-) -> Result<Confirmed, WebError> {
-    let sender = Sender {
-        name: Some(pending.submitter_name.clone()),
-        organization: Some(pending.organization.clone()),
-        email: Some(pending.email.clone()),
-    };
-    let (channel, file) = match sent {
-        Sent::File { name, bytes } => (
-            Channel::Upload,
-            Some(Upload {
-                file_name: name,
-                content_type: pending
-                    .content_type
-                    .as_deref()
-                    .unwrap_or("application/octet-stream"),
-                bytes,
-            }),
-        ),
-        Sent::Typed(_) => (Channel::Form, None),
-    };
-    let request = Request {
-        channel,
-        file,
-        allow_late: false,
-        today: time::OffsetDateTime::now_utc().date(),
-    };
-    crate::db::write_transaction(conn, |conn| {
-        match submissions::store(conn, document, &sender, request, intake, &mut |_| {})? {
-            Stored::New {
-                submission,
-                comments,
-            } => {
-                if !pending::mark_confirmed(conn, &pending.token, submission.id)
-                    .map_err(DbError::from)?
-                {
-                    // Someone confirmed it meanwhile: undo ours, show theirs.
-                    return Err(ConfirmError::Raced);
-                }
-                Ok(Confirmed::Fresh {
-                    tracking: submission.tracking_number,
-                    comments,
-                    email: pending.email.clone(),
-                    name: pending.submitter_name.clone(),
-                })
-            }
-            Stored::AlreadyReceived { submission } => {
-                pending::delete(conn, &pending.token).map_err(DbError::from)?;
-                Ok(Confirmed::Before {
-                    tracking: submission.tracking_number,
-                })
-            }
-        }
-    })
-    .or_else(|error| match error {
-        ConfirmError::Raced => Ok(Confirmed::Raced),
-        ConfirmError::Submit(SubmitError::Database(e)) => Err(e.into()),
-        ConfirmError::Submit(other) => {
-            Err(WebError::Forbidden(format!("{other}. Nothing was stored.")))
-        }
-    })
-}
-
-#[derive(Debug)]
-enum ConfirmError {
-    Raced,
-    Submit(SubmitError),
-}
-
-impl From<SubmitError> for ConfirmError {
-    fn from(e: SubmitError) -> Self {
-        Self::Submit(e)
-    }
-}
-
-impl From<DbError> for ConfirmError {
-    fn from(e: DbError) -> Self {
-        Self::Submit(SubmitError::Database(e))
-    }
-}
-
-impl From<diesel::result::Error> for ConfirmError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Submit(e.into())
-    }
-}
-
+/// Forgets the upload and returns to the empty form.
 pub async fn cancel(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -402,7 +222,7 @@ pub async fn cancel(
     Ok(see_other(&format!("/d/{slug}/submit")))
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub(super) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", location.to_owned()))
         .finish()

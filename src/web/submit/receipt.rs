@@ -31,6 +31,7 @@ pub struct ReceiptQuery {
     mail: Option<String>,
 }
 
+/// The receipt: tracking number, count and range of comment numbers.
 pub async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
