@@ -83,7 +83,7 @@ fn report(out: &Output) -> Vec<Value> {
 }
 
 /// Every stored comment of a document, through `docket export -o FILE`.
-fn export(db: &TestDb, slug: &str) -> Vec<Value> {
+pub(crate) fn export(db: &TestDb, slug: &str) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.json");
     let out = docket(

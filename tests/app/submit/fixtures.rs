@@ -156,5 +156,10 @@ on_both_backends! {
         // Every pending upload was confirmed; nothing is stored twice.
         assert_eq!(stored(app), (files.len() as i64, total as i64, files.len() as i64));
         assert_eq!(site.mails().len(), files.len(), "one receipt e-mail per file");
+
+        // And every cell of every file in its place, as through the CLI.
+        let exported = crate::intake::export(&app.test_db, "sp800-63-4");
+        let manifest = crate::intake::fixtures::manifest_of(&fixtures);
+        crate::intake::fixtures::check_every_fixture(&fixtures, &manifest, &exported, None, Some("Fixture Tester"));
     }
 }
