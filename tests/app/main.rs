@@ -10,6 +10,7 @@
 #[macro_use]
 mod helpers;
 
+mod browser;
 mod cli;
 mod data_model;
 mod intake;
