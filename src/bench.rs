@@ -261,6 +261,10 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                     line_end: None,
                     body: &r.comment,
                     suggested_change: Some(&r.change),
+                    section_id: None,
+                    tag_source: "none",
+                    tag_span: None,
+                    tag_conflict: None,
                     created_at: now,
                     updated_at: now,
                 })

@@ -8,6 +8,7 @@ use crate::db::sections::OutlineChange;
 use crate::db::{self, DbConnection, DbError, documents::Document};
 use crate::domain::{Slug, SlugError, TrackingPrefix};
 use crate::outline::{Outline, OutlineError};
+use crate::tagging::{Signals, Tagger};
 
 /// What an admin asks for when creating a document.
 #[derive(Clone, Debug)]
@@ -102,14 +103,68 @@ pub fn create(conn: &mut DbConnection, spec: &DocumentSpec) -> Result<Document, 
     })
 }
 
-/// Replaces the outline of the document `slug` (see `replace_outline`).
+/// Replaces the outline of the document `slug` (see `replace_outline`)
+/// and re-tags its comments against it, in one transaction.
 pub fn import_outline(
     conn: &mut DbConnection,
     slug: &str,
     outline: &Outline,
-) -> Result<OutlineChange, DocumentError> {
+) -> Result<(OutlineChange, Retagged), DocumentError> {
     let document = find(conn, slug)?;
-    Ok(db::sections::replace_outline(conn, document.id, outline)?)
+    db::write_transaction(conn, |conn| {
+        let change = db::sections::replace_outline(conn, document.id, outline)?;
+        let retagged = retag_document(conn, document.id)?;
+        Ok((change, retagged))
+    })
+}
+
+/// What re-tagging did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retagged {
+    /// Comments looked at (all but those tagged by hand).
+    pub checked: usize,
+    /// Comments whose section, route or conflict changed.
+    pub moved: usize,
+}
+
+/// Re-runs section tagging for the document `slug` (hand-made tags stay).
+pub fn retag(conn: &mut DbConnection, slug: &str) -> Result<Retagged, DocumentError> {
+    let document = find(conn, slug)?;
+    db::write_transaction(conn, |conn| retag_document(conn, document.id))
+}
+
+fn retag_document(conn: &mut DbConnection, document_id: i64) -> Result<Retagged, DocumentError> {
+    let tagger = Tagger::new(&db::sections::for_document(conn, document_id)?);
+    let rows = db::comments::retaggable(conn, document_id)?;
+    let mut retagged = Retagged {
+        checked: rows.len(),
+        moved: 0,
+    };
+    for row in rows {
+        let tag = tagger.tag(Signals {
+            volume: row.volume_raw.as_deref(),
+            section: row.section_raw.as_deref(),
+            line: row.line_start,
+            page: row.page_start.as_deref(),
+        });
+        let source: &str = tag.source.into();
+        let same = tag.section_id == row.section_id
+            && source == row.tag_source
+            && tag.span == row.tag_span
+            && tag.conflict == row.tag_conflict;
+        if !same {
+            db::comments::set_tag(
+                conn,
+                row.id,
+                tag.section_id,
+                source,
+                tag.span.as_deref(),
+                tag.conflict.as_deref(),
+            )?;
+            retagged.moved += 1;
+        }
+    }
+    Ok(retagged)
 }
 
 /// Creates a document and its outline in one transaction.

@@ -13,6 +13,7 @@ pub mod mail;
 pub mod outline;
 pub mod startup;
 pub mod submissions;
+pub mod tagging;
 pub mod telemetry;
 pub mod web;
 

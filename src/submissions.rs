@@ -11,8 +11,9 @@ use crate::db::comments::{self, NewComment};
 use crate::db::documents::{Document, Period};
 use crate::db::submissions::{self, NewSubmission, Submission, SubmissionFile};
 use crate::db::{self, DbConnection, DbError};
-use crate::domain::Channel;
+use crate::domain::{Channel, TagSource};
 use crate::intake::Intake;
+use crate::tagging::{Signals, Tag, Tagger};
 
 /// Who sent the comments, as they said on the form or command line. Blank
 /// fields are filled from the template's own rows (`Organization:` …).
@@ -45,6 +46,7 @@ pub enum Stored {
     New {
         submission: Submission,
         comments: usize,
+        tags: TagSummary,
     },
     /// The same file from the same sender was stored before.
     AlreadyReceived { submission: Submission },
@@ -166,12 +168,67 @@ pub fn store(
                 },
             )?;
         }
-        let stored = insert_comments(conn, document.id, &submission, intake, now, on_batch)?;
+        let tagger = Tagger::new(&crate::db::sections::for_document(conn, document.id)?);
+        let mut tags = TagSummary {
+            outline: !tagger.is_empty(),
+            ..TagSummary::default()
+        };
+        let stored = insert_comments(conn, &submission, intake, now, &tagger, &mut tags, on_batch)?;
         Ok(Stored::New {
             submission,
             comments: stored,
+            tags,
         })
     })
+}
+
+/// How the comments of a submission were tagged with sections.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct TagSummary {
+    /// False when the document has no outline yet (nothing is tagged).
+    pub outline: bool,
+    /// Comments per route (`section`, `line`, `page`, `title`, `general`,
+    /// `none`).
+    pub by_source: std::collections::BTreeMap<&'static str, usize>,
+    /// Comments whose section cell names nothing in the outline.
+    pub unresolved: Vec<String>,
+    /// Comments whose signals disagree: `NISTIR-8200-0003-4: the section …`.
+    pub conflicts: Vec<String>,
+}
+
+impl TagSummary {
+    /// `40 by section, 3 by line, 2 general, 1 unresolved`.
+    pub fn describe(&self) -> String {
+        if !self.outline {
+            return "not tagged: the document has no outline yet".to_owned();
+        }
+        const ORDER: [&str; 7] = [
+            "section", "title", "line", "page", "manual", "general", "none",
+        ];
+        let mut routes: Vec<(&&str, &usize)> = self.by_source.iter().collect();
+        routes.sort_by_key(|(source, _)| ORDER.iter().position(|o| o == *source));
+        let parts: Vec<String> = routes
+            .into_iter()
+            .map(|(source, n)| match *source {
+                "general" => format!("{n} general"),
+                "none" => format!("{n} unresolved"),
+                other => format!("{n} by {other}"),
+            })
+            .collect();
+        parts.join(", ")
+    }
+
+    fn add(&mut self, tracking: &str, tag: &Tag) {
+        *self.by_source.entry(tag.source.into()).or_default() += 1;
+        if let Some(conflict) = &tag.conflict {
+            let line = format!("{tracking}: {conflict}");
+            if tag.source == TagSource::None {
+                self.unresolved.push(line);
+            } else {
+                self.conflicts.push(line);
+            }
+        }
+    }
 }
 
 /// Per-comment text the insert structs borrow.
@@ -182,14 +239,16 @@ struct Owned {
     page_start: Option<String>,
     page_end: Option<String>,
     page_sort: Option<i32>,
+    tag: Tag,
 }
 
 fn insert_comments(
     conn: &mut DbConnection,
-    document_id: i64,
     submission: &Submission,
     intake: &Intake,
     now: time::PrimitiveDateTime,
+    tagger: &Tagger,
+    tags: &mut TagSummary,
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<usize, SubmitError> {
     let mut stored = 0;
@@ -208,14 +267,23 @@ fn insert_comments(
                 page_start: c.pages.as_ref().map(|p| p.start.to_string()),
                 page_end: c.pages.as_ref().map(|p| p.end.to_string()),
                 page_sort: c.pages.as_ref().map(|p| p.start.ordinal()),
+                tag: tagger.tag(Signals {
+                    volume: c.volume.as_deref(),
+                    section: c.section.as_deref(),
+                    line: c.lines.map(|(start, _)| start),
+                    page: c.pages.as_ref().map(|p| p.start.as_str()),
+                }),
             })
             .collect();
+        for o in &owned {
+            tags.add(&o.tracking, &o.tag);
+        }
         let rows: Vec<NewComment<'_>> = chunk
             .iter()
             .zip(&owned)
             .enumerate()
             .map(|(i, (c, o))| NewComment {
-                document_id,
+                document_id: submission.document_id,
                 submission_id: submission.id,
                 seq: (first_seq + i) as i32,
                 tracking_number: &o.tracking,
@@ -241,6 +309,10 @@ fn insert_comments(
                 line_end: c.lines.map(|(_, e)| e),
                 body: &c.body,
                 suggested_change: c.suggested_change.as_deref(),
+                section_id: o.tag.section_id,
+                tag_source: o.tag.source.into(),
+                tag_span: o.tag.span.as_deref(),
+                tag_conflict: o.tag.conflict.as_deref(),
                 created_at: now,
                 updated_at: now,
             })

@@ -14,7 +14,7 @@ use crate::db::DbConnection;
 use crate::db::documents::Document;
 use crate::domain::Channel;
 use crate::intake::{self, Limits, Problem};
-use crate::submissions::{self, Request, Sender, Stored, SubmitError, Upload};
+use crate::submissions::{self, Request, Sender, Stored, SubmitError, TagSummary, Upload};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -73,6 +73,9 @@ struct FileReport {
     read: Option<String>,
     warnings: Vec<String>,
     problems: Vec<Problem>,
+    /// How the stored comments were tagged with sections.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<TagSummary>,
 }
 
 impl FileReport {
@@ -84,6 +87,7 @@ impl FileReport {
             comments: 0,
             error: Some(error),
             read: None,
+            tags: None,
             warnings: Vec::new(),
             problems: Vec::new(),
         }
@@ -160,6 +164,7 @@ fn import_one(
         read: Some(describe(&intake)),
         warnings: intake.problems().map(ToString::to_string).collect(),
         problems: intake.problems().cloned().collect(),
+        tags: None,
     };
     if args.dry_run {
         return report;
@@ -186,7 +191,9 @@ fn import_one(
         Ok(Stored::New {
             submission,
             comments,
+            tags,
         }) => {
+            report.tags = Some(tags);
             report.status = Status::Stored;
             report.tracking = Some(submission.tracking_number);
             report.comments = comments;
@@ -292,6 +299,12 @@ fn print_report(report: &FileReport) {
     }
     if let Some(read) = &report.read {
         println!("  read as {read}");
+    }
+    if let Some(tags) = &report.tags {
+        println!("  sections: {}", tags.describe());
+        for line in tags.unresolved.iter().chain(&tags.conflicts) {
+            println!("  {line}");
+        }
     }
     for warning in &report.warnings {
         println!("  {warning}");

@@ -50,6 +50,13 @@ enum Command {
     Import(import::ImportArgs),
     /// Export a document's stored comments.
     Export(export::ExportArgs),
+    /// Re-run section tagging of a document's comments against its outline
+    /// (comments tagged by hand keep their section).
+    Retag {
+        /// Slug of the document.
+        #[arg(long)]
+        document: String,
+    },
     /// Load the demo document (Draft NISTIR 8200) unless it is already there.
     Demo,
     /// Measure docket against raw library baselines (release builds only
@@ -191,6 +198,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Import(_) | Command::Export(_) => Ok(()),
+        Command::Retag { document } => {
+            let mut conn = prepared(&settings)?;
+            let retagged = documents::retag(&mut conn, &document)?;
+            println!(
+                "Re-tagged {} comment(s) of `{document}`: {} moved.",
+                retagged.checked, retagged.moved
+            );
+            Ok(())
+        }
         Command::Bench(BenchCommand::Intake {
             rows,
             postgres,
@@ -292,7 +308,7 @@ fn import_outline(settings: &Settings, args: OutlineImportArgs) -> anyhow::Resul
     let outline = outline::parse(&text, format)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let mut conn = prepared(settings)?;
-    let change = documents::import_outline(&mut conn, &args.document, &outline)?;
+    let (change, retagged) = documents::import_outline(&mut conn, &args.document, &outline)?;
     println!(
         "Imported {} outline nodes into `{}`: {} new, {} updated, {} removed.",
         change.total(),
@@ -301,6 +317,12 @@ fn import_outline(settings: &Settings, args: OutlineImportArgs) -> anyhow::Resul
         change.updated,
         change.removed
     );
+    if retagged.checked > 0 {
+        println!(
+            "Re-tagged {} comment(s): {} moved (comments tagged by hand are kept).",
+            retagged.checked, retagged.moved
+        );
+    }
     Ok(())
 }
 

@@ -109,6 +109,11 @@ pub struct NewComment<'a> {
     pub line_end: Option<i32>,
     pub body: &'a str,
     pub suggested_change: Option<&'a str>,
+    pub section_id: Option<i64>,
+    /// A [`TagSource`] as text (insert by reference needs no conversion).
+    pub tag_source: &'a str,
+    pub tag_span: Option<&'a str>,
+    pub tag_conflict: Option<&'a str>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
 }
@@ -156,6 +161,8 @@ pub struct ExportRow {
     pub submitter_name: String,
     pub submitter_organization: String,
     pub file_name: Option<String>,
+    /// The tagged section's number, title and kind.
+    pub section: Option<(String, String, String)>,
 }
 
 /// One page of a document's comments in submission order, after `after_id`
@@ -166,12 +173,13 @@ pub fn export_page(
     after_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<ExportRow>> {
-    use super::schema::{submission_files, submissions};
+    use super::schema::{sections, submission_files, submissions};
     comments::table
         .inner_join(submissions::table)
         .left_join(
             submission_files::table.on(submission_files::submission_id.eq(comments::submission_id)),
         )
+        .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
         .filter(comments::document_id.eq(document_id))
         .filter(comments::id.gt(after_id))
         .order(comments::id)
@@ -182,8 +190,70 @@ pub fn export_page(
             submissions::submitter_name,
             submissions::organization,
             submission_files::file_name.nullable(),
+            (sections::number, sections::title, sections::kind).nullable(),
         ))
         .load(conn)
+}
+
+/// How many comments a submission holds (the receipt).
+/// What tagging reads of a comment, and its current tag.
+#[derive(Clone, Debug, Queryable)]
+pub struct TagRow {
+    pub id: i64,
+    pub volume_raw: Option<String>,
+    pub section_raw: Option<String>,
+    pub line_start: Option<i32>,
+    pub page_start: Option<String>,
+    pub section_id: Option<i64>,
+    pub tag_source: String,
+    pub tag_span: Option<String>,
+    pub tag_conflict: Option<String>,
+}
+
+/// The comments of a document that tagging may change (not tagged by hand).
+pub fn retaggable(conn: &mut DbConnection, document_id: i64) -> QueryResult<Vec<TagRow>> {
+    comments::table
+        .filter(comments::document_id.eq(document_id))
+        .filter(comments::tag_source.ne("manual"))
+        .order(comments::id)
+        .select((
+            comments::id,
+            comments::volume_raw,
+            comments::section_raw,
+            comments::line_start,
+            comments::page_start,
+            comments::section_id,
+            comments::tag_source,
+            comments::tag_span,
+            comments::tag_conflict,
+        ))
+        .load(conn)
+}
+
+/// Sets a comment's tag (not a manual one) and bumps its version, so an
+/// editor's form opened before is refused rather than undoing it.
+pub fn set_tag(
+    conn: &mut DbConnection,
+    id: i64,
+    section_id: Option<i64>,
+    tag_source: &str,
+    tag_span: Option<&str>,
+    tag_conflict: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(
+        comments::table
+            .filter(comments::id.eq(id))
+            .filter(comments::tag_source.ne("manual")),
+    )
+    .set((
+        comments::section_id.eq(section_id),
+        comments::tag_source.eq(tag_source),
+        comments::tag_span.eq(tag_span),
+        comments::tag_conflict.eq(tag_conflict),
+        comments::version.eq(comments::version + 1),
+        comments::updated_at.eq(super::now()),
+    ))
+    .execute(conn)
 }
 
 /// How many comments a submission holds (the receipt).

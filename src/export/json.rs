@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::db::DbConnection;
 use crate::db::comments::{self, ExportRow};
 use crate::db::documents::Document;
+use crate::domain::TagSource;
 
 const PAGE: i64 = 1000;
 
@@ -43,6 +44,12 @@ struct JsonComment<'a> {
     source_sheet: Option<&'a str>,
     source_row: Option<i32>,
     status: &'a str,
+    /// The tagged section (`5.1`, `Table 3`, `Appendix D`), `General`, or
+    /// null when unresolved.
+    section: Option<String>,
+    section_title: Option<&'a str>,
+    tag_source: &'a str,
+    tag_conflict: Option<&'a str>,
 }
 
 /// Writes the array; returns how many comments it holds.
@@ -101,5 +108,17 @@ fn to_json(row: &ExportRow) -> JsonComment<'_> {
         source_sheet: c.source_sheet.as_deref(),
         source_row: c.source_row,
         status: c.status.into(),
+        section: match (&row.section, c.tag_source) {
+            (Some((number, _, kind)), _) => Some(match kind.as_str() {
+                "table" => format!("Table {number}"),
+                "figure" => format!("Figure {number}"),
+                _ => number.clone(),
+            }),
+            (None, TagSource::General) => Some("General".to_owned()),
+            (None, _) => None,
+        },
+        section_title: row.section.as_ref().map(|(_, title, _)| title.as_str()),
+        tag_source: c.tag_source.into(),
+        tag_conflict: c.tag_conflict.as_deref(),
     }
 }

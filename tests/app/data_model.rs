@@ -73,6 +73,10 @@ fn new_comment<'a>(
         line_end: Some(161),
         body: "Unicode survives: é ü — 漢字 🙂",
         suggested_change: Some("Replace \"shall\" with \"should\"."),
+        section_id: None,
+        tag_source: "none",
+        tag_span: None,
+        tag_conflict: None,
         created_at: now,
         updated_at: now,
     }

@@ -18,3 +18,4 @@ mod migrations;
 mod public_pages;
 mod server;
 mod submit;
+mod tagging;

@@ -145,6 +145,7 @@ fn store(
             Stored::New {
                 submission,
                 comments,
+                ..
             } => {
                 if !pending::mark_confirmed(conn, &pending.token, submission.id)
                     .map_err(DbError::from)?

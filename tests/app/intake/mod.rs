@@ -42,7 +42,7 @@ pub(crate) fn fixtures_dir() -> Option<PathBuf> {
 }
 
 /// A document open for comment from 2000 to 2100.
-fn open_document(db: &TestDb, slug: &str) -> Document {
+pub(crate) fn open_document(db: &TestDb, slug: &str) -> Document {
     document(db, slug, date!(2000 - 01 - 01), date!(2100 - 01 - 01))
 }
 
