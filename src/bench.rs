@@ -406,3 +406,106 @@ pub fn import_rss(path: &Path) -> anyhow::Result<u64> {
         .context("no VmHWM in /proc/self/status")?;
     Ok(kb * 1024)
 }
+
+/// `docket bench tagging`: section tagging alone, on one core, against a
+/// synthetic outline of `nodes` sections with line and page ranges; the
+/// comments cycle through the ways real sheets cite a place.
+pub fn tagging(comments: usize, nodes: usize) -> anyhow::Result<Report> {
+    use crate::db::sections::Section;
+    use crate::domain::SectionKind;
+    use crate::tagging::{Signals, Tagger};
+
+    // 1 … N top-level sections, each with 9 subsections of 20 lines each.
+    let tops = nodes.div_ceil(10).max(1);
+    let mut sections = Vec::with_capacity(nodes);
+    let mut line = 1;
+    for top in 1..=tops {
+        let top_id = sections.len() as i64 + 1;
+        let top_start = line;
+        let mut push =
+            |id: i64, parent: Option<i64>, number: String, depth: i32, lines: (i32, i32)| {
+                sections.push(Section {
+                    id,
+                    document_id: 1,
+                    parent_id: parent,
+                    volume: String::new(),
+                    kind: SectionKind::Section,
+                    lookup_key: number.clone(),
+                    title: format!("Title of {number}"),
+                    number,
+                    position: id as i32,
+                    depth,
+                    page_start: Some((lines.0 / 40 + 1).to_string()),
+                    page_end: Some((lines.1 / 40 + 1).to_string()),
+                    line_start: Some(lines.0),
+                    line_end: Some(lines.1),
+                    owner_id: None,
+                });
+            };
+        push(
+            top_id,
+            None,
+            top.to_string(),
+            0,
+            (top_start, top_start + 9 * 20 - 1),
+        );
+        for sub in 1..=9 {
+            push(
+                top_id + sub,
+                Some(top_id),
+                format!("{top}.{sub}"),
+                1,
+                (line, line + 19),
+            );
+            line += 20;
+        }
+    }
+    sections.truncate(nodes.max(1));
+    let tagger = Tagger::new(&sections);
+    let last_line = line;
+    let cells: Vec<(String, Option<i32>, Option<String>)> = (0..1000)
+        .map(|i| {
+            let top = i % tops + 1;
+            let sub = i % 9 + 1;
+            match i % 8 {
+                0 => (format!("{top}.{sub}"), None, None),
+                1 => (
+                    format!("§ {top}.{sub}"),
+                    Some((i as i32 * 7) % last_line),
+                    None,
+                ),
+                2 => (format!("Section {top}.{sub}.4 Identity"), None, None),
+                3 => (String::new(), Some((i as i32 * 13) % last_line + 1), None),
+                4 => (String::new(), None, Some(((i * 3) % 100 + 1).to_string())),
+                5 => ("General".to_owned(), None, None),
+                6 => (format!("Title of {top}.{sub}"), None, None),
+                _ => (
+                    format!("{top}.{sub} - {top}.{}", sub % 9 + 1),
+                    Some(42),
+                    Some("2".to_owned()),
+                ),
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    let mut tagged = 0usize;
+    for i in 0..comments {
+        let (section, line, page) = &cells[i % cells.len()];
+        let tag = tagger.tag(Signals {
+            volume: None,
+            section: Some(section.as_str()).filter(|s| !s.is_empty()),
+            line: *line,
+            page: page.as_deref(),
+        });
+        tagged += usize::from(tag.section_id.is_some());
+    }
+    let elapsed = started.elapsed();
+    Ok(Report {
+        lines: vec![format!(
+            "tagging benchmark: {comments} comments against a {}-node outline, one core: {:.0} comments/s ({tagged} tagged to a node, {:.2} s)",
+            sections.len(),
+            comments as f64 / elapsed.as_secs_f64(),
+            elapsed.as_secs_f64()
+        )],
+    })
+}

@@ -81,6 +81,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Section tagging alone: COMMENTS comments against an outline of
+    /// NODES sections (target: a million comments a second on one core).
+    Tagging {
+        #[arg(long, default_value_t = 1_000_000)]
+        comments: usize,
+        #[arg(long, default_value_t = 500)]
+        nodes: usize,
+    },
     /// Imports FILE into a scratch SQLite database and prints this
     /// process's peak RSS in bytes (run by `bench intake`).
     #[command(hide = true)]
@@ -214,6 +222,12 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
         }) => {
             let report = crate::bench::intake(rows, postgres.as_deref(), repeat)?;
             for line in report.lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Tagging { comments, nodes }) => {
+            for line in crate::bench::tagging(comments, nodes)?.lines {
                 println!("{line}");
             }
             Ok(())

@@ -30,10 +30,70 @@ pub struct Tagger {
     nodes: Vec<Node>,
     /// Volume names as the outline has them (`""` for single-volume drafts).
     volumes: Vec<String>,
-    by_key: HashMap<(usize, String), usize>,
+    /// Lookup key → the nodes with it, one per volume at most.
+    by_key: HashMap<String, Vec<usize>>,
     by_title: HashMap<String, Vec<usize>>,
     by_id: HashMap<i64, usize>,
     last_page: Option<i32>,
+    /// Per volume: the deepest node at each line, and at each page.
+    line_maps: Vec<RangeMap>,
+    page_maps: Vec<RangeMap>,
+}
+
+/// The volumes a comment's publication selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Volumes {
+    All,
+    One(usize),
+}
+
+impl Volumes {
+    fn contains(self, volume: usize) -> bool {
+        match self {
+            Volumes::All => true,
+            Volumes::One(v) => v == volume,
+        }
+    }
+}
+
+/// Which node is the deepest at each point of a line or page axis, built
+/// once from the nested ranges so that a lookup is a binary search.
+#[derive(Clone, Debug, Default)]
+struct RangeMap {
+    /// Segment starts, ascending; a segment runs to the next start.
+    starts: Vec<i32>,
+    /// The deepest node over each segment, with its depth.
+    nodes: Vec<Option<(usize, i32)>>,
+}
+
+impl RangeMap {
+    fn build(ranges: &[(usize, i32, (i32, i32))]) -> Self {
+        let mut starts: Vec<i32> = ranges
+            .iter()
+            .flat_map(|(_, _, (a, b))| [*a, b.saturating_add(1)])
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let nodes = starts
+            .iter()
+            .map(|&at| {
+                ranges
+                    .iter()
+                    .filter(|(_, _, (a, b))| *a <= at && at <= *b)
+                    .max_by_key(|(_, depth, _)| *depth)
+                    .map(|(i, depth, _)| (*i, *depth))
+            })
+            .collect();
+        RangeMap { starts, nodes }
+    }
+
+    fn at(&self, point: i32) -> Option<(usize, i32)> {
+        let i = self
+            .starts
+            .partition_point(|s| *s <= point)
+            .checked_sub(1)?;
+        self.nodes[i]
+    }
 }
 
 /// What a comment offers for tagging.
@@ -106,7 +166,11 @@ impl Tagger {
             let pages = ordinal(&s.page_start).zip(ordinal(&s.page_end).or(ordinal(&s.page_start)));
             let lines = s.line_start.zip(s.line_end.or(s.line_start));
             let index = tagger.nodes.len();
-            tagger.by_key.insert((volume, s.lookup_key.clone()), index);
+            tagger
+                .by_key
+                .entry(s.lookup_key.clone())
+                .or_default()
+                .push(index);
             tagger.by_id.insert(s.id, index);
             if !matches!(s.kind, SectionKind::Table | SectionKind::Figure) {
                 tagger
@@ -128,23 +192,40 @@ impl Tagger {
                 lines,
             });
         }
+        for volume in 0..tagger.volumes.len() {
+            let ranges = |pick: fn(&Node) -> Option<(i32, i32)>| -> Vec<(usize, i32, (i32, i32))> {
+                tagger
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| n.volume == volume)
+                    .filter_map(|(i, n)| pick(n).map(|r| (i, n.depth, r)))
+                    .collect()
+            };
+            let lines = RangeMap::build(&ranges(|n| n.lines));
+            let pages = RangeMap::build(&ranges(|n| n.pages));
+            tagger.line_maps.push(lines);
+            tagger.page_maps.push(pages);
+        }
         tagger
     }
 
     /// The volumes to search: the one the publication names, else all.
-    fn volumes_for(&self, volume: Option<&str>) -> (Vec<usize>, bool) {
-        let all: Vec<usize> = (0..self.volumes.len()).collect();
+    fn volumes_for(&self, volume: Option<&str>) -> Volumes {
         let Some(raw) = volume.map(str::trim).filter(|v| !v.is_empty()) else {
-            return (all, false);
+            return Volumes::All;
         };
+        if self.volumes.len() < 2 {
+            return Volumes::All;
+        }
         let wanted = volume_key(raw);
         match self
             .volumes
             .iter()
             .position(|v| !v.is_empty() && volume_key(v) == wanted)
         {
-            Some(i) => (vec![i], true),
-            None => (all, false),
+            Some(i) => Volumes::One(i),
+            None => Volumes::All,
         }
     }
 
@@ -164,15 +245,15 @@ impl Tagger {
                 conflict: None,
             };
         }
-        let (volumes, named) = self.volumes_for(signals.volume);
+        let volumes = self.volumes_for(signals.volume);
+        let named = volumes != Volumes::All;
         let by_line = signals
             .line
-            .and_then(|line| self.deepest(&volumes, |n| n.lines, line));
+            .and_then(|line| self.deepest(volumes, &self.line_maps, line));
         let page = signals
             .page
             .and_then(|p| PageLabel::parse(p).ok())
             .map(|p| p.ordinal());
-        let by_page = page.and_then(|p| self.deepest(&volumes, |n| n.pages, p));
         let mut conflict = None;
         if let (Some(p), Some(last)) = (page, self.last_page)
             && p > last
@@ -191,7 +272,7 @@ impl Tagger {
                     ..Tag::general()
                 };
             }
-            Some(SectionRef::Key { key, span }) => match self.find_key(&volumes, &key, named) {
+            Some(SectionRef::Key { key, span }) => match self.find_key(volumes, &key, named) {
                 Some((index, ambiguous)) => {
                     let node = &self.nodes[index];
                     let mut notes: Vec<String> = conflict.into_iter().chain(ambiguous).collect();
@@ -219,7 +300,7 @@ impl Tagger {
                     found
                         .iter()
                         .copied()
-                        .find(|i| volumes.contains(&self.nodes[*i].volume))
+                        .find(|i| volumes.contains(self.nodes[*i].volume))
                 }) {
                     return Tag {
                         section_id: Some(self.nodes[index].id),
@@ -250,7 +331,7 @@ impl Tagger {
                 conflict: notes(unresolved_note),
             };
         }
-        if let Some(index) = by_page {
+        if let Some(index) = page.and_then(|p| self.deepest(volumes, &self.page_maps, p)) {
             return Tag {
                 section_id: Some(self.nodes[index].id),
                 source: TagSource::Page,
@@ -276,50 +357,47 @@ impl Tagger {
     /// in the volumes searched, and a note when several volumes have it.
     fn find_key(
         &self,
-        volumes: &[usize],
+        volumes: Volumes,
         key: &str,
         named: bool,
     ) -> Option<(usize, Option<String>)> {
-        let mut key = key.to_owned();
+        let mut key = key;
         loop {
-            let found: Vec<usize> = volumes
-                .iter()
-                .filter_map(|v| self.by_key.get(&(*v, key.clone())).copied())
-                .collect();
-            if let Some(first) = found.first() {
-                let ambiguous = (found.len() > 1 && !named).then(|| {
-                    let names: Vec<&str> = found
-                        .iter()
-                        .map(|i| self.volumes[self.nodes[*i].volume].as_str())
+            let mut found = self
+                .by_key
+                .get(key)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|i| volumes.contains(self.nodes[*i].volume));
+            if let Some(first) = found.next() {
+                let others: Vec<usize> = found.collect();
+                let ambiguous = (!others.is_empty() && !named).then(|| {
+                    let names: Vec<&str> = std::iter::once(first)
+                        .chain(others)
+                        .map(|i| self.volumes[self.nodes[i].volume].as_str())
                         .collect();
                     format!(
-                        "{} is in several volumes ({}); no publication says which",
-                        key,
+                        "{key} is in several volumes ({}); no publication says which",
                         names.join(", ")
                     )
                 });
-                return Some((*first, ambiguous));
+                return Some((first, ambiguous));
             }
             match key.rfind('.') {
-                Some(dot) if !key.contains(':') => key.truncate(dot),
+                Some(dot) if !key.contains(':') => key = &key[..dot],
                 _ => return None,
             }
         }
     }
 
     /// The deepest node whose range (lines or pages) contains `at`.
-    fn deepest(
-        &self,
-        volumes: &[usize],
-        range: impl Fn(&Node) -> Option<(i32, i32)>,
-        at: i32,
-    ) -> Option<usize> {
-        self.nodes
-            .iter()
+    fn deepest(&self, volumes: Volumes, maps: &[RangeMap], at: i32) -> Option<usize> {
+        maps.iter()
             .enumerate()
-            .filter(|(_, n)| volumes.contains(&n.volume))
-            .filter(|(_, n)| range(n).is_some_and(|(a, b)| a <= at && at <= b))
-            .max_by_key(|(_, n)| n.depth)
+            .filter(|(v, _)| volumes.contains(*v))
+            .filter_map(|(_, map)| map.at(at))
+            .max_by_key(|(_, depth)| *depth)
             .map(|(i, _)| i)
     }
 

@@ -273,3 +273,69 @@ fn volume_keys() {
         assert_eq!(volume_key(raw), key, "{raw}");
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Outlines of dotted numbers (each with its parents), one volume.
+    fn numbers() -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec(proptest::collection::vec(1u8..12, 1..4), 1..40).prop_map(
+            |paths| {
+                let mut all = std::collections::BTreeSet::new();
+                for path in paths {
+                    for depth in 1..=path.len() {
+                        let number: Vec<String> = path[..depth].iter().map(u8::to_string).collect();
+                        all.insert(number.join("."));
+                    }
+                }
+                all.into_iter().collect()
+            },
+        )
+    }
+
+    fn outline_of(numbers: &[String]) -> Tagger {
+        let sections: Vec<Section> = numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                node(
+                    i as i64 + 1,
+                    None,
+                    "",
+                    SectionKind::Section,
+                    n,
+                    &format!("Title {n}"),
+                    None,
+                    None,
+                )
+            })
+            .collect();
+        Tagger::new(&sections)
+    }
+
+    proptest! {
+        #[test]
+        fn tagging_never_panics(section in ".*", volume in ".*", page in ".*", line in proptest::option::of(any::<i32>())) {
+            let tagger = outline();
+            let _ = tagger.tag(Signals { volume: Some(&volume), section: Some(&section), line, page: Some(&page) });
+        }
+
+        #[test]
+        fn a_reference_to_an_existing_node_resolves_to_it(numbers in numbers(), style in 0usize..4) {
+            let tagger = outline_of(&numbers);
+            for (i, number) in numbers.iter().enumerate() {
+                let written = match style {
+                    0 => number.clone(),
+                    1 => format!("§ {number}"),
+                    2 => format!("Section {number}"),
+                    _ => format!("{number} Some title"),
+                };
+                let tag = tagger.tag(Signals { volume: None, section: Some(&written), line: None, page: None });
+                prop_assert_eq!(tag.section_id, Some(i as i64 + 1), "{}", written);
+                prop_assert_eq!(tag.source, TagSource::Section);
+            }
+        }
+    }
+}
