@@ -13,7 +13,7 @@ use crate::db::submissions::{self, NewSubmission, Submission, SubmissionFile};
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::{Channel, TagSource};
 use crate::intake::Intake;
-use crate::tagging::{Signals, Tag, Tagger};
+use crate::tagging::{Tag, Tagger, signals_of};
 
 /// Who sent the comments, as they said on the form or command line. Blank
 /// fields are filled from the template's own rows (`Organization:` …).
@@ -169,10 +169,7 @@ pub fn store(
             )?;
         }
         let tagger = Tagger::new(&crate::db::sections::for_document(conn, document.id)?);
-        let mut tags = TagSummary {
-            outline: !tagger.is_empty(),
-            ..TagSummary::default()
-        };
+        let mut tags = TagSummary::new(!tagger.is_empty());
         let stored = insert_comments(conn, &submission, intake, now, &tagger, &mut tags, on_batch)?;
         Ok(Stored::New {
             submission,
@@ -218,10 +215,19 @@ impl TagSummary {
         parts.join(", ")
     }
 
-    fn add(&mut self, tracking: &str, tag: &Tag) {
+    /// A summary to fill; `outline`: whether the document has one.
+    pub fn new(outline: bool) -> Self {
+        TagSummary {
+            outline,
+            ..TagSummary::default()
+        }
+    }
+
+    /// Counts one comment's tag; `who` names it in the lists.
+    pub fn add(&mut self, who: &str, tag: &Tag) {
         *self.by_source.entry(tag.source.into()).or_default() += 1;
         if let Some(conflict) = &tag.conflict {
-            let line = format!("{tracking}: {conflict}");
+            let line = format!("{who}: {conflict}");
             if tag.source == TagSource::None {
                 self.unresolved.push(line);
             } else {
@@ -267,12 +273,7 @@ fn insert_comments(
                 page_start: c.pages.as_ref().map(|p| p.start.to_string()),
                 page_end: c.pages.as_ref().map(|p| p.end.to_string()),
                 page_sort: c.pages.as_ref().map(|p| p.start.ordinal()),
-                tag: tagger.tag(Signals {
-                    volume: c.volume.as_deref(),
-                    section: c.section.as_deref(),
-                    line: c.lines.map(|(start, _)| start),
-                    page: c.pages.as_ref().map(|p| p.start.as_str()),
-                }),
+                tag: tagger.tag(signals_of(c)),
             })
             .collect();
         for o in &owned {

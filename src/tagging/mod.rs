@@ -126,6 +126,16 @@ impl Tag {
     }
 }
 
+/// What a comment read by intake offers for tagging.
+pub fn signals_of(c: &crate::intake::ParsedComment) -> Signals<'_> {
+    Signals {
+        volume: c.volume.as_deref(),
+        section: c.section.as_deref(),
+        line: c.lines.map(|(start, _)| start),
+        page: c.pages.as_ref().map(|p| p.start.as_str()),
+    }
+}
+
 /// `63-Base`, `Base`, `NIST SP 800-63A` → `base`, `63a`: volume names
 /// compared without the series prefix.
 pub fn volume_key(raw: &str) -> String {
@@ -227,6 +237,13 @@ impl Tagger {
             Some(i) => Volumes::One(i),
             None => Volumes::All,
         }
+    }
+
+    /// How readers cite a tagged node (`5.1`, `Table 3`, `Appendix A`).
+    pub fn label(&self, section_id: i64) -> Option<&str> {
+        self.by_id
+            .get(&section_id)
+            .map(|i| self.nodes[*i].number.as_str())
     }
 
     /// Whether the document has an outline to tag against at all.

@@ -10,7 +10,10 @@ use super::{Sent, closed_reason};
 use crate::db::DbError;
 use crate::db::documents::Document;
 use crate::db::pending::{self, PendingUpload};
+use crate::domain::TagSource;
 use crate::intake::{FormRow, Intake};
+use crate::submissions::TagSummary;
+use crate::tagging::{Tagger, signals_of};
 use crate::web::{AppState, WebError, csrf};
 
 /// Rows shown in full on the preview; the rest are counted.
@@ -35,6 +38,12 @@ pub struct PreviewPage {
     /// Every row's warnings, in full (`Sheet1 row 58, "Line #": …`).
     warnings: Vec<String>,
     closed: Option<String>,
+    /// Whether the document has an outline to tag against.
+    outline: bool,
+    /// `3 by section, 1 by line, 2 general, 1 unresolved`.
+    sections: String,
+    /// Rows whose section was not found or whose signals disagree.
+    section_notes: Vec<String>,
 }
 
 struct PreviewRow {
@@ -47,6 +56,8 @@ struct PreviewRow {
     comment: String,
     suggested_change: String,
     problems: Vec<String>,
+    /// The section docket tagged the row with (empty without an outline).
+    tagged: String,
 }
 
 /// The pending upload of this document, or 404.
@@ -119,7 +130,51 @@ pub async fn show(
         return Ok(see_other(&format!("/receipt/{token}")));
     }
     let (_, intake) = read_again(&state, &pending).await?;
+    let document_id = document.id;
+    let outline = state
+        .db
+        .run(move |conn| {
+            crate::db::sections::for_document(conn, document_id).map_err(DbError::from)
+        })
+        .await?;
+    let tagger = Tagger::new(&outline);
+    let mut tags = TagSummary::new(!tagger.is_empty());
+    let mut tagged = Vec::with_capacity(intake.comments.len().min(SHOWN_ROWS));
+    for (i, c) in intake.comments.iter().enumerate() {
+        let tag = tagger.tag(signals_of(c));
+        let row = match &c.sheet {
+            Some(sheet) => format!("{sheet} row {}", c.row),
+            None => format!("row {}", c.row),
+        };
+        tags.add(&row, &tag);
+        if i < SHOWN_ROWS {
+            tagged.push(match (tag.section_id, tag.source) {
+                (Some(id), _) => tagger.label(id).unwrap_or_default().to_owned(),
+                (None, TagSource::General) => "General".to_owned(),
+                (None, _) if tagger.is_empty() => String::new(),
+                (None, _) => "not found".to_owned(),
+            });
+        }
+    }
+    let mut rows: Vec<PreviewRow> = intake
+        .comments
+        .iter()
+        .take(SHOWN_ROWS)
+        .map(preview_row)
+        .collect();
+    for (row, section) in rows.iter_mut().zip(tagged) {
+        row.tagged = section;
+    }
     let page = PreviewPage {
+        outline: tags.outline,
+        sections: tags.describe(),
+        section_notes: tags
+            .unresolved
+            .iter()
+            .chain(&tags.conflicts)
+            .take(SHOWN_ROWS)
+            .cloned()
+            .collect(),
         slug,
         closed: closed_reason(&document),
         title: document.title,
@@ -143,12 +198,7 @@ pub async fn show(
             .map(ToString::to_string)
             .collect(),
         file_notes: intake.notes.iter().map(ToString::to_string).collect(),
-        rows: intake
-            .comments
-            .iter()
-            .take(SHOWN_ROWS)
-            .map(preview_row)
-            .collect(),
+        rows,
     };
     let html = page.render().map_err(|e| WebError::Unexpected(e.into()))?;
     Ok(HttpResponse::Ok()
@@ -193,6 +243,7 @@ fn preview_row(c: &crate::intake::ParsedComment) -> PreviewRow {
         comment: c.body.clone(),
         suggested_change: text(&c.suggested_change),
         problems: c.problems.iter().map(|p| p.message.clone()).collect(),
+        tagged: String::new(),
     }
 }
 

@@ -147,3 +147,31 @@ on_both_backends! {
         assert_eq!(site.mails().len(), 1);
     }
 }
+
+on_both_backends! {
+    async fn the_preview_shows_where_each_comment_will_be_filed(db: TestDb) {
+        let site = spawn(db, "", "").await;
+        let app = &site.app;
+        open_document(app, "draft");
+        let outline = docket::outline::parse(
+            "number,title,kind,volume,page_start,page_end,line_start,line_end\n1,Scope,section,,1,3,1,100\n2,Identity,section,,4,9,101,200\n",
+            docket::outline::OutlineFormat::Csv,
+        )
+        .unwrap();
+        app.with_conn(|conn| docket::documents::import_outline(conn, "draft", &outline).unwrap());
+        let csrf = form_csrf(app, "draft").await;
+        // Rows: [type, section, page, line, comment, suggested change].
+        let form = typed(&csrf, ADA, &[
+            ["E", "2", "", "", "Filed by its section.", ""],
+            ["G", "", "", "150", "Filed by its line.", ""],
+            ["T", "9", "", "", "Section 9 does not exist.", ""],
+        ]);
+        let (_, page) = preview(app, "draft", send(app, "draft", form).await).await;
+        assert_eq!(texts(&page, ".tag-summary"), ["1 by section, 1 by line, 1 unresolved"]);
+        assert_eq!(texts(&page, "table.rows td.tagged"), ["2", "2", "not found"]);
+        assert_eq!(
+            texts(&page, ".section-notes li"),
+            ["row 3: the section column \"9\" names nothing in the outline"]
+        );
+    }
+}
