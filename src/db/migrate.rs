@@ -1,7 +1,7 @@
 //! Embedded migrations, one folder per back end (their DDL differs), applied
 //! at start-up and by `docket migrate`.
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationVersion;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -82,24 +82,9 @@ where
             unlocked?;
             Ok(value)
         }
-        DbConnection::Sqlite(sqlite) => {
-            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-            let result = work(conn);
-            let DbConnection::Sqlite(sqlite) = conn else {
-                return result;
-            };
-            match result {
-                Ok(value) => {
-                    AnsiTransactionManager::commit_transaction(sqlite)?;
-                    Ok(value)
-                }
-                Err(error) => {
-                    // The work's error is the one worth reporting.
-                    let _ = AnsiTransactionManager::rollback_transaction(sqlite);
-                    Err(error)
-                }
-            }
-        }
+        // One writer at a time: SQLite's immediate transaction waits for the
+        // write lock (busy timeout) before migrating.
+        DbConnection::Sqlite(_) => super::write_transaction(conn, work),
     }
 }
 

@@ -47,6 +47,16 @@ impl Extent {
         widen(&mut self.cols, col, last_col);
     }
 
+    /// A cell repeated `cols` times across, on a row repeated `rows` times.
+    fn add_block(&mut self, row: u64, rows: u64, col: u64, cols: u64) {
+        self.add(
+            row,
+            row.saturating_add(rows - 1),
+            col,
+            col.saturating_add(cols - 1),
+        );
+    }
+
     fn cells(&self) -> u64 {
         match (self.rows, self.cols) {
             (Some((r0, r1)), Some((c0, c1))) => (r1 - r0 + 1).saturating_mul(c1 - c0 + 1),
@@ -166,12 +176,7 @@ pub fn check_ods(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
             Event::Empty(e) if is_cell(&e) => {
                 let n = repeat(&e, "table:number-columns-repeated");
                 if has_value(&e) {
-                    sheet.add(
-                        row,
-                        row.saturating_add(row_repeat - 1),
-                        col,
-                        col.saturating_add(n - 1),
-                    );
+                    sheet.add_block(row, row_repeat, col, n);
                 }
                 col = col.saturating_add(n);
             }
@@ -185,12 +190,7 @@ pub fn check_ods(bytes: &[u8], limits: &Limits) -> Result<(), IntakeError> {
             {
                 if let Some((n, content)) = cell.take() {
                     if content {
-                        sheet.add(
-                            row,
-                            row.saturating_add(row_repeat - 1),
-                            col,
-                            col.saturating_add(n - 1),
-                        );
+                        sheet.add_block(row, row_repeat, col, n);
                     }
                     col = col.saturating_add(n);
                 }

@@ -229,6 +229,22 @@ impl TestApp {
     }
 }
 
+/// A document `Draft {slug}` taking comments from `opens` to `closes`.
+pub fn draft_spec(
+    slug: &str,
+    opens: time::Date,
+    closes: time::Date,
+) -> docket::documents::DocumentSpec {
+    docket::documents::DocumentSpec {
+        slug: slug.to_owned(),
+        title: format!("Draft {slug}"),
+        tracking_prefix: None,
+        description: String::new(),
+        opens_on: Some(opens),
+        closes_on: Some(closes),
+    }
+}
+
 /// The texts of every element `selector` matches, whitespace collapsed.
 pub fn texts(html: &scraper::Html, selector: &str) -> Vec<String> {
     let selector = scraper::Selector::parse(selector).unwrap();

@@ -13,7 +13,6 @@ use std::process::Output;
 use diesel::prelude::*;
 use docket::db::documents::Document;
 use docket::db::schema::{comments, submissions};
-use docket::documents::DocumentSpec;
 use serde_json::Value;
 use time::Date;
 use time::macros::date;
@@ -50,18 +49,7 @@ pub(crate) fn open_document(db: &TestDb, slug: &str) -> Document {
 fn document(db: &TestDb, slug: &str, opens: Date, closes: Date) -> Document {
     let mut conn = db.connect();
     docket::startup::prepare_database(&mut conn, false).unwrap();
-    docket::documents::create(
-        &mut conn,
-        &DocumentSpec {
-            slug: slug.to_owned(),
-            title: format!("Draft {slug}"),
-            tracking_prefix: None,
-            description: String::new(),
-            opens_on: Some(opens),
-            closes_on: Some(closes),
-        },
-    )
-    .unwrap()
+    docket::documents::create(&mut conn, &crate::helpers::draft_spec(slug, opens, closes)).unwrap()
 }
 
 /// `docket import --json ARGS`: the process and its report, one per file.

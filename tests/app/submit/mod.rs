@@ -11,7 +11,6 @@ mod xss;
 
 use diesel::prelude::*;
 use docket::db::schema::{comments, pending_uploads, submissions};
-use docket::documents::DocumentSpec;
 use tempfile::TempDir;
 use time::macros::date;
 
@@ -81,18 +80,7 @@ fn open_document(app: &TestApp, slug: &str) {
 
 fn document(app: &TestApp, slug: &str, opens: time::Date, closes: time::Date) {
     app.with_conn(|conn| {
-        docket::documents::create(
-            conn,
-            &DocumentSpec {
-                slug: slug.to_owned(),
-                title: format!("Draft {slug}"),
-                tracking_prefix: None,
-                description: String::new(),
-                opens_on: Some(opens),
-                closes_on: Some(closes),
-            },
-        )
-        .unwrap();
+        docket::documents::create(conn, &crate::helpers::draft_spec(slug, opens, closes)).unwrap();
     });
 }
 
