@@ -1,5 +1,6 @@
 //! docket: public-comment intake and triage. See ARCHITECTURE.md for the map.
 
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;

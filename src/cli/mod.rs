@@ -1,9 +1,10 @@
-//! The command line: `docket [serve|migrate|document|outline|import|export|demo]`.
+//! The command line: `docket [serve|migrate|document|outline|user|import|export|retag|demo|bench]`.
 //! Every command loads the configuration, does one thing, and exits non-zero
 //! with one clear message when it cannot.
 
 mod export;
 mod import;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,9 @@ enum Command {
     /// Manage document outlines.
     #[command(subcommand)]
     Outline(OutlineCommand),
+    /// Manage editor and admin accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Import comment files (XLSX, XLSM, XLS, ODS, CSV) into a document.
     ///
     /// Each file becomes one submission with a tracking number. Exit status:
@@ -294,6 +298,7 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Outline(OutlineCommand::Import(args)) => import_outline(&settings, args),
+        Command::User(command) => user::run(&settings, command),
     }
 }
 

@@ -1,5 +1,4 @@
-//! Editors and admins. Sign-in and invitations come with the triage issue;
-//! the table and these queries are here so later work adds behaviour only.
+//! Editors and admins: the accounts, and the counters that throttle sign-in.
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -53,6 +52,54 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<User> 
         .filter(users::email.eq(email.trim().to_lowercase()))
         .select(User::as_select())
         .first(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<User> {
+    users::table.find(id).select(User::as_select()).first(conn)
+}
+
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
+    users::table
+        .order(users::id)
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// Records a failed sign-in: the new count of failures in a row and the
+/// lock it earned (`None` clears any old lock).
+pub fn set_failures(
+    conn: &mut DbConnection,
+    id: i64,
+    failures: i32,
+    locked_until: Option<PrimitiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_logins.eq(failures),
+            users::locked_until.eq(locked_until),
+        ))
+        .execute(conn)
+}
+
+/// A successful sign-in clears the failure count and any lock.
+pub fn record_success(
+    conn: &mut DbConnection,
+    id: i64,
+    at: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<PrimitiveDateTime>),
+            users::last_login_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
 }
 
 impl std::fmt::Debug for User {
