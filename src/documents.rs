@@ -7,7 +7,7 @@ use time::Date;
 use crate::db::sections::OutlineChange;
 use crate::db::{self, DbConnection, DbError, documents::Document};
 use crate::domain::{Slug, SlugError, TrackingPrefix};
-use crate::outline::{Outline, OutlineError};
+use crate::outline::{self, Outline, OutlineEntry, OutlineError};
 use crate::tagging::{Signals, Tagger};
 
 /// What an admin asks for when creating a document.
@@ -38,6 +38,10 @@ pub enum DocumentError {
     NotFound(String),
     #[error(transparent)]
     Outline(#[from] OutlineError),
+    #[error("the outline was changed by someone else since this form was opened")]
+    OutlineChanged,
+    #[error("outline node #{0} is not in this document's outline (any more)")]
+    NoSuchNode(i64),
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -111,11 +115,121 @@ pub fn import_outline(
     outline: &Outline,
 ) -> Result<(OutlineChange, Retagged), DocumentError> {
     let document = find(conn, slug)?;
+    db::write_transaction(conn, |conn| store_and_retag(conn, document.id, outline))
+}
+
+/// Stores `outline` over the document's and re-tags. Comments tagged by
+/// hand to a node that goes are handed back to automatic tagging first.
+fn store_and_retag(
+    conn: &mut DbConnection,
+    document_id: i64,
+    outline: &Outline,
+) -> Result<(OutlineChange, Retagged), DocumentError> {
+    let kept: std::collections::HashSet<(&str, &str)> = outline
+        .nodes
+        .iter()
+        .map(|n| (n.volume.as_str(), n.lookup_key.as_str()))
+        .collect();
+    let going: Vec<i64> = db::sections::for_document(conn, document_id)?
+        .into_iter()
+        .filter(|s| !kept.contains(&(s.volume.as_str(), s.lookup_key.as_str())))
+        .map(|s| s.id)
+        .collect();
+    let released = db::comments::release_manual_tags(conn, &going)?;
+    let change = db::sections::replace_outline(conn, document_id, outline)?;
+    let mut retagged = retag_document(conn, document_id)?;
+    retagged.released = released;
+    Ok((change, retagged))
+}
+
+/// One change to an outline from the web, applied to the stored outline
+/// and checked by the same rules as a file.
+#[derive(Clone, Debug)]
+pub enum OutlineEdit {
+    /// New title and ranges for a node (its number, kind and volume stay:
+    /// they identify it, and comments hang on it).
+    Update {
+        id: i64,
+        title: String,
+        pages: (Option<String>, Option<String>),
+        lines: (Option<String>, Option<String>),
+    },
+    /// A new node, placed after its parent's last descendant (else last).
+    Add(OutlineEntry),
+    /// Removes a node; a node with children is refused by the parent rule.
+    Remove { id: i64 },
+}
+
+/// Applies `edit` to the outline of `slug`, provided it is still the
+/// outline whose fingerprint the form carried, then re-tags; all in one
+/// transaction, so two admins saving at once cannot undo each other.
+pub fn edit_outline(
+    conn: &mut DbConnection,
+    slug: &str,
+    fingerprint: &str,
+    edit: OutlineEdit,
+) -> Result<(OutlineChange, Retagged), DocumentError> {
+    let document = find(conn, slug)?;
     db::write_transaction(conn, |conn| {
-        let change = db::sections::replace_outline(conn, document.id, outline)?;
-        let retagged = retag_document(conn, document.id)?;
-        Ok((change, retagged))
+        let sections = db::sections::for_document(conn, document.id)?;
+        if outline::fingerprint(&sections) != fingerprint {
+            return Err(DocumentError::OutlineChanged);
+        }
+        let mut entries = outline::entries_of(&sections);
+        let index_of = |id: i64| {
+            sections
+                .iter()
+                .position(|s| s.id == id)
+                .ok_or(DocumentError::NoSuchNode(id))
+        };
+        match edit {
+            OutlineEdit::Update {
+                id,
+                title,
+                pages,
+                lines,
+            } => {
+                let entry = &mut entries[index_of(id)?];
+                entry.origin = format!("the form for {}", sections[index_of(id)?].label());
+                entry.title = title;
+                (entry.page_start, entry.page_end) = pages;
+                (entry.line_start, entry.line_end) = lines;
+            }
+            OutlineEdit::Add(mut entry) => {
+                entry.origin = "the new node".to_owned();
+                let at = insertion_point(&sections, &entry);
+                entries.insert(at, entry);
+            }
+            OutlineEdit::Remove { id } => {
+                entries.remove(index_of(id)?);
+            }
+        }
+        let outline = outline::build(entries)?;
+        store_and_retag(conn, document.id, &outline)
     })
+}
+
+/// Where a new node goes in document order: after the last node of its
+/// parent's subtree when the parent is known, else at the end.
+fn insertion_point(sections: &[db::sections::Section], entry: &OutlineEntry) -> usize {
+    let parent_number = entry
+        .parent
+        .clone()
+        .filter(|p| !p.trim().is_empty())
+        .or_else(|| entry.number.rsplit_once('.').map(|(up, _)| up.to_owned()));
+    let Some(parent_number) = parent_number else {
+        return sections.len();
+    };
+    let Some(parent) = sections.iter().position(|s| {
+        s.volume == entry.volume.trim() && s.number.eq_ignore_ascii_case(parent_number.trim())
+    }) else {
+        return sections.len();
+    };
+    let depth = sections[parent].depth;
+    sections[parent + 1..]
+        .iter()
+        .position(|s| s.depth <= depth && !s.kind.is_float())
+        .map_or(sections.len(), |offset| parent + 1 + offset)
 }
 
 /// What re-tagging did.
@@ -125,6 +239,8 @@ pub struct Retagged {
     pub checked: usize,
     /// Comments whose section, route or conflict changed.
     pub moved: usize,
+    /// Hand-made tags whose section was removed, so tagged again.
+    pub released: usize,
 }
 
 /// Re-runs section tagging for the document `slug` (hand-made tags stay).
@@ -138,7 +254,7 @@ fn retag_document(conn: &mut DbConnection, document_id: i64) -> Result<Retagged,
     let rows = db::comments::retaggable(conn, document_id)?;
     let mut retagged = Retagged {
         checked: rows.len(),
-        moved: 0,
+        ..Retagged::default()
     };
     for row in rows {
         let tag = tagger.tag(Signals {

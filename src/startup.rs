@@ -184,7 +184,7 @@ fn serve(
                     .cookie_name("docket_session".to_owned())
                     .cookie_secure(session.secure)
                     .cookie_http_only(true)
-                    .cookie_same_site(SameSite::Lax)
+                    .cookie_same_site(SameSite::Strict)
                     .build(),
             )
             .wrap(security_headers())

@@ -299,3 +299,38 @@ pub fn count_by_section(
         .select((comments::section_id, diesel::dsl::count_star()))
         .load(conn)
 }
+
+/// Comment counts per tagging route (`section`, `line`, … `none`) of a
+/// document, and how many carry a conflict note.
+pub fn tag_summary(
+    conn: &mut DbConnection,
+    document_id: i64,
+) -> QueryResult<(Vec<(String, i64)>, i64)> {
+    let routes = comments::table
+        .filter(comments::document_id.eq(document_id))
+        .group_by(comments::tag_source)
+        .order(comments::tag_source)
+        .select((comments::tag_source, diesel::dsl::count_star()))
+        .load(conn)?;
+    let conflicts = comments::table
+        .filter(comments::document_id.eq(document_id))
+        .filter(comments::tag_conflict.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((routes, conflicts))
+}
+
+/// Hand-made tags to sections about to be removed no longer say anything:
+/// hands those comments back to automatic tagging (the caller re-tags).
+pub fn release_manual_tags(conn: &mut DbConnection, section_ids: &[i64]) -> QueryResult<usize> {
+    if section_ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        comments::table
+            .filter(comments::section_id.eq_any(section_ids))
+            .filter(comments::tag_source.eq("manual")),
+    )
+    .set(comments::tag_source.eq("none"))
+    .execute(conn)
+}

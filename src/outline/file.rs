@@ -118,7 +118,7 @@ fn read_toml(text: &str) -> Result<Vec<OutlineEntry>, OutlineError> {
     Ok(entries)
 }
 
-const CSV_COLUMNS: [&str; 9] = [
+pub(super) const CSV_COLUMNS: [&str; 9] = [
     "number",
     "title",
     "kind",

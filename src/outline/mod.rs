@@ -6,9 +6,11 @@
 
 mod build;
 mod file;
+mod write;
 
 pub use build::build;
 pub use file::{OutlineFormat, read};
+pub use write::{entries_of, fingerprint, to_csv, to_toml};
 
 use crate::domain::{PageLabel, SectionKind};
 

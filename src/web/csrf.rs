@@ -21,6 +21,12 @@ pub fn token(session: &Session) -> Result<String, WebError> {
     Ok(token)
 }
 
+/// Drops the token, so the next form gets a new one (after sign-in, a
+/// token seen before it is worth nothing).
+pub fn rotate(session: &Session) {
+    let _ = session.remove(KEY);
+}
+
 /// Refuses a form whose token is missing or not this session's.
 pub fn check(session: &Session, submitted: &str) -> Result<(), WebError> {
     match session.get::<String>(KEY) {

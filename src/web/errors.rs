@@ -25,6 +25,10 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     TooLarge(String),
+    /// An editor page asked for without a signed-in user: pages redirect to
+    /// the sign-in form (coming back to `next` afterwards), the API says 401.
+    #[error("sign in to see this page")]
+    SignInRequired { next: String },
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
     #[error(transparent)]
@@ -60,6 +64,7 @@ impl WebError {
             | Self::Forbidden(message)
             | Self::BadRequest(message)
             | Self::TooLarge(message) => message.clone(),
+            Self::SignInRequired { .. } => "Sign in to see this page.".into(),
             Self::Unavailable(_) => {
                 "The database is not answering. Please try again in a moment.".into()
             }
@@ -73,6 +78,7 @@ impl WebError {
             Self::Forbidden(_) => "forbidden",
             Self::BadRequest(_) => "bad_request",
             Self::TooLarge(_) => "too_large",
+            Self::SignInRequired { .. } => "unauthorized",
             Self::Unavailable(_) => "unavailable",
             Self::Unexpected(_) => "internal",
         }
@@ -113,6 +119,7 @@ impl ResponseError for WebError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -120,6 +127,14 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse {
         self.log_if_server_side();
+        if let Self::SignInRequired { next } = self {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/login?{query}")))
+                .finish();
+        }
         let status = self.status_code();
         let page = ErrorPage {
             status: status.as_u16(),
@@ -144,7 +159,10 @@ pub struct ApiError(#[from] pub WebError);
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.0.status_code()
+        match self.0 {
+            WebError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
+            ref other => other.status_code(),
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -187,6 +205,25 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&body(response)).unwrap();
         assert_eq!(json["error"]["code"], "internal");
         assert!(!json.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn anonymous_pages_redirect_to_sign_in_and_the_api_says_401() {
+        let page = WebError::SignInRequired {
+            next: "/editor/d/x/outline?a=1&b=2".into(),
+        }
+        .error_response();
+        assert_eq!(page.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            page.headers().get("Location").unwrap(),
+            "/login?next=%2Feditor%2Fd%2Fx%2Foutline%3Fa%3D1%26b%3D2"
+        );
+        let api = ApiError(WebError::SignInRequired {
+            next: "/api/v1/x".into(),
+        });
+        assert_eq!(api.status_code(), StatusCode::UNAUTHORIZED);
+        let json: serde_json::Value = serde_json::from_str(&body(api.error_response())).unwrap();
+        assert_eq!(json["error"]["code"], "unauthorized");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! one askama page struct defined beside them.
 
 mod assets;
+pub mod auth;
 mod csrf;
+pub mod editor;
 pub mod errors;
 pub mod format;
 mod health;
@@ -11,7 +13,9 @@ mod public;
 pub mod submit;
 mod telemetry;
 
-use actix_web::{HttpRequest, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
 
 use std::sync::Arc;
 
@@ -44,7 +48,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(public::template::download),
         )
         .configure(submit::routes)
+        .route("/login", web::get().to(auth::login::show))
+        .route("/login", web::post().to(auth::login::submit))
+        .route("/logout", web::post().to(auth::login::logout))
+        .configure(editor::routes)
         .default_service(web::to(not_found));
+}
+
+/// Renders a page with a status other than 200 (a form sent back with its
+/// errors, a conflict).
+pub fn page(status: StatusCode, page: &impl Template) -> Result<HttpResponse, WebError> {
+    let html = page.render().map_err(|e| WebError::Unexpected(e.into()))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// The answer to a form that worked: go to `location` with a GET
+/// (post/redirect/get, so reloading does not send the form again).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location.to_owned()))
+        .finish()
 }
 
 /// Unknown paths: JSON under `/api/`, an HTML page everywhere else.

@@ -5,7 +5,8 @@ use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::preview::{TokenForm, load, read_again, see_other};
+use super::preview::{TokenForm, load, read_again};
+use crate::web::see_other;
 use super::{Sent, closed_reason};
 use crate::db::documents::Document;
 use crate::db::pending::{self, PendingUpload};

@@ -41,10 +41,7 @@ pub struct FormPage {
 
 impl FormPage {
     fn render_with(&self, status: StatusCode) -> Result<HttpResponse, WebError> {
-        let html = self.render().map_err(|e| WebError::Unexpected(e.into()))?;
-        Ok(HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(html))
+        crate::web::page(status, self)
     }
 }
 

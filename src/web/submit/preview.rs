@@ -14,7 +14,7 @@ use crate::domain::TagSource;
 use crate::intake::{FormRow, Intake};
 use crate::submissions::TagSummary;
 use crate::tagging::{Tagger, signals_of};
-use crate::web::{AppState, WebError, csrf};
+use crate::web::{AppState, WebError, csrf, see_other};
 
 /// Rows shown in full on the preview; the rest are counted.
 const SHOWN_ROWS: usize = 500;
@@ -200,10 +200,7 @@ pub async fn show(
         file_notes: intake.notes.iter().map(ToString::to_string).collect(),
         rows,
     };
-    let html = page.render().map_err(|e| WebError::Unexpected(e.into()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    crate::web::page(actix_web::http::StatusCode::OK, &page)
 }
 
 fn describe(intake: &Intake) -> String {
@@ -273,8 +270,3 @@ pub async fn cancel(
     Ok(see_other(&format!("/d/{slug}/submit")))
 }
 
-pub(super) fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", location.to_owned()))
-        .finish()
-}

@@ -1,0 +1,142 @@
+//! Writing a stored outline back out: as [`OutlineEntry`] rows (so a web
+//! edit goes through the same checks as a file), as CSV and TOML files an
+//! admin can download, edit and upload again, and as a fingerprint that
+//! tells whether the outline changed since a form was opened.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::OutlineEntry;
+use crate::db::sections::Section;
+
+/// The stored nodes as file rows, in document order. A parent is written
+/// out only where the numbering would not imply it (tables, figures, and
+/// nodes given an explicit parent), so the rows read like a hand-written file.
+pub fn entries_of(sections: &[Section]) -> Vec<OutlineEntry> {
+    sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let parent = s
+                .parent_id
+                .and_then(|id| sections.iter().find(|p| p.id == id))
+                .filter(|p| !p.number.is_empty())
+                .filter(|p| {
+                    s.kind.is_float()
+                        || s.number.rsplit_once('.').map(|(up, _)| up) != Some(p.number.as_str())
+                })
+                .map(|p| p.number.clone());
+            OutlineEntry {
+                origin: format!("row {}", i + 2),
+                number: s.number.clone(),
+                title: s.title.clone(),
+                kind: Some(<&str>::from(s.kind).to_owned()),
+                volume: s.volume.clone(),
+                page_start: s.page_start.clone(),
+                page_end: s.page_end.clone(),
+                line_start: s.line_start.map(|n| n.to_string()),
+                line_end: s.line_end.map(|n| n.to_string()),
+                parent,
+            }
+        })
+        .collect()
+}
+
+/// The outline as CSV with every column `outline import` reads.
+pub fn to_csv(entries: &[OutlineEntry]) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(super::file::CSV_COLUMNS)?;
+    for e in entries {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        writer.write_record([
+            e.number.clone(),
+            e.title.clone(),
+            opt(&e.kind),
+            e.volume.clone(),
+            opt(&e.page_start),
+            opt(&e.page_end),
+            opt(&e.line_start),
+            opt(&e.line_end),
+            opt(&e.parent),
+        ])?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[derive(Serialize)]
+struct TomlFile<'a> {
+    section: Vec<TomlSection<'a>>,
+}
+
+#[derive(Serialize)]
+struct TomlSection<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    number: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    volume: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_start: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_end: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line_start: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line_end: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent: Option<&'a str>,
+}
+
+/// The outline as TOML `[[section]]` tables; numbers are quoted strings,
+/// since TOML would read `5.10` as the decimal 5.1.
+pub fn to_toml(entries: &[OutlineEntry]) -> Result<String, toml::ser::Error> {
+    let line = |v: &Option<String>| v.as_deref().and_then(|n| n.parse::<i64>().ok());
+    let file = TomlFile {
+        section: entries
+            .iter()
+            .map(|e| TomlSection {
+                number: &e.number,
+                title: &e.title,
+                kind: e.kind.as_deref(),
+                volume: &e.volume,
+                page_start: e.page_start.as_deref(),
+                page_end: e.page_end.as_deref(),
+                line_start: line(&e.line_start),
+                line_end: line(&e.line_end),
+                parent: e.parent.as_deref(),
+            })
+            .collect(),
+    };
+    toml::to_string(&file)
+}
+
+/// A short digest of everything an admin can change in the outline. Forms
+/// carry it; a save whose digest is no longer current was made against an
+/// outline someone else has changed since, and is refused.
+pub fn fingerprint(sections: &[Section]) -> String {
+    let mut hash = Sha256::new();
+    for s in sections {
+        let kind: &str = s.kind.into();
+        let fields = [
+            s.id.to_string(),
+            s.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+            s.volume.clone(),
+            kind.to_owned(),
+            s.number.clone(),
+            s.title.clone(),
+            s.page_start.clone().unwrap_or_default(),
+            s.page_end.clone().unwrap_or_default(),
+            s.line_start.map(|n| n.to_string()).unwrap_or_default(),
+            s.line_end.map(|n| n.to_string()).unwrap_or_default(),
+        ];
+        for field in fields {
+            hash.update(field.as_bytes());
+            hash.update([0x1f]);
+        }
+        hash.update([0x1e]);
+    }
+    hex::encode(&hash.finalize()[..8])
+}

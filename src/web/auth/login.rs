@@ -1,0 +1,122 @@
+//! `/login` and `/logout`.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{self, AuthError};
+use crate::db::DbError;
+use crate::web::{AppState, WebError, csrf, page, see_other};
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    csrf: String,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Where to go after signing in: a page of this site, else the editor home.
+fn next_or_home(next: Option<&str>) -> String {
+    next.and_then(super::local_path)
+        .unwrap_or_else(|| "/editor".to_owned())
+}
+
+pub async fn show(
+    session: Session,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, WebError> {
+    page(
+        StatusCode::OK,
+        &LoginPage {
+            csrf: csrf::token(&session)?,
+            email: String::new(),
+            next: next_or_home(query.next.as_deref()),
+            error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    let LoginForm {
+        email,
+        password,
+        next,
+        ..
+    } = form.into_inner();
+    let next = next_or_home(next.as_deref());
+    let attempt = email.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            Ok::<_, DbError>(auth::sign_in(conn, &attempt, &password, crate::db::now()))
+        })
+        .await?;
+    match result {
+        Ok(user) => {
+            super::start(&session, &user)?;
+            tracing::info!(user = user.id, "signed in");
+            Ok(see_other(&next))
+        }
+        Err(error @ (AuthError::BadCredentials | AuthError::Locked(_))) => {
+            tracing::info!(reason = %error, "sign-in refused");
+            let status = match error {
+                AuthError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            page(
+                status,
+                &LoginPage {
+                    csrf: csrf::token(&session)?,
+                    email,
+                    next,
+                    error: Some(capitalise(&error.to_string())),
+                },
+            )
+        }
+        Err(other) => Err(WebError::Unexpected(other.into())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+pub async fn logout(
+    session: Session,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    super::end(&session);
+    Ok(see_other("/"))
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}

@@ -1,0 +1,153 @@
+//! Who is signed in. The session cookie (signed and encrypted, see
+//! `startup`) carries the user's id and when they signed in; every request
+//! to an editor page loads the account again, so a deactivated account or
+//! a changed role takes effect at once on every instance.
+
+pub mod login;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use super::{AppState, WebError};
+use crate::db::DbError;
+use crate::db::users::User;
+use crate::domain::Role;
+
+const USER_ID: &str = "user_id";
+const SIGNED_IN_AT: &str = "signed_in_at";
+/// A sign-in lasts a working day; after that the editor signs in again.
+const SESSION_HOURS: i64 = 12;
+
+/// The signed-in editor or admin. As a handler argument it refuses
+/// anonymous requests (see `WebError::SignInRequired`).
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: User,
+}
+
+impl SignedIn {
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+
+    /// Refuses editors what only admins may do.
+    pub fn require_admin(&self, what: &str) -> Result<(), WebError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(format!(
+                "Only an admin can {what}. Ask an admin of this docket."
+            )))
+        }
+    }
+}
+
+/// Records a successful sign-in in the session. The session is renewed
+/// first, so an id fixed by someone else before sign-in is worth nothing.
+pub fn start(session: &Session, user: &User) -> Result<(), WebError> {
+    session.renew();
+    super::csrf::rotate(session);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    session
+        .insert(USER_ID, user.id)
+        .and_then(|()| session.insert(SIGNED_IN_AT, now))
+        .map_err(|e| WebError::Unexpected(anyhow::anyhow!("session: {e}")))
+}
+
+/// Forgets the user and everything else in the session.
+pub fn end(session: &Session) {
+    session.purge();
+}
+
+/// The user id of a current (not expired) sign-in, if any.
+fn current_id(session: &Session) -> Option<i64> {
+    let id = session.get::<i64>(USER_ID).ok()??;
+    let at = session.get::<i64>(SIGNED_IN_AT).ok()??;
+    let age = time::OffsetDateTime::now_utc().unix_timestamp() - at;
+    (0..SESSION_HOURS * 3600).contains(&age).then_some(id)
+}
+
+impl FromRequest for SignedIn {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let next = match req.uri().path_and_query() {
+            Some(pq) if req.method() == actix_web::http::Method::GET => pq.to_string(),
+            // After signing in, a form is not re-sent: go back to its page.
+            _ => req
+                .headers()
+                .get("Referer")
+                .and_then(|r| r.to_str().ok())
+                .and_then(local_path)
+                .unwrap_or_else(|| "/editor".to_owned()),
+        };
+        Box::pin(async move {
+            let refuse = || WebError::SignInRequired { next: next.clone() };
+            let Some(id) = current_id(&session) else {
+                return Err(refuse());
+            };
+            let state =
+                state.ok_or_else(|| WebError::Unexpected(anyhow::anyhow!("no app state")))?;
+            let found = state
+                .db
+                .run(move |conn| crate::db::users::find(conn, id).map_err(DbError::from))
+                .await;
+            let user = match found {
+                Ok(user) if user.active => user,
+                Ok(_) => {
+                    end(&session);
+                    return Err(refuse());
+                }
+                Err(e) if e.is_not_found() => {
+                    end(&session);
+                    return Err(refuse());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            Ok(SignedIn { user })
+        })
+    }
+}
+
+/// The path of a same-site URL, for redirects after sign-in: never another
+/// site (`//evil.example`, `https://evil.example/`), so the sign-in form
+/// cannot be used as an open redirect.
+pub fn local_path(target: &str) -> Option<String> {
+    let path = match url::Url::parse(target) {
+        Ok(url) => {
+            let mut path = url.path().to_owned();
+            if let Some(query) = url.query() {
+                path.push('?');
+                path.push_str(query);
+            }
+            path
+        }
+        Err(_) => target.to_owned(),
+    };
+    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(local_path("/editor/d/x").as_deref(), Some("/editor/d/x"));
+        assert_eq!(local_path("/a?b=c").as_deref(), Some("/a?b=c"));
+        assert_eq!(local_path("//evil.example/x"), None);
+        assert_eq!(local_path("/\\evil.example"), None);
+        assert_eq!(local_path("editor"), None);
+        // A full URL (a Referer) keeps only its path, whatever the host.
+        assert_eq!(
+            local_path("http://127.0.0.1:8080/editor?x=1").as_deref(),
+            Some("/editor?x=1")
+        );
+    }
+}

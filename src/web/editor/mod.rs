@@ -1,0 +1,71 @@
+//! Pages for signed-in editors and admins, under `/editor`. Every handler
+//! takes a [`SignedIn`], so anonymous requests never reach one.
+
+mod home;
+mod outline;
+mod outline_edit;
+
+use actix_session::Session;
+use actix_web::web;
+
+use super::auth::SignedIn;
+use super::{WebError, csrf};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/editor", web::get().to(home::show))
+        .route("/editor/d/{slug}/outline", web::get().to(outline::show))
+        .route(
+            "/editor/d/{slug}/outline.{extension}",
+            web::get().to(outline::download),
+        )
+        .route(
+            "/editor/d/{slug}/outline/add",
+            web::post().to(outline_edit::add),
+        )
+        .route(
+            "/editor/d/{slug}/outline/replace",
+            web::post().to(outline_edit::replace),
+        )
+        .route(
+            "/editor/d/{slug}/outline/{id}/edit",
+            web::get().to(outline_edit::edit_form),
+        )
+        .route(
+            "/editor/d/{slug}/outline/{id}",
+            web::post().to(outline_edit::update),
+        )
+        .route(
+            "/editor/d/{slug}/outline/{id}/delete",
+            web::post().to(outline_edit::remove),
+        );
+}
+
+/// What every editor page shows around its content: who is signed in, and
+/// the sign-out form (which needs the CSRF token).
+pub struct Chrome {
+    pub name: String,
+    pub admin: bool,
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn new(who: &SignedIn, session: &Session) -> Result<Self, WebError> {
+        Ok(Self {
+            name: who.user.name.clone(),
+            admin: who.is_admin(),
+            csrf: csrf::token(session)?,
+        })
+    }
+}
+
+const FLASH: &str = "flash";
+
+/// A one-time message for the next page (post/redirect/get).
+pub fn flash(session: &Session, message: String) {
+    let _ = session.insert(FLASH, message);
+}
+
+/// Takes the one-time message, if any.
+pub fn take_flash(session: &Session) -> Option<String> {
+    session.remove_as::<String>(FLASH).and_then(Result::ok)
+}
