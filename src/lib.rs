@@ -16,6 +16,7 @@ pub mod startup;
 pub mod submissions;
 pub mod tagging;
 pub mod telemetry;
+pub mod triage;
 pub mod web;
 
 /// Shown in the page footer and `--version`.

@@ -334,3 +334,56 @@ pub fn release_manual_tags(conn: &mut DbConnection, section_ids: &[i64]) -> Quer
     .set(comments::tag_source.eq("none"))
     .execute(conn)
 }
+
+/// Comments tagging could not settle: the section named was not found
+/// (`none`) or the signals disagree (a conflict note). In id order, a page
+/// at a time.
+pub fn needing_review(
+    conn: &mut DbConnection,
+    document_id: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Comment>, i64)> {
+    let query = || {
+        comments::table
+            .filter(comments::document_id.eq(document_id))
+            .filter(
+                comments::tag_source
+                    .eq("none")
+                    .or(comments::tag_conflict.is_not_null()),
+            )
+    };
+    let total = query().count().get_result(conn)?;
+    let page = query()
+        .order(comments::id)
+        .offset(offset)
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)?;
+    Ok((page, total))
+}
+
+/// Files a comment under `section_id` (`None`: General) by hand, if its
+/// version is still `version`; returns whether it was.
+pub fn set_manual_tag(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    section_id: Option<i64>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        comments::table
+            .filter(comments::id.eq(id))
+            .filter(comments::version.eq(version)),
+    )
+    .set((
+        comments::section_id.eq(section_id),
+        comments::tag_source.eq("manual"),
+        comments::tag_span.eq(None::<String>),
+        comments::tag_conflict.eq(None::<String>),
+        comments::version.eq(comments::version + 1),
+        comments::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

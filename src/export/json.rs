@@ -114,7 +114,7 @@ fn to_json(row: &ExportRow) -> JsonComment<'_> {
                 "figure" => format!("Figure {number}"),
                 _ => number.clone(),
             }),
-            (None, TagSource::General) => Some("General".to_owned()),
+            (None, TagSource::General | TagSource::Manual) => Some("General".to_owned()),
             (None, _) => None,
         },
         section_title: row.section.as_ref().map(|(_, title, _)| title.as_str()),

@@ -140,3 +140,115 @@ pub fn fingerprint(sections: &[Section]) -> String {
     }
     hex::encode(&hash.finalize()[..8])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outline::{Outline, OutlineFormat, parse};
+
+    /// The stored form of an outline, as `replace_outline` would write it.
+    fn stored(outline: &Outline) -> Vec<Section> {
+        outline
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Section {
+                id: i as i64 + 1,
+                document_id: 1,
+                parent_id: n.parent.map(|p| p as i64 + 1),
+                volume: n.volume.clone(),
+                kind: n.kind,
+                number: n.number.clone(),
+                lookup_key: n.lookup_key.clone(),
+                title: n.title.clone(),
+                position: i as i32,
+                depth: n.depth,
+                page_start: n.pages.as_ref().map(|p| p.0.as_str().to_owned()),
+                page_end: n.pages.as_ref().map(|p| p.1.as_str().to_owned()),
+                line_start: n.lines.map(|l| l.0),
+                line_end: n.lines.map(|l| l.1),
+                owner_id: None,
+            })
+            .collect()
+    }
+
+    const MIXED: &str = r#"
+[[section]]
+title = "Executive Summary"
+kind = "front"
+page_start = "v"
+page_end = "vi"
+[[section]]
+number = "1"
+title = "Scope, \"quoted\", with commas"
+line_start = 1
+line_end = 100
+[[section]]
+number = "1.1"
+title = "Sub"
+line_start = 10
+line_end = 20
+[[section]]
+number = "3"
+kind = "table"
+title = "A table"
+line_start = 12
+line_end = 14
+[[section]]
+number = "A"
+title = "Annex"
+volume = "63B"
+[[section]]
+number = "A.10"
+title = "Ten, not one"
+volume = "63B"
+"#;
+
+    #[test]
+    fn csv_and_toml_downloads_read_back_as_the_same_outline() {
+        for source in [MIXED, include_str!("../demo/nistir_8200_outline.toml")] {
+            let outline = parse(source, OutlineFormat::Toml).unwrap();
+            let entries = entries_of(&stored(&outline));
+            let csv = to_csv(&entries).unwrap();
+            assert_eq!(parse(&csv, OutlineFormat::Csv).unwrap(), outline, "{csv}");
+            let toml = to_toml(&entries).unwrap();
+            assert_eq!(
+                parse(&toml, OutlineFormat::Toml).unwrap(),
+                outline,
+                "{toml}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_parents_the_numbering_does_not_imply_are_written() {
+        let outline = parse(MIXED, OutlineFormat::Toml).unwrap();
+        let entries = entries_of(&stored(&outline));
+        let parent = |number: &str| {
+            entries
+                .iter()
+                .find(|e| e.number == number)
+                .unwrap()
+                .parent
+                .clone()
+        };
+        assert_eq!(parent("1.1"), None);
+        assert_eq!(parent("3"), Some("1.1".to_owned()));
+        assert_eq!(parent("A.10"), None);
+    }
+
+    #[test]
+    fn the_fingerprint_changes_with_any_editable_field() {
+        let outline = parse(MIXED, OutlineFormat::Toml).unwrap();
+        let sections = stored(&outline);
+        let base = fingerprint(&sections);
+        assert_eq!(base, fingerprint(&stored(&outline)));
+        let mut changed = sections.clone();
+        changed[1].title.push('!');
+        assert_ne!(fingerprint(&changed), base);
+        let mut changed = sections.clone();
+        changed[2].line_end = Some(21);
+        assert_ne!(fingerprint(&changed), base);
+        assert_ne!(fingerprint(&sections[..5]), base);
+    }
+}

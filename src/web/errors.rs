@@ -25,6 +25,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     TooLarge(String),
+    /// A save refused because someone else saved first (optimistic locking).
+    #[error("{0}")]
+    Conflict(String),
     /// An editor page asked for without a signed-in user: pages redirect to
     /// the sign-in form (coming back to `next` afterwards), the API says 401.
     #[error("sign in to see this page")]
@@ -63,7 +66,8 @@ impl WebError {
             Self::NotFound(message)
             | Self::Forbidden(message)
             | Self::BadRequest(message)
-            | Self::TooLarge(message) => message.clone(),
+            | Self::TooLarge(message)
+            | Self::Conflict(message) => message.clone(),
             Self::SignInRequired { .. } => "Sign in to see this page.".into(),
             Self::Unavailable(_) => {
                 "The database is not answering. Please try again in a moment.".into()
@@ -78,6 +82,7 @@ impl WebError {
             Self::Forbidden(_) => "forbidden",
             Self::BadRequest(_) => "bad_request",
             Self::TooLarge(_) => "too_large",
+            Self::Conflict(_) => "conflict",
             Self::SignInRequired { .. } => "unauthorized",
             Self::Unavailable(_) => "unavailable",
             Self::Unexpected(_) => "internal",
@@ -119,6 +124,7 @@ impl ResponseError for WebError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,6 +4,7 @@
 mod home;
 mod outline;
 mod outline_edit;
+mod tags;
 
 use actix_session::Session;
 use actix_web::web;
@@ -37,7 +38,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/editor/d/{slug}/outline/{id}/delete",
             web::post().to(outline_edit::remove),
-        );
+        )
+        .route("/editor/d/{slug}/tags", web::get().to(tags::show))
+        .route("/editor/comments/{id}/section", web::post().to(tags::retag));
 }
 
 /// What every editor page shows around its content: who is signed in, and

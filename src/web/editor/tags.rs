@@ -1,0 +1,194 @@
+//! `/editor/d/{slug}/tags`: the comments tagging could not settle (the
+//! section named was not found, or the signals disagree), each with a form
+//! to file it by hand. Editors and admins may both do this.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Chrome, SignedIn, flash, take_flash};
+use crate::db::{self, comments::Comment, sections::Section};
+use crate::documents::{self, DocumentError};
+use crate::triage::{self, TriageError};
+use crate::web::{AppState, WebError, csrf, page, see_other};
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Template)]
+#[template(path = "editor/tags.html")]
+struct TagsPage {
+    chrome: Chrome,
+    slug: String,
+    title: String,
+    flash: Option<String>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    rows: Vec<Row>,
+    choices: Vec<(i64, String, i32)>,
+}
+
+struct Row {
+    id: i64,
+    version: i32,
+    tracking: String,
+    filed: String,
+    conflict: Option<String>,
+    volume: String,
+    section: String,
+    page: String,
+    line: String,
+    body: String,
+    /// The node preselected in the form: the current one.
+    selected: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+pub async fn show(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, WebError> {
+    let page_number = query.page.unwrap_or(1).max(1);
+    let slug = slug.into_inner();
+    let (document, outline, (comments, total)) = state
+        .db
+        .run(move |conn| {
+            let document = documents::find(conn, &slug)?;
+            let outline = db::sections::for_document(conn, document.id)?;
+            let found = db::comments::needing_review(
+                conn,
+                document.id,
+                (page_number - 1) * PER_PAGE,
+                PER_PAGE,
+            )?;
+            Ok::<_, DocumentError>((document, outline, found))
+        })
+        .await?;
+    let rows = comments
+        .into_iter()
+        .map(|c| Row::new(c, &outline))
+        .collect();
+    page(
+        StatusCode::OK,
+        &TagsPage {
+            chrome: Chrome::new(&who, &session)?,
+            flash: take_flash(&session),
+            total,
+            page: page_number,
+            pages: (total + PER_PAGE - 1) / PER_PAGE,
+            rows,
+            choices: outline
+                .iter()
+                .map(|s| {
+                    (
+                        s.id,
+                        triage::filed_under(&outline, Some(s.id)),
+                        s.depth.min(6),
+                    )
+                })
+                .collect(),
+            slug: document.slug,
+            title: document.title,
+        },
+    )
+}
+
+impl Row {
+    fn new(c: Comment, outline: &[Section]) -> Self {
+        let filed = triage::filed_now(outline, &c);
+        let mut body: String = c.body.chars().take(400).collect();
+        if body.len() < c.body.len() {
+            body.push('…');
+        }
+        Self {
+            id: c.id,
+            version: c.version,
+            tracking: c.tracking_number,
+            filed,
+            conflict: c.tag_conflict,
+            volume: c.volume_raw.unwrap_or_default(),
+            section: c.section_raw.unwrap_or_default(),
+            page: c.page_raw.unwrap_or_default(),
+            line: c.line_raw.unwrap_or_default(),
+            body,
+            selected: c.section_id,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RetagForm {
+    csrf: String,
+    version: i32,
+    /// A section id, or `general`.
+    section: String,
+    /// The page to go back to (the review list, later the comment page).
+    back: Option<String>,
+}
+
+pub async fn retag(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<RetagForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    let id = id.into_inner();
+    let RetagForm {
+        version,
+        section,
+        back,
+        ..
+    } = form.into_inner();
+    let target = match section.as_str() {
+        "general" => None,
+        other => Some(other.parse::<i64>().map_err(|_| {
+            WebError::BadRequest(format!("`{other}` is not a section of the outline"))
+        })?),
+    };
+    let user_id = who.user.id;
+    let result = state
+        .db
+        .run(move |conn| {
+            Ok::<_, db::DbError>(triage::retag_by_hand(conn, id, version, target, user_id))
+        })
+        .await?;
+    let back = back
+        .as_deref()
+        .and_then(crate::web::auth::local_path)
+        .unwrap_or_else(|| "/editor".to_owned());
+    match result {
+        Ok(done) => {
+            flash(
+                &session,
+                format!(
+                    "{} filed under {} (was {}).",
+                    done.comment.tracking_number, done.to, done.from
+                ),
+            );
+            Ok(see_other(&back))
+        }
+        Err(TriageError::Stale { tracking, filed }) => Err(WebError::Conflict(format!(
+            "Someone else changed {tracking} after you opened the page, so it was not filed \
+             under the section you chose. It is now filed under {filed}. Go back, reload the \
+             page and choose again."
+        ))),
+        Err(TriageError::NoSuchComment(id)) => {
+            Err(WebError::NotFound(format!("comment #{id} does not exist")))
+        }
+        Err(TriageError::NoSuchSection(section)) => Err(WebError::BadRequest(format!(
+            "outline node #{section} is not in this comment's document; reload the page"
+        ))),
+        Err(TriageError::Database(e)) => Err(e.into()),
+    }
+}
