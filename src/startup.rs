@@ -192,6 +192,7 @@ fn serve(
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(state.clone())
             .app_data(crate::web::submit::multipart_config(upload_limit))
+            .app_data(crate::web::form_config())
             .configure(routes)
     });
     if workers > 0 {

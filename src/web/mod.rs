@@ -72,6 +72,20 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// URL-encoded forms: a body that does not fit the form (a field missing
+/// or not a number) gets docket's 400 page instead of actix's plain text.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|error, _req| {
+            WebError::BadRequest(format!(
+                "The form could not be read ({error}), so nothing was changed. \
+                 Go back, reload the page and send it again."
+            ))
+            .into()
+        })
+}
+
 /// Unknown paths: JSON under `/api/`, an HTML page everywhere else.
 async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {
     use actix_web::ResponseError;

@@ -47,6 +47,8 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    /// Defaulted, so a form without it is refused as a CSRF failure (403).
+    #[serde(default)]
     csrf: String,
     email: String,
     password: String,
@@ -101,6 +103,8 @@ pub async fn submit(
 
 #[derive(Deserialize)]
 pub struct LogoutForm {
+    /// Defaulted, so a form without it is refused as a CSRF failure (403).
+    #[serde(default)]
     csrf: String,
 }
 

@@ -105,10 +105,7 @@ pub async fn load(
             .iter()
             .map(|s| Row::new(s, count_of(s.id)))
             .collect(),
-        routes: routes
-            .into_iter()
-            .map(|(source, n)| (route_words(&source).to_owned(), n))
-            .collect(),
+        routes: in_route_order(routes),
         conflicts,
         add: AddValues::default(),
         pasted: String::new(),
@@ -138,6 +135,17 @@ impl Row {
             ],
         }
     }
+}
+
+/// The counts per route in the order tagging tries them, in words.
+fn in_route_order(mut routes: Vec<(String, i64)>) -> Vec<(String, i64)> {
+    use strum::IntoEnumIterator;
+    let rank = |source: &str| TagSource::iter().position(|t| <&str>::from(t) == source);
+    routes.sort_by_key(|(source, _)| rank(source));
+    routes
+        .into_iter()
+        .map(|(source, n)| (route_words(&source).to_owned(), n))
+        .collect()
 }
 
 fn route_words(source: &str) -> &'static str {

@@ -57,6 +57,8 @@ struct NodeValues {
 
 #[derive(Deserialize)]
 pub struct NodeForm {
+    /// Defaulted, so a form without it is refused as a CSRF failure (403).
+    #[serde(default)]
     csrf: String,
     fingerprint: String,
     #[serde(flatten)]
@@ -180,6 +182,8 @@ const STALE: &str = "Someone else changed the outline after you opened this form
 
 #[derive(Deserialize)]
 pub struct RemoveForm {
+    /// Defaulted, so a form without it is refused as a CSRF failure (403).
+    #[serde(default)]
     csrf: String,
     fingerprint: String,
 }
@@ -210,6 +214,8 @@ pub async fn remove(
 
 #[derive(Deserialize)]
 pub struct AddForm {
+    /// Defaulted, so a form without it is refused as a CSRF failure (403).
+    #[serde(default)]
     csrf: String,
     fingerprint: String,
     #[serde(flatten)]

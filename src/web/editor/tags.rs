@@ -127,6 +127,8 @@ impl Row {
 
 #[derive(Deserialize)]
 pub struct RetagForm {
+    /// Defaulted, so a form without it is refused as a CSRF failure (403).
+    #[serde(default)]
     csrf: String,
     version: i32,
     /// A section id, or `general`.

@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::preview::{TokenForm, load, read_again};
-use crate::web::see_other;
 use super::{Sent, closed_reason};
 use crate::db::documents::Document;
 use crate::db::pending::{self, PendingUpload};
@@ -15,6 +14,7 @@ use crate::domain::Channel;
 use crate::intake::Intake;
 use crate::mail::Receipt;
 use crate::submissions::{self, Request, Sender, Stored, SubmitError, Upload};
+use crate::web::see_other;
 use crate::web::{AppState, WebError, csrf};
 
 /// Stores the upload and sends the receipt; a file the same address sent

@@ -269,4 +269,3 @@ pub async fn cancel(
     }
     Ok(see_other(&format!("/d/{slug}/submit")))
 }
-
