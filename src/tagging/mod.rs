@@ -1,6 +1,8 @@
 //! Section tagging: which node of the draft's outline each comment is
 //! about, from its section cell, else its line, else its page, with a note
-//! when the signals disagree. Pure: built from the outline's rows, no
+//! when the signals disagree or leave the volume open (a multi-volume draft
+//! and no publication: the line, if it lies in the named section in one
+//! volume only, chooses). Pure: built from the outline's rows, no
 //! database (the benchmark and property tests call it directly).
 
 mod reference;
@@ -32,9 +34,11 @@ pub struct Tagger {
     volumes: Vec<String>,
     /// Lookup key → the nodes with it, one per volume at most.
     by_key: HashMap<String, Vec<usize>>,
+    /// Title without any white space (see `compact`) → the nodes with it.
     by_title: HashMap<String, Vec<usize>>,
     by_id: HashMap<i64, usize>,
-    last_page: Option<i32>,
+    /// Per volume: the ordinal of its last page, for "past the end" notes.
+    last_pages: Vec<Option<i32>>,
     /// Per volume: the deepest node at each line, and at each page.
     line_maps: Vec<RangeMap>,
     page_maps: Vec<RangeMap>,
@@ -157,6 +161,13 @@ pub fn volume_key(raw: &str) -> String {
     key
 }
 
+/// Titles compared without any white space: cells copied from a PDF break
+/// lines inside words (`Note to\nReviewer\ns`), which `normalise_title`
+/// turns into a space.
+fn compact(title: &str) -> String {
+    title.split_whitespace().collect()
+}
+
 impl Tagger {
     pub fn new(sections: &[Section]) -> Self {
         let mut tagger = Tagger::default();
@@ -165,6 +176,7 @@ impl Tagger {
                 Some(i) => i,
                 None => {
                     tagger.volumes.push(s.volume.clone());
+                    tagger.last_pages.push(None);
                     tagger.volumes.len() - 1
                 }
             };
@@ -185,18 +197,26 @@ impl Tagger {
             if !matches!(s.kind, SectionKind::Table | SectionKind::Figure) {
                 tagger
                     .by_title
-                    .entry(normalise_title(&s.title))
+                    .entry(compact(&normalise_title(&s.title)))
                     .or_default()
                     .push(index);
             }
             if let Some((_, end)) = pages {
-                tagger.last_page = Some(tagger.last_page.map_or(end, |l| l.max(end)));
+                let last = &mut tagger.last_pages[volume];
+                *last = Some(last.map_or(end, |l| l.max(end)));
             }
+            // Front matter has no number: readers (and notes) name it by
+            // its title (`Note to Reviewers`), not by an empty label.
+            let label = s.label();
             tagger.nodes.push(Node {
                 id: s.id,
                 parent: s.parent_id,
                 volume,
-                number: s.label(),
+                number: if label.is_empty() {
+                    s.title.clone()
+                } else {
+                    label
+                },
                 depth: s.depth,
                 pages,
                 lines,
@@ -239,7 +259,8 @@ impl Tagger {
         }
     }
 
-    /// How readers cite a tagged node (`5.1`, `Table 3`, `Appendix A`).
+    /// How readers cite a tagged node (`5.1`, `Table 3`, `Appendix A`, and
+    /// unnumbered front matter by its title).
     pub fn label(&self, section_id: i64) -> Option<&str> {
         self.by_id
             .get(&section_id)
@@ -263,143 +284,195 @@ impl Tagger {
             };
         }
         let volumes = self.volumes_for(signals.volume);
-        let named = volumes != Volumes::All;
-        let by_line = signals
-            .line
-            .and_then(|line| self.deepest(volumes, &self.line_maps, line));
         let page = signals
             .page
             .and_then(|p| PageLabel::parse(p).ok())
             .map(|p| p.ordinal());
-        let mut conflict = None;
-        if let (Some(p), Some(last)) = (page, self.last_page)
+        let mut notes = Vec::new();
+        if let (Some(p), Some(last)) = (page, self.last_page(volumes))
             && p > last
         {
-            conflict = Some(format!(
+            notes.push(format!(
                 "page {} is past the end of the document",
                 signals.page.unwrap_or_default().trim()
             ));
         }
+        let joined = |notes: Vec<String>| (!notes.is_empty()).then(|| notes.join("; "));
+        let cell = signals.section.unwrap_or_default().trim();
         let reference = signals.section.and_then(reference::parse);
-        let mut unresolved = None;
+        let mut unresolved = false;
         match reference {
             Some(SectionRef::General) => {
                 return Tag {
-                    conflict,
+                    conflict: joined(notes),
                     ..Tag::general()
                 };
             }
-            Some(SectionRef::Key { key, span }) => match self.find_key(volumes, &key, named) {
-                Some((index, ambiguous)) => {
-                    let node = &self.nodes[index];
-                    let mut notes: Vec<String> = conflict.into_iter().chain(ambiguous).collect();
-                    if let Some(line_node) = by_line
-                        && !self.related(index, line_node)
-                    {
-                        notes.push(format!(
-                            "the section column says {} but line {} lies in {}",
-                            signals.section.unwrap_or_default().trim(),
-                            signals.line.unwrap_or_default(),
-                            self.nodes[line_node].number
-                        ));
+            Some(SectionRef::Key { key, span }) => {
+                let settled = self.find_key(volumes, &key).and_then(|(level, found)| {
+                    self.settle(found, volumes, level, cell, signals.line, &mut notes)
+                });
+                match settled {
+                    Some(index) => {
+                        return Tag {
+                            section_id: Some(self.nodes[index].id),
+                            source: TagSource::Section,
+                            span,
+                            conflict: joined(notes),
+                        };
                     }
-                    return Tag {
-                        section_id: Some(node.id),
-                        source: TagSource::Section,
-                        span,
-                        conflict: (!notes.is_empty()).then(|| notes.join("; ")),
-                    };
+                    None => unresolved = true,
                 }
-                None => unresolved = Some(key),
-            },
+            }
             Some(SectionRef::Title(title)) => {
-                if let Some(index) = self.by_title.get(&title).and_then(|found| {
-                    found
-                        .iter()
-                        .copied()
-                        .find(|i| volumes.contains(self.nodes[*i].volume))
-                }) {
-                    return Tag {
-                        section_id: Some(self.nodes[index].id),
-                        source: TagSource::Title,
-                        span: None,
-                        conflict,
-                    };
+                let found = self
+                    .by_title
+                    .get(&compact(&title))
+                    .map_or(&[][..], Vec::as_slice);
+                let name = format!("\"{cell}\"");
+                match self.settle(found, volumes, &name, cell, signals.line, &mut notes) {
+                    Some(index) => {
+                        return Tag {
+                            section_id: Some(self.nodes[index].id),
+                            source: TagSource::Title,
+                            span: None,
+                            conflict: joined(notes),
+                        };
+                    }
+                    None => unresolved = true,
                 }
-                unresolved = Some(title);
             }
             None => {}
         }
-        let unresolved_note = unresolved.map(|_| {
-            format!(
-                "the section column \"{}\" names nothing in the outline",
-                signals.section.unwrap_or_default().trim()
-            )
-        });
-        let notes = |extra: Option<String>| {
-            let all: Vec<String> = conflict.clone().into_iter().chain(extra).collect();
-            (!all.is_empty()).then(|| all.join("; "))
-        };
-        if let Some(index) = by_line {
+        if unresolved {
+            notes.push(format!(
+                "the section column \"{cell}\" names nothing in the outline"
+            ));
+        }
+        for (at, what, maps, source) in [
+            (signals.line, "line", &self.line_maps, TagSource::Line),
+            (page, "page", &self.page_maps, TagSource::Page),
+        ] {
+            let Some(at) = at else { continue };
+            let Some((index, several)) = self.deepest(volumes, maps, at) else {
+                continue;
+            };
+            if several {
+                let shown = match source {
+                    TagSource::Page => signals.page.unwrap_or_default().trim().to_owned(),
+                    _ => at.to_string(),
+                };
+                notes.push(format!(
+                    "{what} {shown} is in several volumes ({}); no publication says which",
+                    self.volume_names(volumes, |v| maps[v].at(at).is_some())
+                ));
+            }
             return Tag {
                 section_id: Some(self.nodes[index].id),
-                source: TagSource::Line,
+                source,
                 span: None,
-                conflict: notes(unresolved_note),
+                conflict: joined(notes),
             };
         }
-        if let Some(index) = page.and_then(|p| self.deepest(volumes, &self.page_maps, p)) {
-            return Tag {
-                section_id: Some(self.nodes[index].id),
-                source: TagSource::Page,
-                span: None,
-                conflict: notes(unresolved_note),
-            };
-        }
-        if unresolved_note.is_some() {
+        if unresolved {
             return Tag {
                 section_id: None,
                 source: TagSource::None,
                 span: None,
-                conflict: notes(unresolved_note),
+                conflict: joined(notes),
             };
         }
         Tag {
-            conflict: notes(None),
+            conflict: joined(notes),
             ..Tag::general()
         }
     }
 
-    /// The node with `key` (or its nearest ancestor by dotted numbering)
-    /// in the volumes searched, and a note when several volumes have it.
-    fn find_key(
+    /// The last page of the volumes searched.
+    fn last_page(&self, volumes: Volumes) -> Option<i32> {
+        self.last_pages
+            .iter()
+            .enumerate()
+            .filter(|(v, _)| volumes.contains(*v))
+            .filter_map(|(_, last)| *last)
+            .max()
+    }
+
+    /// Chooses among the nodes a reference names (`found`: one per volume
+    /// for a number; a title may also repeat within a volume), in the
+    /// volumes searched: those whose own volume's `line` lies within them if
+    /// any, else all; then the first of the first volume. Notes when that
+    /// left a choice between volumes (no publication, no telling line), and
+    /// when the line lies outside the chosen node. `name` is what the note
+    /// calls the reference.
+    fn settle(
         &self,
+        found: &[usize],
         volumes: Volumes,
-        key: &str,
-        named: bool,
-    ) -> Option<(usize, Option<String>)> {
+        name: &str,
+        cell: &str,
+        line: Option<i32>,
+        notes: &mut Vec<String>,
+    ) -> Option<usize> {
+        let in_scope = || {
+            found
+                .iter()
+                .copied()
+                .filter(move |i| volumes.contains(self.nodes[*i].volume))
+        };
+        // The deepest node at the line in the candidate's own volume: a line
+        // number means nothing across volumes.
+        let line_node = |i: usize| {
+            line.and_then(|l| self.line_maps[self.nodes[i].volume].at(l))
+                .map(|(n, _)| n)
+        };
+        let confirmed = |i: &usize| line_node(*i).is_some_and(|l| self.related(*i, l));
+        let any_confirmed = in_scope().any(|i| confirmed(&i));
+        let pool = || in_scope().filter(move |i| !any_confirmed || confirmed(i));
+        // The first volume's (outline order interleaves volumes).
+        let chosen = pool().min_by_key(|i| self.nodes[*i].volume)?;
+        let volume = self.nodes[chosen].volume;
+        if pool().any(|i| self.nodes[i].volume != volume) {
+            notes.push(format!(
+                "{name} is in several volumes ({}); no publication says which",
+                self.volume_names(volumes, |v| pool().any(|i| self.nodes[i].volume == v))
+            ));
+        }
+        if let Some(at) = line_node(chosen)
+            && !self.related(chosen, at)
+        {
+            notes.push(format!(
+                "the section column says {cell} but line {} lies in {}",
+                line.unwrap_or_default(),
+                self.nodes[at].number
+            ));
+        }
+        Some(chosen)
+    }
+
+    /// The names of the volumes searched that `has`, joined for a note.
+    fn volume_names(&self, volumes: Volumes, has: impl Fn(usize) -> bool) -> String {
+        self.volumes
+            .iter()
+            .enumerate()
+            .filter(|(v, _)| volumes.contains(*v) && has(*v))
+            .map(|(_, name)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The nodes with `key`, or with its nearest ancestor by dotted
+    /// numbering, in the volumes searched (unfiltered: `settle` filters),
+    /// and the key found.
+    fn find_key<'k>(&self, volumes: Volumes, key: &'k str) -> Option<(&'k str, &[usize])> {
         let mut key = key;
         loop {
-            let mut found = self
-                .by_key
-                .get(key)
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(|i| volumes.contains(self.nodes[*i].volume));
-            if let Some(first) = found.next() {
-                let others: Vec<usize> = found.collect();
-                let ambiguous = (!others.is_empty() && !named).then(|| {
-                    let names: Vec<&str> = std::iter::once(first)
-                        .chain(others)
-                        .map(|i| self.volumes[self.nodes[i].volume].as_str())
-                        .collect();
-                    format!(
-                        "{key} is in several volumes ({}); no publication says which",
-                        names.join(", ")
-                    )
-                });
-                return Some((first, ambiguous));
+            if let Some(found) = self.by_key.get(key)
+                && found
+                    .iter()
+                    .any(|i| volumes.contains(self.nodes[*i].volume))
+            {
+                return Some((key, found));
             }
             match key.rfind('.') {
                 Some(dot) if !key.contains(':') => key = &key[..dot],
@@ -408,14 +481,17 @@ impl Tagger {
         }
     }
 
-    /// The deepest node whose range (lines or pages) contains `at`.
-    fn deepest(&self, volumes: Volumes, maps: &[RangeMap], at: i32) -> Option<usize> {
-        maps.iter()
+    /// The deepest node whose range (lines or pages) holds `at`, in the
+    /// first volume searched that has one, and whether other volumes have
+    /// one too (a blank publication leaves the choice open).
+    fn deepest(&self, volumes: Volumes, maps: &[RangeMap], at: i32) -> Option<(usize, bool)> {
+        let mut hits = maps
+            .iter()
             .enumerate()
             .filter(|(v, _)| volumes.contains(*v))
-            .filter_map(|(_, map)| map.at(at))
-            .max_by_key(|(_, depth)| *depth)
-            .map(|(i, _)| i)
+            .filter_map(|(_, map)| map.at(at));
+        let (first, _) = hits.next()?;
+        Some((first, hits.next().is_some()))
     }
 
     /// Whether one node is the other, or one contains the other.
@@ -436,5 +512,7 @@ impl Tagger {
     }
 }
 
+#[cfg(test)]
+mod fixture_refs;
 #[cfg(test)]
 mod tests;

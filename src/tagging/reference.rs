@@ -1,6 +1,8 @@
 //! What a section cell names: `5.1`, `§ 6.2`, `Sec. 4`, `2. Introduction`,
 //! `5.1 -5.3`, `Appendix A`, `Annex D`, `D.1`, `Table 3`, `Figure 1`,
-//! `General`, or a title typed without a number.
+//! `General`, or a title typed without a number. Cells copied from PDFs
+//! wrap anywhere, list sections with their titles (`2.2 Identity
+//! Assurance\nLevels\n5.1.9.1 Requirements…`) and have slips (`4.3.4..4`).
 
 /// A parsed section reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,21 +79,23 @@ pub fn parse(raw: &str) -> Option<SectionRef> {
     if let Some(rest) = strip_word(
         &flat,
         &["appendices", "appendix", "app.", "annexes", "annex"],
-    ) && let Some((number, _)) = leading_token(rest).filter(|(n, _)| is_appendix_number(n))
+    ) && let Some((number, _)) = leading_token(rest)
+        .map(|(n, after)| (squeeze_dots(n), after))
+        .filter(|(n, _)| is_appendix_number(n))
     {
         return Some(SectionRef::Key {
-            key: number.to_owned(),
+            key: number,
             span: span_of(text, rest),
         });
     }
     let rest = strip_word(&flat, SECTION_WORDS).unwrap_or(&flat);
-    if let Some((number, after)) = leading_token(rest)
-        && (is_section_number(number)
-            || (is_appendix_number(number) && !after.starts_with(|c: char| c.is_alphabetic())))
+    if let Some((number, after)) = leading_token(rest).map(|(n, after)| (squeeze_dots(n), after))
+        && (is_section_number(&number)
+            || (is_appendix_number(&number) && !after.starts_with(|c: char| c.is_alphabetic())))
     {
         return Some(SectionRef::Key {
-            key: number.to_owned(),
-            span: span_of(text, after),
+            key: number,
+            span: span_of(text, after).or_else(|| names_more(text).then(|| text.to_owned())),
         });
     }
     Some(SectionRef::Title(normalise_title(&flat)))
@@ -130,6 +134,36 @@ fn leading_token(text: &str) -> Option<(&str, &str)> {
         .map_or(text.len(), |(i, _)| i);
     let token = text[..end].trim_end_matches('.');
     (!token.is_empty()).then(|| (token, &text[end..]))
+}
+
+/// `4.3.4..4` → `4.3.4.4`. A doubled dot is a slip of the keyboard (real
+/// comment files have it), not a different section: without this the cell
+/// would be read as a title and name nothing.
+fn squeeze_dots(token: &str) -> String {
+    let mut out = String::with_capacity(token.len());
+    for c in token.chars() {
+        if !(c == '.' && out.ends_with('.')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether a cell names another section after its first one, on a later
+/// line or after a comma: `2.2 Identity Assurance\nLevels\n5.1.9.1
+/// Requirements for…` or `4.1. FAL1, 4.2. FAL2`. Commenters list sections
+/// with their titles, so the next number is not right after the first (as
+/// `span_of` expects). Only dotted numbers count: a wrapped title or
+/// `5.1.6(3)\n(b)` must not read as a list.
+fn names_more(raw: &str) -> bool {
+    raw.trim()
+        .split(['\n', ',', ';', '&'])
+        .skip(1)
+        .filter_map(|piece| leading_token(piece.trim()))
+        .map(|(token, _)| squeeze_dots(token))
+        .any(|token| {
+            token.contains('.') && (is_section_number(&token) || is_appendix_number(&token))
+        })
 }
 
 /// `4`, `4.3`, `4.3.1`.
@@ -193,6 +227,10 @@ mod tests {
             ("Clause 7", "7"),
             ("sections 3.1-3.4", "3.1"),
             ("3.", "3"),
+            ("4.3.4..4", "4.3.4.4"),
+            ("4.4.1.", "4.4.1"),
+            ("5.1.6(3)\n(b)", "5.1.6"),
+            ("A.4", "a.4"),
         ] {
             assert_eq!(key(raw), expected, "{raw}");
         }
@@ -221,6 +259,24 @@ mod tests {
                 span: None
             })
         );
+        // Sections listed with their titles, one a line or after commas.
+        for listed in [
+            "2.2 Identity Assurance\nLevels\n5.1.9.1 Requirements for",
+            "4.1. FAL1, 4.2. FAL2",
+        ] {
+            let span = match parse(listed) {
+                Some(SectionRef::Key { span, .. }) => span,
+                other => panic!("{listed}: {other:?}"),
+            };
+            assert_eq!(span.as_deref(), Some(listed));
+        }
+        // A wrapped title or a numbered item is no list.
+        for single in ["5.1.1.2(\n1)", "4  Identity Resolution,\nValidation"] {
+            assert!(
+                matches!(parse(single), Some(SectionRef::Key { span: None, .. })),
+                "{single}"
+            );
+        }
     }
 
     #[test]

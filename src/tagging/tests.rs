@@ -241,6 +241,88 @@ fn volumes_are_chosen_by_the_publication() {
 }
 
 #[test]
+fn without_a_publication_the_line_chooses_the_volume_or_it_is_flagged() {
+    use SectionKind::{Front, Section as S};
+    let tagger = Tagger::new(&[
+        node(
+            1,
+            None,
+            "Base",
+            Front,
+            "",
+            "Note to Reviewers",
+            Some((1, 9)),
+            Some(("ii", "iii")),
+        ),
+        node(
+            2,
+            None,
+            "Base",
+            S,
+            "4",
+            "Base four",
+            Some((10, 50)),
+            Some(("1", "4")),
+        ),
+        node(
+            3,
+            None,
+            "63A",
+            S,
+            "4",
+            "A four",
+            Some((30, 90)),
+            Some(("1", "9")),
+        ),
+    ]);
+    let tag = |volume, section, line, page| {
+        tagger.tag(Signals {
+            volume,
+            section,
+            line,
+            page,
+        })
+    };
+    // Line 60 lies in 63A's section 4 only.
+    let t = tag(None, Some("4"), Some(60), None);
+    assert_eq!((t.section_id, t.conflict), (Some(3), None));
+    // Line 40 lies in both: still open.
+    let t = tag(None, Some("4"), Some(40), None);
+    assert_eq!(t.section_id, Some(2));
+    assert!(
+        t.conflict
+            .unwrap()
+            .contains("4 is in several volumes (Base, 63A)")
+    );
+    // Lines and pages alone.
+    let t = tag(None, None, Some(40), None);
+    assert_eq!((t.section_id, t.source), (Some(2), TagSource::Line));
+    assert!(
+        t.conflict
+            .unwrap()
+            .contains("line 40 is in several volumes")
+    );
+    assert_eq!(tag(Some("63A"), None, Some(40), None).conflict, None);
+    // The end of the named volume, not of the longest.
+    let t = tag(Some("Base"), None, None, Some("7"));
+    assert_eq!(
+        t.conflict.as_deref(),
+        Some("page 7 is past the end of the document")
+    );
+    assert_eq!(tag(Some("63A"), None, None, Some("7")).conflict, None);
+    // Titles wrapped inside a word; front matter named by its title.
+    let t = tag(Some("Base"), Some("Note to\nReviewer\ns"), None, None);
+    assert_eq!((t.section_id, t.source), (Some(1), TagSource::Title));
+    assert_eq!(tagger.label(1), Some("Note to Reviewers"));
+    let t = tag(Some("Base"), Some("4"), Some(5), None);
+    assert!(
+        t.conflict
+            .unwrap()
+            .ends_with("line 5 lies in Note to Reviewers")
+    );
+}
+
+#[test]
 fn without_an_outline_nothing_is_tagged_or_flagged() {
     let t = Tagger::new(&[]).tag(Signals {
         volume: None,
