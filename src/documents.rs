@@ -115,7 +115,10 @@ pub fn import_outline(
     outline: &Outline,
 ) -> Result<(OutlineChange, Retagged), DocumentError> {
     let document = find(conn, slug)?;
-    db::write_transaction(conn, |conn| store_and_retag(conn, document.id, outline))
+    db::write_transaction(conn, |conn| {
+        db::documents::lock(conn, document.id)?;
+        store_and_retag(conn, document.id, outline)
+    })
 }
 
 /// Stores `outline` over the document's and re-tags. Comments tagged by
@@ -171,6 +174,8 @@ pub fn edit_outline(
 ) -> Result<(OutlineChange, Retagged), DocumentError> {
     let document = find(conn, slug)?;
     db::write_transaction(conn, |conn| {
+        // Locked before reading, so a concurrent edit is seen, not overwritten.
+        db::documents::lock(conn, document.id)?;
         let sections = db::sections::for_document(conn, document.id)?;
         if outline::fingerprint(&sections) != fingerprint {
             return Err(DocumentError::OutlineChanged);
@@ -246,7 +251,10 @@ pub struct Retagged {
 /// Re-runs section tagging for the document `slug` (hand-made tags stay).
 pub fn retag(conn: &mut DbConnection, slug: &str) -> Result<Retagged, DocumentError> {
     let document = find(conn, slug)?;
-    db::write_transaction(conn, |conn| retag_document(conn, document.id))
+    db::write_transaction(conn, |conn| {
+        db::documents::lock(conn, document.id)?;
+        retag_document(conn, document.id)
+    })
 }
 
 fn retag_document(conn: &mut DbConnection, document_id: i64) -> Result<Retagged, DocumentError> {
@@ -269,7 +277,7 @@ fn retag_document(conn: &mut DbConnection, document_id: i64) -> Result<Retagged,
             && tag.span == row.tag_span
             && tag.conflict == row.tag_conflict;
         if !same {
-            db::comments::set_tag(
+            retagged.moved += db::comments::set_tag(
                 conn,
                 row.id,
                 tag.section_id,
@@ -277,7 +285,6 @@ fn retag_document(conn: &mut DbConnection, document_id: i64) -> Result<Retagged,
                 tag.span.as_deref(),
                 tag.conflict.as_deref(),
             )?;
-            retagged.moved += 1;
         }
     }
     Ok(retagged)

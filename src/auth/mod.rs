@@ -93,55 +93,112 @@ pub fn looks_like_email(email: &str) -> bool {
     }
 }
 
-/// Checks an address and password. After [`MAX_FAILURES`] wrong passwords
-/// in a row the account is locked for [`LOCK_FOR`], even against the right
-/// password; a success resets the count.
+/// A sign-in under way: the account (if the address has one) with this
+/// attempt already counted, waiting for its password to be checked.
+#[derive(Debug)]
+pub struct Attempt {
+    user: Option<User>,
+    /// Attempts in a row on the account, this one included.
+    count: i32,
+}
+
+/// Step 1 of signing in (database): finds the account and counts the
+/// attempt *before* the password is checked, so guesses sent in parallel
+/// each count. After [`MAX_FAILURES`] in a row the account is locked for
+/// [`LOCK_FOR`], even against the right password.
+pub fn begin_sign_in(
+    conn: &mut DbConnection,
+    email: &str,
+    now: PrimitiveDateTime,
+) -> Result<Attempt, AuthError> {
+    let user = match users::find_by_email(conn, email) {
+        Ok(user) => user,
+        Err(diesel::result::Error::NotFound) => {
+            return Ok(Attempt {
+                user: None,
+                count: 0,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    users::expire_lock(conn, user.id, now)?;
+    let Some(count) = users::count_attempt(conn, user.id)? else {
+        let until = users::find(conn, user.id)?
+            .locked_until
+            .unwrap_or(now + LOCK_FOR);
+        return Err(AuthError::Locked(clock(until)));
+    };
+    if count > MAX_FAILURES {
+        users::lock(conn, user.id, now + LOCK_FOR)?;
+        return Err(AuthError::Locked(clock(now + LOCK_FOR)));
+    }
+    Ok(Attempt {
+        user: Some(user),
+        count,
+    })
+}
+
+/// Step 2 (CPU only; run it without holding a connection): whether the
+/// password is the account's. An unknown address costs the same time.
+pub fn check_password(attempt: &Attempt, password: &str) -> bool {
+    match attempt
+        .user
+        .as_ref()
+        .and_then(|u| u.password_hash.as_deref())
+    {
+        Some(stored) => password::verify(password, stored),
+        None => {
+            password::verify_nothing(password);
+            false
+        }
+    }
+}
+
+/// Step 3 (database): records the outcome and returns the signed-in user.
+pub fn finish_sign_in(
+    conn: &mut DbConnection,
+    attempt: Attempt,
+    password_matches: bool,
+    now: PrimitiveDateTime,
+) -> Result<User, AuthError> {
+    let Some(user) = attempt.user else {
+        return Err(AuthError::BadCredentials);
+    };
+    if password_matches && user.active {
+        if users::record_success(conn, user.id, now)? == 0 {
+            // Locked by other attempts while this one was checked.
+            return Err(AuthError::Locked(clock(now + LOCK_FOR)));
+        }
+        return Ok(user);
+    }
+    if attempt.count >= MAX_FAILURES {
+        users::lock(conn, user.id, now + LOCK_FOR)?;
+        return Err(AuthError::Locked(clock(now + LOCK_FOR)));
+    }
+    Err(AuthError::BadCredentials)
+}
+
+/// All three steps at once, for callers without an async runtime to keep
+/// free (the CLI, tests).
 pub fn sign_in(
     conn: &mut DbConnection,
     email: &str,
     password: &str,
     now: PrimitiveDateTime,
 ) -> Result<User, AuthError> {
-    let user = match users::find_by_email(conn, email) {
-        Ok(user) => user,
-        Err(diesel::result::Error::NotFound) => {
-            password::verify_nothing(password);
-            return Err(AuthError::BadCredentials);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        return Err(AuthError::Locked(clock(until)));
-    }
-    let matches = user.active
-        && user
-            .password_hash
-            .as_deref()
-            .is_some_and(|stored| password::verify(password, stored));
-    if !matches {
-        if user.password_hash.is_none() || !user.active {
-            password::verify_nothing(password);
-        }
-        // A lock that has run out starts a fresh count.
-        let failures = if user.locked_until.is_some() {
-            1
-        } else {
-            user.failed_logins + 1
-        };
-        let lock = (failures >= MAX_FAILURES).then(|| now + LOCK_FOR);
-        users::set_failures(conn, user.id, failures, lock)?;
-        return Err(match lock {
-            Some(until) => AuthError::Locked(clock(until)),
-            None => AuthError::BadCredentials,
-        });
-    }
-    users::record_success(conn, user.id, now)?;
-    Ok(user)
+    let attempt = begin_sign_in(conn, email, now)?;
+    let matches = check_password(&attempt, password);
+    finish_sign_in(conn, attempt, matches, now)
 }
 
+/// `2026-11-28 14:05`, rounded up to the minute so that trying again at
+/// the time given works.
 fn clock(at: PrimitiveDateTime) -> String {
+    let at = if at.second() > 0 || at.nanosecond() > 0 {
+        at + Duration::minutes(1)
+    } else {
+        at
+    };
     format!("{} {:02}:{:02}", at.date(), at.hour(), at.minute())
 }
 

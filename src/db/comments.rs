@@ -331,7 +331,11 @@ pub fn release_manual_tags(conn: &mut DbConnection, section_ids: &[i64]) -> Quer
             .filter(comments::section_id.eq_any(section_ids))
             .filter(comments::tag_source.eq("manual")),
     )
-    .set(comments::tag_source.eq("none"))
+    .set((
+        comments::tag_source.eq("none"),
+        comments::version.eq(comments::version + 1),
+        comments::updated_at.eq(super::now()),
+    ))
     .execute(conn)
 }
 

@@ -123,3 +123,14 @@ pub fn take_submission_seq(conn: &mut DbConnection, document_id: i64) -> QueryRe
         .returning(documents::next_submission_seq - 1)
         .get_result(conn)
 }
+
+/// Takes the document's row lock for the rest of the transaction (on
+/// PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers), so
+/// outline changes, re-tagging, hand-filing and new submissions of one
+/// document run one after the other and never work from a stale read.
+pub fn lock(conn: &mut DbConnection, document_id: i64) -> QueryResult<()> {
+    diesel::update(documents::table.find(document_id))
+        .set(documents::updated_at.eq(super::now()))
+        .execute(conn)
+        .map(|_| ())
+}

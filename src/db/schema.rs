@@ -17,6 +17,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        session_epoch -> Integer,
     }
 }
 

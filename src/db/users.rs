@@ -22,6 +22,8 @@ pub struct User {
     pub locked_until: Option<PrimitiveDateTime>,
     pub last_login_at: Option<PrimitiveDateTime>,
     pub created_at: PrimitiveDateTime,
+    /// Sessions started under an older epoch are void (see `end_sessions`).
+    pub session_epoch: i32,
 }
 
 #[derive(Insertable)]
@@ -65,40 +67,61 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
         .load(conn)
 }
 
-/// Records a failed sign-in: the new count of failures in a row and the
-/// lock it earned (`None` clears any old lock).
-pub fn set_failures(
-    conn: &mut DbConnection,
-    id: i64,
-    failures: i32,
-    locked_until: Option<PrimitiveDateTime>,
-) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
+/// Ends a lock that has run out, with its count of failures.
+pub fn expire_lock(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::locked_until.le(now)))
         .set((
-            users::failed_logins.eq(failures),
-            users::locked_until.eq(locked_until),
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<PrimitiveDateTime>),
         ))
         .execute(conn)
 }
 
-/// A successful sign-in clears the failure count and any lock.
+/// Counts a sign-in attempt on an unlocked account, before its password is
+/// checked, in one statement (so parallel guesses each count); returns the
+/// attempts in a row so far, or `None` when the account is locked.
+pub fn count_attempt(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i32>> {
+    diesel::update(users::table.find(id).filter(users::locked_until.is_null()))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)
+        .optional()
+}
+
+/// Locks an account until `until` (unless it is locked already).
+pub fn lock(conn: &mut DbConnection, id: i64, until: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::locked_until.is_null()))
+        .set(users::locked_until.eq(until))
+        .execute(conn)
+}
+
+/// A successful sign-in clears the count of failures, unless the account
+/// was locked meanwhile (then nothing changes and 0 is returned).
 pub fn record_success(
     conn: &mut DbConnection,
     id: i64,
     at: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<PrimitiveDateTime>),
-            users::last_login_at.eq(at),
-        ))
+    diesel::update(users::table.find(id).filter(users::locked_until.is_null()))
+        .set((users::failed_logins.eq(0), users::last_login_at.eq(at)))
         .execute(conn)
 }
 
+/// Voids every session of the account, on every instance and every copy
+/// of the cookie: sessions carry the epoch they started in.
+pub fn end_sessions(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::session_epoch.eq(users::session_epoch + 1))
+        .execute(conn)
+}
+
+/// Sets a new password hash and, with it, signs the account out everywhere.
 pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
-        .set(users::password_hash.eq(hash))
+        .set((
+            users::password_hash.eq(hash),
+            users::session_epoch.eq(users::session_epoch + 1),
+        ))
         .execute(conn)
 }
 

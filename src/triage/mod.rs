@@ -52,6 +52,9 @@ pub fn retag_by_hand(
             diesel::result::Error::NotFound => TriageError::NoSuchComment(id),
             other => other.into(),
         })?;
+        // Serialised with outline changes, so the section chosen cannot be
+        // removed between this check and the update.
+        db::documents::lock(conn, comment.document_id)?;
         let outline = sections::for_document(conn, comment.document_id)?;
         if let Some(target) = section_id
             && !outline.iter().any(|s| s.id == target)

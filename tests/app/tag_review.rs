@@ -131,7 +131,8 @@ on_both_backends! {
         );
         assert_eq!(texts(&page, "td.tracking"), ["NISTIR-8200-0001-2"]);
 
-        let events: Vec<(Option<i64>, String, Option<String>, Option<String>, Option<String>)> =
+        type Event = (Option<i64>, String, Option<String>, Option<String>, Option<String>);
+        let events: Vec<Event> =
             app.with_conn(|conn| {
                 audit_events::table
                     .filter(audit_events::comment_id.eq(id))

@@ -8,7 +8,10 @@ use serde::Deserialize;
 
 use crate::auth::{self, AuthError};
 use crate::db::DbError;
+use crate::db::users::User;
 use crate::web::{AppState, WebError, csrf, page, see_other};
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -68,13 +71,7 @@ pub async fn submit(
         ..
     } = form.into_inner();
     let next = next_or_home(next.as_deref());
-    let attempt = email.clone();
-    let result = state
-        .db
-        .run(move |conn| {
-            Ok::<_, DbError>(auth::sign_in(conn, &attempt, &password, crate::db::now()))
-        })
-        .await?;
+    let result = sign_in(&state, email.clone(), password).await?;
     match result {
         Ok(user) => {
             super::start(&session, &user)?;
@@ -101,6 +98,44 @@ pub async fn submit(
     }
 }
 
+/// Signs in without holding a database connection during the password
+/// check (argon2 takes tens of milliseconds and 19 MiB), and with at most
+/// one check per CPU at a time, so a flood of sign-ins cannot starve the
+/// pool or the machine.
+async fn sign_in(
+    state: &AppState,
+    email: String,
+    password: String,
+) -> Result<Result<User, AuthError>, WebError> {
+    static CHECKS: LazyLock<Semaphore> = LazyLock::new(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+    });
+    let now = crate::db::now();
+    let attempt = match state
+        .db
+        .run(move |conn| Ok::<_, DbError>(auth::begin_sign_in(conn, &email, now)))
+        .await?
+    {
+        Ok(attempt) => attempt,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let permit = CHECKS
+        .acquire()
+        .await
+        .map_err(|e| WebError::Unexpected(e.into()))?;
+    let (attempt, matches) = web::block(move || {
+        let matches = auth::check_password(&attempt, &password);
+        (attempt, matches)
+    })
+    .await
+    .map_err(|e| WebError::Unexpected(e.into()))?;
+    drop(permit);
+    Ok(state
+        .db
+        .run(move |conn| Ok::<_, DbError>(auth::finish_sign_in(conn, attempt, matches, now)))
+        .await?)
+}
+
 #[derive(Deserialize)]
 pub struct LogoutForm {
     /// Defaulted, so a form without it is refused as a CSRF failure (403).
@@ -108,11 +143,21 @@ pub struct LogoutForm {
     csrf: String,
 }
 
+/// Signs the account out everywhere: this browser's cookie is dropped and
+/// the account's session epoch moves on, so any copy of the cookie (another
+/// tab, another device, a stolen one) stops working too.
 pub async fn logout(
+    state: web::Data<AppState>,
     session: Session,
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, WebError> {
     csrf::check(&session, &form.csrf)?;
+    if let Some((id, _)) = super::current(&session) {
+        state
+            .db
+            .run(move |conn| crate::db::users::end_sessions(conn, id).map_err(DbError::from))
+            .await?;
+    }
     super::end(&session);
     Ok(see_other("/"))
 }

@@ -18,6 +18,7 @@ use crate::domain::Role;
 
 const USER_ID: &str = "user_id";
 const SIGNED_IN_AT: &str = "signed_in_at";
+const EPOCH: &str = "epoch";
 /// A sign-in lasts a working day; after that the editor signs in again.
 const SESSION_HOURS: i64 = 12;
 
@@ -54,20 +55,25 @@ pub fn start(session: &Session, user: &User) -> Result<(), WebError> {
     session
         .insert(USER_ID, user.id)
         .and_then(|()| session.insert(SIGNED_IN_AT, now))
+        .and_then(|()| session.insert(EPOCH, user.session_epoch))
         .map_err(|e| WebError::Unexpected(anyhow::anyhow!("session: {e}")))
 }
 
-/// Forgets the user and everything else in the session.
+/// Forgets the user and everything else in this browser's session.
 pub fn end(session: &Session) {
     session.purge();
 }
 
-/// The user id of a current (not expired) sign-in, if any.
-fn current_id(session: &Session) -> Option<i64> {
+/// The user id and session epoch of a current (not expired) sign-in, if
+/// any. A few minutes of clock difference between instances are allowed.
+pub fn current(session: &Session) -> Option<(i64, i32)> {
     let id = session.get::<i64>(USER_ID).ok()??;
     let at = session.get::<i64>(SIGNED_IN_AT).ok()??;
+    let epoch = session.get::<i32>(EPOCH).ok()??;
     let age = time::OffsetDateTime::now_utc().unix_timestamp() - at;
-    (0..SESSION_HOURS * 3600).contains(&age).then_some(id)
+    (-300..SESSION_HOURS * 3600)
+        .contains(&age)
+        .then_some((id, epoch))
 }
 
 impl FromRequest for SignedIn {
@@ -89,7 +95,7 @@ impl FromRequest for SignedIn {
         };
         Box::pin(async move {
             let refuse = || WebError::SignInRequired { next: next.clone() };
-            let Some(id) = current_id(&session) else {
+            let Some((id, epoch)) = current(&session) else {
                 return Err(refuse());
             };
             let state =
@@ -99,7 +105,7 @@ impl FromRequest for SignedIn {
                 .run(move |conn| crate::db::users::find(conn, id).map_err(DbError::from))
                 .await;
             let user = match found {
-                Ok(user) if user.active => user,
+                Ok(user) if user.active && user.session_epoch == epoch => user,
                 Ok(_) => {
                     end(&session);
                     return Err(refuse());
@@ -116,21 +122,29 @@ impl FromRequest for SignedIn {
 }
 
 /// The path of a same-site URL, for redirects after sign-in: never another
-/// site (`//evil.example`, `https://evil.example/`), so the sign-in form
-/// cannot be used as an open redirect.
+/// site (`//evil.example`, `/\t/evil.example`, `https://evil.example/`), so
+/// the sign-in form cannot be used as an open redirect. Relative targets
+/// are resolved the way a browser would (tabs and newlines dropped, `\\`
+/// read as `/`) and must stay on this site; a full URL (a Referer) keeps
+/// only its path. The result is percent-encoded, so always a valid header.
 pub fn local_path(target: &str) -> Option<String> {
-    let path = match url::Url::parse(target) {
-        Ok(url) => {
-            let mut path = url.path().to_owned();
-            if let Some(query) = url.query() {
-                path.push('?');
-                path.push_str(query);
+    const HOME: &str = "http://docket.invalid/";
+    let url = match url::Url::parse(target) {
+        Ok(url) => url,
+        Err(_) => {
+            let resolved = url::Url::parse(HOME).ok()?.join(target).ok()?;
+            if resolved.host_str() != Some("docket.invalid") || !target.starts_with('/') {
+                return None;
             }
-            path
+            resolved
         }
-        Err(_) => target.to_owned(),
     };
-    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+    let mut path = url.path().to_owned();
+    if let Some(query) = url.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    (path.starts_with('/') && !path.starts_with("//")).then_some(path)
 }
 
 #[cfg(test)]
@@ -144,6 +158,13 @@ mod tests {
         assert_eq!(local_path("//evil.example/x"), None);
         assert_eq!(local_path("/\\evil.example"), None);
         assert_eq!(local_path("editor"), None);
+        assert_eq!(local_path("/\t/evil.example/x"), None);
+        assert_eq!(local_path("/\n/evil.example/x"), None);
+        assert_eq!(local_path("\\\\evil.example"), None);
+        assert_eq!(
+            local_path("/%09/evil.example").as_deref(),
+            Some("/%09/evil.example")
+        );
         // A full URL (a Referer) keeps only its path, whatever the host.
         assert_eq!(
             local_path("http://127.0.0.1:8080/editor?x=1").as_deref(),
