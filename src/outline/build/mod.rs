@@ -364,7 +364,24 @@ fn order(drafts: Vec<Draft>) -> Outline {
             siblings.sort_by_key(|&i| drafts[i].lines.map(|(start, _)| start));
         }
     };
-    by_lines(&mut roots);
+    // Volumes keep the order they first appear in; each numbers its lines
+    // from 1, so top-level nodes are ordered by line within their volume.
+    let mut volumes: Vec<&str> = Vec::new();
+    for d in &drafts {
+        if !volumes.contains(&d.volume.as_str()) {
+            volumes.push(&d.volume);
+        }
+    }
+    let rank = |i: usize| volumes.iter().position(|v| *v == drafts[i].volume);
+    let mut grouped: Vec<Vec<usize>> = vec![Vec::new(); volumes.len()];
+    for &r in &roots {
+        if let Some(v) = rank(r) {
+            grouped[v].push(r);
+        }
+    }
+    grouped.iter_mut().for_each(by_lines);
+    let roots: Vec<usize> = grouped.into_iter().flatten().collect();
+
     children.iter_mut().for_each(by_lines);
     let mut sequence = Vec::with_capacity(drafts.len());
     let mut stack: Vec<(usize, i32)> = roots.iter().rev().map(|&r| (r, 0)).collect();

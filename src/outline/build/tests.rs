@@ -207,3 +207,21 @@ fn a_table_spanning_a_whole_section_sits_in_the_innermost() {
         .unwrap();
     assert_eq!(outline.nodes[table.parent.unwrap()].number, "5.1");
 }
+
+#[test]
+fn volumes_stay_together_in_the_order_they_first_appear() {
+    // Each volume numbers its lines from 1; sorting all top-level nodes by
+    // line would interleave them.
+    let outline = csv("1,Base intro,,Base,,,1,100\n\
+         2,Base scope,,Base,,,101,200\n\
+         2,B scope,,63B,,,101,300\n\
+         1,B intro,,63B,,,1,100\n\
+         3,Base refs,,Base,,,201,250\n")
+    .unwrap();
+    let order: Vec<_> = outline
+        .nodes
+        .iter()
+        .map(|n| format!("{} {}", n.volume, n.number))
+        .collect();
+    assert_eq!(order, ["Base 1", "Base 2", "Base 3", "63B 1", "63B 2"]);
+}
