@@ -167,3 +167,11 @@ pub fn replace_outline(
         Ok(change)
     })
 }
+
+/// Gives a node a new lookup key (an unnumbered node whose title changed),
+/// so that replacing the outline updates it in place instead of replacing it.
+pub fn set_lookup_key(conn: &mut DbConnection, id: i64, key: &str) -> QueryResult<usize> {
+    diesel::update(sections::table.find(id))
+        .set(sections::lookup_key.eq(key))
+        .execute(conn)
+}
