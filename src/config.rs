@@ -227,12 +227,17 @@ impl Settings {
         Ok(actix_web::cookie::Key::from(&bytes))
     }
 
-    /// Whether cookies get the `Secure` flag.
+    /// Whether cookies get the `Secure` flag. `auto`: yes when the public
+    /// URL is https (a TLS proxy in front, even on the same host), or when
+    /// listening beyond loopback; no only for plain local use.
     pub fn secure_cookies(&self) -> bool {
         match self.server.secure_cookies {
             SecureCookies::Always => true,
             SecureCookies::Never => false,
-            SecureCookies::Auto => !self.bind_addr().is_ok_and(|a| a.ip().is_loopback()),
+            SecureCookies::Auto => {
+                self.server.public_url.trim().starts_with("https://")
+                    || !self.bind_addr().is_ok_and(|a| a.ip().is_loopback())
+            }
         }
     }
 
@@ -285,6 +290,21 @@ pub fn parse_bind(raw: &str) -> Result<SocketAddr, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_are_secure_unless_plain_http_on_loopback() {
+        let secure = |toml: &str| Settings::from_toml(toml).unwrap().secure_cookies();
+        assert!(!secure(""));
+        assert!(secure("[server]\nbind = \"0.0.0.0:8080\"\n"));
+        // A TLS proxy on the same host: loopback bind, https address.
+        assert!(secure(
+            "[server]\npublic_url = \"https://comments.example.org\"\n"
+        ));
+        assert!(!secure(
+            "[server]\npublic_url = \"https://x.example\"\nsecure_cookies = \"never\"\n"
+        ));
+        assert!(secure("[server]\nsecure_cookies = \"always\"\n"));
+    }
 
     #[test]
     fn defaults_need_no_configuration() {

@@ -193,6 +193,7 @@ fn serve(
             .app_data(state.clone())
             .app_data(crate::web::submit::multipart_config(upload_limit))
             .app_data(crate::web::form_config())
+            .app_data(crate::web::query_config())
             .configure(routes)
     });
     if workers > 0 {

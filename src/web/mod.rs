@@ -86,6 +86,13 @@ pub fn form_config() -> web::FormConfig {
         })
 }
 
+/// Query strings that do not fit (`?page=abc`) get docket's 400 page too.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error, _req| {
+        WebError::BadRequest(format!("The address could not be read ({error}).")).into()
+    })
+}
+
 /// Unknown paths: JSON under `/api/`, an HTML page everywhere else.
 async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {
     use actix_web::ResponseError;

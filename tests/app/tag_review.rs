@@ -265,3 +265,28 @@ on_both_backends! {
         assert_eq!(tag_of(&app, 3).2, "section");
     }
 }
+
+on_both_backends! {
+    async fn pages_past_the_end_show_the_last_and_a_choice_is_required(db: TestDb) {
+        let app = app_with_comments(db).await;
+        let page = app.page("/editor/d/nistir-8200/tags?page=9223372036854775807", 200).await;
+        assert_eq!(texts(&page, "td.tracking"), ["NISTIR-8200-0001-2", "NISTIR-8200-0001-3"]);
+        let bad = app.get("/editor/d/nistir-8200/tags?page=abc").await;
+        assert_eq!(bad.status().as_u16(), 400);
+        assert!(bad.text().await.unwrap().contains("The address could not be read"));
+
+        // The unresolved comment offers "Choose…" first; sending it changes nothing.
+        let options = crate::helpers::attrs(&page, "tr:first-child select option", "value");
+        assert_eq!(options[0], "");
+        let (id, before, source, _, version) = tag_of(&app, 2);
+        let response = app
+            .post_form(
+                &format!("/editor/comments/{id}/section"),
+                &[("csrf", &csrf_token(&page)), ("version", &version.to_string()), ("section", "")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 400);
+        assert!(response.text().await.unwrap().contains("Choose a section"));
+        assert_eq!((tag_of(&app, 2).1, tag_of(&app, 2).2), (before, source));
+    }
+}

@@ -2,7 +2,7 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -33,19 +33,48 @@ fn next_or_home(next: Option<&str>) -> String {
         .unwrap_or_else(|| "/editor".to_owned())
 }
 
+/// The sign-in form. Already signed in: straight on to `next`. Arriving
+/// from another site (a link in an e-mail): the browser has withheld the
+/// `SameSite=Strict` cookie, so answering with a new session would sign the
+/// editor out; a same-site hop to this page first lets the cookie come along.
 pub async fn show(
+    req: HttpRequest,
     session: Session,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, WebError> {
+    let next = next_or_home(query.next.as_deref());
+    if super::current(&session).is_some() {
+        return Ok(see_other(&next));
+    }
+    let cross_site = req
+        .headers()
+        .get("Sec-Fetch-Site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    if cross_site {
+        let here = format!(
+            "/login?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", &next)
+                .finish()
+        );
+        return page(StatusCode::OK, &BouncePage { to: here });
+    }
     page(
         StatusCode::OK,
         &LoginPage {
             csrf: csrf::token(&session)?,
             email: String::new(),
-            next: next_or_home(query.next.as_deref()),
+            next,
             error: None,
         },
     )
+}
+
+/// A page that reloads itself from this site (see `show`).
+#[derive(Template)]
+#[template(path = "auth/bounce.html")]
+struct BouncePage {
+    to: String,
 }
 
 #[derive(Deserialize)]

@@ -77,10 +77,31 @@ pub fn current(session: &Session) -> Option<(i64, i32)> {
 }
 
 impl FromRequest for SignedIn {
-    type Error = WebError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    /// Pages get the sign-in redirect; under `/api/` the same refusal is
+    /// JSON with 401.
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let api = req.path().starts_with("/api/");
+        let signed_in = Self::from_session(req, payload);
+        Box::pin(async move {
+            signed_in.await.map_err(|e| {
+                if api {
+                    super::ApiError(e).into()
+                } else {
+                    e.into()
+                }
+            })
+        })
+    }
+}
+
+impl SignedIn {
+    fn from_session(
+        req: &HttpRequest,
+        _: &mut Payload,
+    ) -> Pin<Box<dyn Future<Output = Result<Self, WebError>>>> {
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let next = match req.uri().path_and_query() {
@@ -149,7 +170,42 @@ pub fn local_path(target: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{SignedIn, local_path};
+    use actix_session::{SessionMiddleware, storage::CookieSessionStore};
+    use actix_web::test as http;
+    use actix_web::{App, HttpResponse, cookie::Key, web};
+
+    #[actix_web::test]
+    async fn anonymous_pages_redirect_and_the_api_answers_401() {
+        async fn guarded(_: SignedIn) -> HttpResponse {
+            HttpResponse::Ok().finish()
+        }
+        let app = http::init_service(
+            App::new()
+                .wrap(SessionMiddleware::new(
+                    CookieSessionStore::default(),
+                    Key::generate(),
+                ))
+                .route("/editor/x", web::get().to(guarded))
+                .route("/api/v1/x", web::get().to(guarded)),
+        )
+        .await;
+        let page = http::call_service(
+            &app,
+            http::TestRequest::get().uri("/editor/x?a=1").to_request(),
+        )
+        .await;
+        assert_eq!(page.status(), 303);
+        assert_eq!(
+            page.headers().get("location").unwrap(),
+            "/login?next=%2Feditor%2Fx%3Fa%3D1"
+        );
+        let api =
+            http::call_service(&app, http::TestRequest::get().uri("/api/v1/x").to_request()).await;
+        assert_eq!(api.status(), 401);
+        let body: serde_json::Value = http::read_body_json(api).await;
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
 
     #[test]
     fn redirects_stay_on_this_site() {

@@ -38,6 +38,8 @@ pub struct Row {
     pub id: i64,
     pub volume: String,
     pub label: String,
+    /// The label, or the title of unnumbered front matter (for links).
+    pub name: String,
     pub title: String,
     pub kind: &'static str,
     pub depth: i32,
@@ -121,6 +123,7 @@ impl Row {
             id: s.id,
             volume: s.volume.clone(),
             label: s.label(),
+            name: documents::name_of(s),
             title: s.title.clone(),
             kind: s.kind.into(),
             depth: s.depth.min(6),

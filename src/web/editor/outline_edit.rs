@@ -91,7 +91,7 @@ async fn edit_page(
         document: outline_page.title,
         slug: outline_page.slug,
         id,
-        label: row.label.clone(),
+        label: row.name.clone(),
         kind: row.kind,
         volume: row.volume.clone(),
         comments: row.comments,
@@ -282,9 +282,17 @@ pub async fn replace(
     csrf::check(&session, form.csrf.as_deref().map_or("", String::as_str))?;
     who.require_admin("replace an outline")?;
     let slug = slug.into_inner();
-    let pasted = form.text.as_deref().cloned().unwrap_or_default();
+    let mut pasted = form.text.as_deref().cloned().unwrap_or_default();
     let chosen = form.format.as_deref().cloned().unwrap_or_default();
-    let read = read_replacement(form.file.as_ref(), &pasted, &chosen);
+    let read = if pasted.len() > MAX_OUTLINE_BYTES {
+        // Not echoed back either: a megabyte in a text box helps nobody.
+        pasted = String::new();
+        Err(OutlineError::Unreadable(
+            "the pasted text is larger than 1 MB, which is far more than any outline".to_owned(),
+        ))
+    } else {
+        read_replacement(form.file.as_ref(), &pasted, &chosen)
+    };
     let outcome = match read {
         Ok(outline) => {
             let lookup = slug.clone();

@@ -57,20 +57,32 @@ pub async fn show(
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let page_number = query.page.unwrap_or(1).max(1);
+    // Past the last page (after filing its last comment): the last page.
+    let wanted = query.page.unwrap_or(1).clamp(1, i64::from(i32::MAX));
     let slug = slug.into_inner();
-    let (document, outline, (comments, total)) = state
+    let (document, outline, (comments, total), page_number) = state
         .db
         .run(move |conn| {
             let document = documents::find(conn, &slug)?;
             let outline = db::sections::for_document(conn, document.id)?;
-            let found = db::comments::needing_review(
+            let mut page_number = wanted;
+            let mut found = db::comments::needing_review(
                 conn,
                 document.id,
                 (page_number - 1) * PER_PAGE,
                 PER_PAGE,
             )?;
-            Ok::<_, DocumentError>((document, outline, found))
+            let last = ((found.1 + PER_PAGE - 1) / PER_PAGE).max(1);
+            if page_number > last {
+                page_number = last;
+                found = db::comments::needing_review(
+                    conn,
+                    document.id,
+                    (last - 1) * PER_PAGE,
+                    PER_PAGE,
+                )?;
+            }
+            Ok::<_, DocumentError>((document, outline, found, page_number))
         })
         .await?;
     let rows = comments
@@ -131,7 +143,8 @@ pub struct RetagForm {
     #[serde(default)]
     csrf: String,
     version: i32,
-    /// A section id, or `general`.
+    /// A section id, or `general`; empty when none was chosen.
+    #[serde(default)]
     section: String,
     /// The page to go back to (the review list, later the comment page).
     back: Option<String>,
@@ -153,6 +166,12 @@ pub async fn retag(
         ..
     } = form.into_inner();
     let target = match section.as_str() {
+        "" => {
+            return Err(WebError::BadRequest(
+                "Choose a section (or General) to file the comment under; nothing was changed."
+                    .to_owned(),
+            ));
+        }
         "general" => None,
         other => Some(other.parse::<i64>().map_err(|_| {
             WebError::BadRequest(format!("`{other}` is not a section of the outline"))

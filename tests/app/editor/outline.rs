@@ -882,3 +882,40 @@ on_both_backends! {
         assert!(!texts(&admin.page(OUTLINE, 200).await, "td.title").contains(&"Other intro".to_owned()));
     }
 }
+
+on_both_backends! {
+    async fn renaming_front_matter_keeps_the_node_and_its_id(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        let (admin, _) = signed_in(&app, Role::Admin).await;
+        let summary = stored(&app).into_iter().find(|s| s.title == "Executive Summary").unwrap();
+        let edit = admin.page(&format!("{OUTLINE}/{}/edit", summary.id), 200).await;
+        assert_eq!(texts(&edit, "h1"), ["Edit Executive Summary"]);
+
+        let response = admin.save_node(summary.id, &[("title", "Summary")]).await;
+        admin.followed(response).await;
+        let after = stored(&app).into_iter().find(|s| s.id == summary.id).expect("same node, same id");
+        assert_eq!(after.title, "Summary");
+        assert_eq!(after.lookup_key, "front:summary");
+        assert_eq!(stored(&app).len(), DEMO_NODES);
+        // Editing it again works from the new key.
+        let response = admin.save_node(summary.id, &[("title", "Executive Summary")]).await;
+        admin.followed(response).await;
+        assert_eq!(stored(&app).iter().filter(|s| s.id == summary.id).count(), 1);
+        let outline = admin.page(OUTLINE, 200).await;
+        assert!(attrs(&outline, "a[aria-label]", "aria-label").contains(&"Edit Executive Summary".to_owned()));
+    }
+
+    async fn pasting_more_than_an_outline_is_refused(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        let (admin, _) = signed_in(&app, Role::Admin).await;
+        let before = stored(&app);
+        let huge = format!("number,title\n{}", "1,x\n".repeat(300_000));
+        let response = admin.replace(|form| form.text("text", &huge).text("format", "csv")).await;
+        assert_eq!(response.status().as_u16(), 422);
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        assert!(errors(&page)[0].contains("larger than 1 MB"), "{:?}", errors(&page));
+        assert!(attrs(&page, "textarea[name=text]", "name").len() == 1);
+        assert!(texts(&page, "textarea[name=text]")[0].is_empty());
+        assert_eq!(stored(&app).len(), before.len());
+    }
+}

@@ -451,3 +451,35 @@ on_both_backends! {
 
 /// `/editor"><script>alert('next')</script>` as the path it resolves to.
 const NEXT_AS_PATH: &str = "/editor%22%3E%3Cscript%3Ealert('next')%3C/script%3E";
+
+on_both_backends! {
+    async fn links_from_other_sites_do_not_sign_editors_out(db: TestDb) {
+        // SameSite=Strict cookies stay home on a link from an e-mail: the
+        // sign-in page must not answer with a new session over the real one.
+        let app = TestApp::spawn(db).await;
+        let account = create_user(&app, Role::Editor);
+        let browser = Browser::new(&app);
+        let response = browser
+            .client
+            .get(format!("{}/login?next=%2Feditor%2Fd%2Fnistir-8200%2Foutline", app.address))
+            .header("Sec-Fetch-Site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(response.headers().get("set-cookie").is_none(), "no new session");
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        assert_eq!(
+            attrs(&page, "meta[http-equiv=refresh]", "content"),
+            ["0; url=/login?next=%2Feditor%2Fd%2Fnistir-8200%2Foutline"]
+        );
+        assert!(attrs(&page, "input[name=csrf]", "value").is_empty());
+
+        // Signed in already: the sign-in page goes straight on.
+        assert_eq!(see_other(&browser.sign_in(&account.email, &account.password, None).await), "/editor");
+        let again = browser.get("/login?next=%2Feditor%2Fd%2Fnistir-8200%2Foutline").await;
+        assert_eq!(see_other(&again), "/editor/d/nistir-8200/outline");
+        let offsite = browser.get("/login?next=%2F%2Fevil.example").await;
+        assert_eq!(see_other(&offsite), "/editor");
+    }
+}
