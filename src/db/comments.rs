@@ -340,21 +340,26 @@ pub fn release_manual_tags(conn: &mut DbConnection, section_ids: &[i64]) -> Quer
 }
 
 /// Comments tagging could not settle: the section named was not found
-/// (`none`) or the signals disagree (a conflict note). In id order, a page
-/// at a time.
-pub fn needing_review(
+/// (`none`) or the signals disagree (a conflict note); with `everything`,
+/// all of the document's comments. In id order, a page at a time, with the
+/// total.
+pub fn for_tag_review(
     conn: &mut DbConnection,
     document_id: i64,
+    everything: bool,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Comment>, i64)> {
+    use diesel::IntoSql;
+    use diesel::sql_types::Bool;
     let query = || {
         comments::table
             .filter(comments::document_id.eq(document_id))
             .filter(
                 comments::tag_source
                     .eq("none")
-                    .or(comments::tag_conflict.is_not_null()),
+                    .or(comments::tag_conflict.is_not_null())
+                    .or(everything.into_sql::<Bool>()),
             )
     };
     let total = query().count().get_result(conn)?;

@@ -294,29 +294,7 @@ mod tests {
     /// Stored rows of a CSV outline (no line numbers, so file order counts).
     fn stored(rows: &str) -> Vec<Section> {
         let text = format!("number,title,kind,volume\n{rows}");
-        let outline = parse(&text, OutlineFormat::Csv).unwrap();
-        outline
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| Section {
-                id: i as i64 + 1,
-                document_id: 1,
-                parent_id: n.parent.map(|p| p as i64 + 1),
-                volume: n.volume.clone(),
-                kind: n.kind,
-                number: n.number.clone(),
-                lookup_key: n.lookup_key.clone(),
-                title: n.title.clone(),
-                position: i as i32,
-                depth: n.depth,
-                page_start: None,
-                page_end: None,
-                line_start: None,
-                line_end: None,
-                owner_id: None,
-            })
-            .collect()
+        crate::outline::stored_for_tests(&parse(&text, OutlineFormat::Csv).unwrap())
     }
 
     fn new(number: &str, kind: Option<&str>, volume: &str, parent: Option<&str>) -> OutlineEntry {

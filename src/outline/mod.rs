@@ -85,3 +85,33 @@ fn join(problems: &[OutlineProblem]) -> String {
 pub fn parse(text: &str, format: OutlineFormat) -> Result<Outline, OutlineError> {
     build(read(text, format)?)
 }
+
+/// The `Section` rows storing `outline` would hold (ids 1, 2, … and
+/// positions in document order), for tests of code that reads stored
+/// outlines without a database.
+#[cfg(test)]
+pub(crate) fn stored_for_tests(outline: &Outline) -> Vec<crate::db::sections::Section> {
+    let id = |i: usize| i64::try_from(i).unwrap_or(i64::MAX) + 1;
+    outline
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| crate::db::sections::Section {
+            id: id(i),
+            document_id: 1,
+            parent_id: n.parent.map(id),
+            volume: n.volume.clone(),
+            kind: n.kind,
+            number: n.number.clone(),
+            lookup_key: n.lookup_key.clone(),
+            title: n.title.clone(),
+            position: i32::try_from(i).unwrap_or(i32::MAX),
+            depth: n.depth,
+            page_start: n.pages.as_ref().map(|p| p.0.as_str().to_owned()),
+            page_end: n.pages.as_ref().map(|p| p.1.as_str().to_owned()),
+            line_start: n.lines.map(|l| l.0),
+            line_end: n.lines.map(|l| l.1),
+            owner_id: None,
+        })
+        .collect()
+}

@@ -144,33 +144,7 @@ pub fn fingerprint(sections: &[Section]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outline::{Outline, OutlineFormat, parse};
-
-    /// The stored form of an outline, as `replace_outline` would write it.
-    fn stored(outline: &Outline) -> Vec<Section> {
-        outline
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| Section {
-                id: i as i64 + 1,
-                document_id: 1,
-                parent_id: n.parent.map(|p| p as i64 + 1),
-                volume: n.volume.clone(),
-                kind: n.kind,
-                number: n.number.clone(),
-                lookup_key: n.lookup_key.clone(),
-                title: n.title.clone(),
-                position: i as i32,
-                depth: n.depth,
-                page_start: n.pages.as_ref().map(|p| p.0.as_str().to_owned()),
-                page_end: n.pages.as_ref().map(|p| p.1.as_str().to_owned()),
-                line_start: n.lines.map(|l| l.0),
-                line_end: n.lines.map(|l| l.1),
-                owner_id: None,
-            })
-            .collect()
-    }
+    use crate::outline::{OutlineFormat, parse, stored_for_tests as stored};
 
     const MIXED: &str = r#"
 [[section]]

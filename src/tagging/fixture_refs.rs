@@ -389,29 +389,7 @@ const ISO: &[Row] = &[
 /// rows storing it would hold it (ids and positions in document order).
 fn sections(text: &str) -> Vec<Section> {
     let outline = parse(text, OutlineFormat::Toml).unwrap_or_else(|e| panic!("{e}"));
-    let id = |i: usize| i64::try_from(i).unwrap() + 1;
-    outline
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Section {
-            id: id(i),
-            document_id: 1,
-            parent_id: n.parent.map(id),
-            volume: n.volume.clone(),
-            kind: n.kind,
-            number: n.number.clone(),
-            lookup_key: n.lookup_key.clone(),
-            title: n.title.clone(),
-            position: i32::try_from(i).unwrap(),
-            depth: n.depth,
-            page_start: n.pages.as_ref().map(|p| p.0.as_str().to_owned()),
-            page_end: n.pages.as_ref().map(|p| p.1.as_str().to_owned()),
-            line_start: n.lines.map(|l| l.0),
-            line_end: n.lines.map(|l| l.1),
-            owner_id: None,
-        })
-        .collect()
+    crate::outline::stored_for_tests(&outline)
 }
 
 /// The tagger over an outline, and each node's name as the table writes it.

@@ -290,3 +290,37 @@ on_both_backends! {
         assert_eq!((tag_of(&app, 2).1, tag_of(&app, 2).2), (before, source));
     }
 }
+
+on_both_backends! {
+    async fn any_comment_can_be_filed_by_hand_from_the_full_list(db: TestDb) {
+        let app = app_with_comments(db).await;
+        let page = app.page("/editor/d/nistir-8200/tags?show=all", 200).await;
+        assert_eq!(
+            texts(&page, "td.tracking"),
+            ["NISTIR-8200-0001-1", "NISTIR-8200-0001-2", "NISTIR-8200-0001-3"]
+        );
+        assert_eq!(texts(&page, "h1"), ["File comments by hand"]);
+        // A settled comment (5.1 by its section column) moved to 5.2.
+        let (id, _, source, _, version) = tag_of(&app, 1);
+        assert_eq!(source, "section");
+        let back = crate::helpers::attrs(&page, "tr:first-child input[name=back]", "value");
+        assert_eq!(back, ["/editor/d/nistir-8200/tags?page=1&show=all"]);
+        let target = section_id(&app, "5.2");
+        let response = app
+            .post_form(
+                &format!("/editor/comments/{id}/section"),
+                &[
+                    ("csrf", &csrf_token(&page)),
+                    ("version", &version.to_string()),
+                    ("section", &target.to_string()),
+                    ("back", &back[0]),
+                ],
+            )
+            .await;
+        assert_eq!(see_other(&response), back[0]);
+        assert_eq!((tag_of(&app, 1).1, tag_of(&app, 1).2), (Some(target), "manual".to_owned()));
+        // It is not one to check, so the default list still has two.
+        let check = app.page("/editor/d/nistir-8200/tags", 200).await;
+        assert_eq!(texts(&check, "td.tracking").len(), 2);
+    }
+}

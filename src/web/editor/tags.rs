@@ -24,6 +24,8 @@ struct TagsPage {
     title: String,
     flash: Option<String>,
     total: i64,
+    /// Every comment, not only those to check.
+    everything: bool,
     page: i64,
     pages: i64,
     rows: Vec<Row>,
@@ -48,6 +50,8 @@ struct Row {
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<i64>,
+    /// `all`: every comment, to re-file any of them; else only those to check.
+    show: Option<String>,
 }
 
 pub async fn show(
@@ -59,6 +63,7 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     // Past the last page (after filing its last comment): the last page.
     let wanted = query.page.unwrap_or(1).clamp(1, i64::from(i32::MAX));
+    let everything = query.show.as_deref() == Some("all");
     let slug = slug.into_inner();
     let (document, outline, (comments, total), page_number) = state
         .db
@@ -66,18 +71,20 @@ pub async fn show(
             let document = documents::find(conn, &slug)?;
             let outline = db::sections::for_document(conn, document.id)?;
             let mut page_number = wanted;
-            let mut found = db::comments::needing_review(
+            let mut found = db::comments::for_tag_review(
                 conn,
                 document.id,
+                everything,
                 (page_number - 1) * PER_PAGE,
                 PER_PAGE,
             )?;
             let last = ((found.1 + PER_PAGE - 1) / PER_PAGE).max(1);
             if page_number > last {
                 page_number = last;
-                found = db::comments::needing_review(
+                found = db::comments::for_tag_review(
                     conn,
                     document.id,
+                    everything,
                     (last - 1) * PER_PAGE,
                     PER_PAGE,
                 )?;
@@ -95,6 +102,7 @@ pub async fn show(
             chrome: Chrome::new(&who, &session)?,
             flash: take_flash(&session),
             total,
+            everything,
             page: page_number,
             pages: (total + PER_PAGE - 1) / PER_PAGE,
             rows,
