@@ -12,11 +12,12 @@ use crate::db::sections::Section;
 /// The stored nodes as file rows, in document order. A parent is written
 /// out only where the numbering would not imply it (tables, figures, and
 /// nodes given an explicit parent), so the rows read like a hand-written file.
+/// Each row's origin is `stored node`: a web edit's messages then name the
+/// node (`stored node (5.1): …`), not a row of a file nobody uploaded.
 pub fn entries_of(sections: &[Section]) -> Vec<OutlineEntry> {
     sections
         .iter()
-        .enumerate()
-        .map(|(i, s)| {
+        .map(|s| {
             let parent = s
                 .parent_id
                 .and_then(|id| sections.iter().find(|p| p.id == id))
@@ -27,7 +28,7 @@ pub fn entries_of(sections: &[Section]) -> Vec<OutlineEntry> {
                 })
                 .map(|p| p.number.clone());
             OutlineEntry {
-                origin: format!("row {}", i + 2),
+                origin: "stored node".to_owned(),
                 number: s.number.clone(),
                 title: s.title.clone(),
                 kind: Some(<&str>::from(s.kind).to_owned()),
