@@ -396,3 +396,55 @@ pub fn set_manual_tag(
     .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// The triage fields of a comment as an editor saves them (all of them at
+/// once: the form shows every one).
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = comments, treat_none_as_null = true)]
+pub struct TriageFields<'a> {
+    pub section_id: Option<i64>,
+    pub tag_source: &'a str,
+    pub tag_span: Option<&'a str>,
+    pub tag_conflict: Option<&'a str>,
+    pub status: &'a str,
+    pub disposition: Option<&'a str>,
+    pub response: Option<&'a str>,
+    pub assignee_id: Option<i64>,
+    pub duplicate_of_id: Option<i64>,
+}
+
+/// Saves `fields` if the comment is still at `version` (then bumps it);
+/// returns whether it was.
+pub fn save_triage(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    fields: &TriageFields<'_>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        comments::table
+            .filter(comments::id.eq(id))
+            .filter(comments::version.eq(version)),
+    )
+    .set((
+        fields,
+        comments::version.eq(comments::version + 1),
+        comments::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// A document's comment by its tracking number (`NISTIR-8200-0003-12`).
+pub fn find_by_tracking(
+    conn: &mut DbConnection,
+    document_id: i64,
+    tracking: &str,
+) -> QueryResult<Option<Comment>> {
+    comments::table
+        .filter(comments::document_id.eq(document_id))
+        .filter(comments::tracking_number.eq(tracking.trim()))
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()
+}

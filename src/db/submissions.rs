@@ -134,6 +134,15 @@ pub fn file(conn: &mut DbConnection, submission_id: i64) -> QueryResult<Submissi
         .first(conn)
 }
 
+/// The original file's name, without loading its bytes (`None`: typed in).
+pub fn file_name(conn: &mut DbConnection, submission_id: i64) -> QueryResult<Option<String>> {
+    submission_files::table
+        .find(submission_id)
+        .select(submission_files::file_name)
+        .first(conn)
+        .optional()
+}
+
 impl std::fmt::Debug for Submission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Submission")

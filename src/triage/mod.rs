@@ -3,6 +3,10 @@
 //! refused, never applied over it) and writes an audit event in the same
 //! transaction.
 
+mod save;
+
+pub use save::{MAX_RESPONSE_CHARS, SectionChoice, TriageEdit, save};
+
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::comments::{self, Comment};
 use crate::db::sections::{self, Section};
@@ -19,6 +23,13 @@ pub enum TriageError {
     /// where it is now.
     #[error("{tracking} was changed by someone else since this form was opened")]
     Stale { tracking: String, filed: String },
+    /// The comment as it is now, saved by someone else after the form was
+    /// opened (the form's values are kept by the caller).
+    #[error("comment #{} was changed by someone else since this form was opened", .0.id)]
+    ChangedMeanwhile(Box<Comment>),
+    /// What the form says cannot be saved; one line per problem.
+    #[error("{}", .0.join("; "))]
+    Invalid(Vec<String>),
     #[error(transparent)]
     Database(#[from] DbError),
 }

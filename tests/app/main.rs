@@ -11,6 +11,7 @@
 mod helpers;
 
 mod browser;
+mod comment_page;
 mod cli;
 mod data_model;
 mod editor;

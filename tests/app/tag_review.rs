@@ -15,7 +15,7 @@ const COMMENTS: &str = "Comment #,Section,Page #,Line #,Comment
 ";
 
 /// The demo document with the three comments above, and a signed-in editor.
-async fn app_with_comments(db: TestDb) -> TestApp {
+pub(crate) async fn app_with_comments(db: TestDb) -> TestApp {
     let app = TestApp::spawn(db).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("comments.csv");
@@ -59,7 +59,7 @@ async fn app_with_comments(db: TestDb) -> TestApp {
 
 /// (id, section_id, tag_source, tag_conflict, version) of comment `n` of
 /// the first submission.
-fn tag_of(app: &TestApp, n: i32) -> (i64, Option<i64>, String, Option<String>, i32) {
+pub(crate) fn tag_of(app: &TestApp, n: i32) -> (i64, Option<i64>, String, Option<String>, i32) {
     app.with_conn(|conn| {
         comments::table
             .filter(comments::seq.eq(n))
@@ -75,7 +75,7 @@ fn tag_of(app: &TestApp, n: i32) -> (i64, Option<i64>, String, Option<String>, i
     })
 }
 
-fn section_id(app: &TestApp, number: &str) -> i64 {
+pub(crate) fn section_id(app: &TestApp, number: &str) -> i64 {
     app.with_conn(|conn| {
         sections::table
             .filter(sections::number.eq(number))

@@ -1,6 +1,7 @@
 //! Pages for signed-in editors and admins, under `/editor`. Every handler
 //! takes a [`SignedIn`], so anonymous requests never reach one.
 
+mod comment;
 mod home;
 mod outline;
 mod outline_edit;
@@ -40,7 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(outline_edit::remove),
         )
         .route("/editor/d/{slug}/tags", web::get().to(tags::show))
-        .route("/editor/comments/{id}/section", web::post().to(tags::retag));
+        .route("/editor/comments/{id}/section", web::post().to(tags::retag))
+        .route("/editor/comments/{id}", web::get().to(comment::show))
+        .route("/editor/comments/{id}", web::post().to(comment::save));
 }
 
 /// What every editor page shows around its content: who is signed in, and

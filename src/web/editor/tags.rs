@@ -219,5 +219,8 @@ pub async fn retag(
             "outline node #{section} is not in this comment's document; reload the page"
         ))),
         Err(TriageError::Database(e)) => Err(e.into()),
+        Err(other @ (TriageError::ChangedMeanwhile(_) | TriageError::Invalid(_))) => {
+            Err(WebError::Unexpected(other.into()))
+        }
     }
 }

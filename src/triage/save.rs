@@ -1,0 +1,211 @@
+//! Saving the triage form of one comment: section, status, disposition,
+//! response, assignee and duplicate-of, all at once. The save applies only
+//! to the version the form was opened on; every field that changes gets its
+//! own audit event, in the same transaction.
+
+use super::{TriageError, filed_now, filed_under};
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::comments::{self, Comment, TriageFields};
+use crate::db::{self, DbConnection, sections, users};
+use crate::domain::{Disposition, TagSource, TriageStatus};
+
+/// Longest response docket stores; a disposition table cell holds 32,767.
+pub const MAX_RESPONSE_CHARS: usize = 20_000;
+
+/// Where the form files the comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionChoice {
+    /// As it is (automatic tags stay automatic).
+    Keep,
+    General,
+    Node(i64),
+}
+
+/// What the editor's form says, parsed at the edge.
+#[derive(Clone, Debug)]
+pub struct TriageEdit {
+    pub section: SectionChoice,
+    pub status: TriageStatus,
+    pub disposition: Option<Disposition>,
+    pub response: String,
+    pub assignee: Option<i64>,
+    /// The tracking number of the comment this one duplicates, or empty.
+    pub duplicate_of: String,
+}
+
+/// Applies `edit` to comment `id` if it is still at `version`.
+pub fn save(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    edit: &TriageEdit,
+    user_id: i64,
+) -> Result<Comment, TriageError> {
+    db::write_transaction(conn, |conn| {
+        let comment = comments::find(conn, id).map_err(|e| match e {
+            diesel::result::Error::NotFound => TriageError::NoSuchComment(id),
+            other => other.into(),
+        })?;
+        db::documents::lock(conn, comment.document_id)?;
+        if comment.version != version {
+            return Err(TriageError::ChangedMeanwhile(Box::new(comment)));
+        }
+        let outline = sections::for_document(conn, comment.document_id)?;
+        let mut problems = Vec::new();
+
+        let (section_id, tag_source, tag_span, tag_conflict) = match edit.section {
+            SectionChoice::Node(node) if Some(node) == comment.section_id => keep(&comment),
+            SectionChoice::Keep => keep(&comment),
+            SectionChoice::General => (None, TagSource::Manual, None, None),
+            SectionChoice::Node(node) => {
+                if !outline.iter().any(|s| s.id == node) {
+                    problems.push(format!(
+                        "Section: outline node #{node} is not in this document's outline."
+                    ));
+                }
+                (Some(node), TagSource::Manual, None, None)
+            }
+        };
+        let assignee = match edit.assignee {
+            Some(user) => match users::find(conn, user) {
+                Ok(found) if found.active => Some(found),
+                Ok(_) | Err(diesel::result::Error::NotFound) => {
+                    problems.push("Assignee: that account does not exist or is inactive.".into());
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let duplicate_of = match edit.duplicate_of.trim() {
+            "" => None,
+            tracking => match comments::find_by_tracking(conn, comment.document_id, tracking)? {
+                Some(other) if other.id == comment.id => {
+                    problems.push("Duplicate of: a comment cannot duplicate itself.".into());
+                    None
+                }
+                Some(other) => Some(other),
+                None => {
+                    problems.push(format!(
+                            "Duplicate of: no comment of this document has the tracking number “{tracking}”."
+                        ));
+                    None
+                }
+            },
+        };
+        match (edit.disposition, edit.duplicate_of.trim().is_empty()) {
+            (Some(Disposition::Duplicate), true) => problems.push(
+                "Duplicate of: a comment answered as a duplicate names the comment it duplicates."
+                    .into(),
+            ),
+            (d, false) if d != Some(Disposition::Duplicate) => {
+                problems.push("Disposition: set it to “duplicate”, or clear “duplicate of”.".into())
+            }
+            _ => {}
+        }
+        let response = edit.response.trim();
+        if response.chars().count() > MAX_RESPONSE_CHARS {
+            problems.push(format!(
+                "Response: {} characters is more than the {MAX_RESPONSE_CHARS} a response may have.",
+                response.chars().count()
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(TriageError::Invalid(problems));
+        }
+
+        let fields = TriageFields {
+            section_id,
+            tag_source: tag_source.into(),
+            tag_span: tag_span.as_deref(),
+            tag_conflict: tag_conflict.as_deref(),
+            status: edit.status.into(),
+            disposition: edit.disposition.map(Into::into),
+            response: (!response.is_empty()).then_some(response),
+            assignee_id: assignee.as_ref().map(|u| u.id),
+            duplicate_of_id: duplicate_of.as_ref().map(|c| c.id),
+        };
+        if !comments::save_triage(conn, id, version, &fields)? {
+            return Err(TriageError::ChangedMeanwhile(Box::new(comments::find(
+                conn, id,
+            )?)));
+        }
+
+        let mut changes: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+        if (section_id, tag_source) != (comment.section_id, comment.tag_source) {
+            let now = if section_id.is_none() {
+                "General".to_owned()
+            } else {
+                filed_under(&outline, section_id)
+            };
+            changes.push(("section", Some(filed_now(&outline, &comment)), Some(now)));
+        }
+        if edit.status != comment.status {
+            changes.push((
+                "status",
+                Some(comment.status.to_string()),
+                Some(edit.status.to_string()),
+            ));
+        }
+        if edit.disposition != comment.disposition.0 {
+            changes.push((
+                "disposition",
+                comment.disposition.0.map(|d| d.to_string()),
+                edit.disposition.map(|d| d.to_string()),
+            ));
+        }
+        if fields.response != comment.response.as_deref() {
+            changes.push((
+                "response",
+                comment.response.clone(),
+                fields.response.map(str::to_owned),
+            ));
+        }
+        if fields.assignee_id != comment.assignee_id {
+            let name =
+                |id: Option<i64>, conn: &mut DbConnection| -> Result<Option<String>, TriageError> {
+                    Ok(match id {
+                        Some(id) => Some(users::find(conn, id)?.name),
+                        None => None,
+                    })
+                };
+            let old = name(comment.assignee_id, conn)?;
+            changes.push(("assignee", old, assignee.as_ref().map(|u| u.name.clone())));
+        }
+        if fields.duplicate_of_id != comment.duplicate_of_id {
+            let old = match comment.duplicate_of_id {
+                Some(other) => Some(comments::find(conn, other)?.tracking_number),
+                None => None,
+            };
+            changes.push(("duplicate_of", old, duplicate_of.map(|c| c.tracking_number)));
+        }
+        let at = db::now();
+        for (field, old, new) in &changes {
+            audit::record(
+                conn,
+                NewAuditEvent {
+                    document_id: Some(comment.document_id),
+                    comment_id: Some(id),
+                    user_id: Some(user_id),
+                    action: "update",
+                    field: Some(field),
+                    old_value: old.as_deref(),
+                    new_value: new.as_deref(),
+                    created_at: at,
+                },
+            )?;
+        }
+        Ok(comments::find(conn, id)?)
+    })
+}
+
+type Tag = (Option<i64>, TagSource, Option<String>, Option<String>);
+
+fn keep(comment: &Comment) -> Tag {
+    (
+        comment.section_id,
+        comment.tag_source,
+        comment.tag_span.clone(),
+        comment.tag_conflict.clone(),
+    )
+}
