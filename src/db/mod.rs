@@ -9,6 +9,8 @@ pub mod documents;
 pub mod migrate;
 pub mod pending;
 mod pool;
+pub mod progress;
+pub mod queue;
 pub mod schema;
 pub mod sections;
 pub mod submissions;

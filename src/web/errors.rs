@@ -54,6 +54,9 @@ impl From<DocumentError> for WebError {
             DocumentError::NotFound(slug) => {
                 Self::NotFound(format!("no document is called `{slug}`"))
             }
+            DocumentError::NoSuchNode(id) => Self::NotFound(format!(
+                "outline node #{id} is not in this document's outline"
+            )),
             DocumentError::Database(e) => e.into(),
             other => Self::Unexpected(other.into()),
         }

@@ -11,13 +11,15 @@
 mod helpers;
 
 mod browser;
-mod comment_page;
 mod cli;
+mod comment_page;
+mod dashboard;
 mod data_model;
 mod editor;
 mod intake;
 mod migrations;
 mod public_pages;
+mod queue;
 mod server;
 mod submit;
 mod tag_review;

@@ -16,10 +16,16 @@ const COMMENTS: &str = "Comment #,Section,Page #,Line #,Comment
 
 /// The demo document with the three comments above, and a signed-in editor.
 pub(crate) async fn app_with_comments(db: TestDb) -> TestApp {
+    app_with(db, COMMENTS).await
+}
+
+/// The demo document with the comments of `csv` (as `comments.csv`), and
+/// a signed-in editor, Ed Itor.
+pub(crate) async fn app_with(db: TestDb, csv: &str) -> TestApp {
     let app = TestApp::spawn(db).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("comments.csv");
-    std::fs::write(&file, COMMENTS).unwrap();
+    std::fs::write(&file, csv).unwrap();
     let out = docket(
         &app.test_db,
         &[

@@ -2,9 +2,11 @@
 //! takes a [`SignedIn`], so anonymous requests never reach one.
 
 mod comment;
+mod dashboard;
 mod home;
 mod outline;
 mod outline_edit;
+mod queue;
 mod tags;
 
 use actix_session::Session;
@@ -15,6 +17,7 @@ use super::{WebError, csrf};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/editor", web::get().to(home::show))
+        .route("/editor/d/{slug}", web::get().to(dashboard::show))
         .route("/editor/d/{slug}/outline", web::get().to(outline::show))
         .route(
             "/editor/d/{slug}/outline.{extension}",
@@ -41,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(outline_edit::remove),
         )
         .route("/editor/d/{slug}/tags", web::get().to(tags::show))
+        .route("/editor/d/{slug}/s/{section}", web::get().to(queue::show))
         .route("/editor/comments/{id}/section", web::post().to(tags::retag))
         .route("/editor/comments/{id}", web::get().to(comment::show))
         .route("/editor/comments/{id}", web::post().to(comment::save));

@@ -161,7 +161,7 @@ on_both_backends! {
 
         let home = editor.page("/editor", 200).await;
         assert!(attrs(&home, "td a[href^='/editor/d/']", "href").contains(&OUTLINE.to_owned()));
-        let title = texts(&home, "td a[href='/d/nistir-8200']");
+        let title = texts(&home, "td a[href='/editor/d/nistir-8200']");
         assert_eq!(title.len(), 1);
         assert!(title[0].starts_with("Draft NISTIR 8200"), "{title:?}");
 

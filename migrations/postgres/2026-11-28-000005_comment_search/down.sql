@@ -1,0 +1,2 @@
+DROP INDEX comments_search_idx;
+ALTER TABLE comments DROP COLUMN search;

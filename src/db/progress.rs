@@ -1,0 +1,144 @@
+//! How far the triage of a document has come: comment counts per section
+//! (status, type, and what still needs a hand), for the dashboard.
+
+use std::ops::AddAssign;
+
+use diesel::dsl::{case_when, count, count_star};
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+
+use super::DbConnection;
+use super::schema::comments;
+
+/// The comments of one group (a section, General, or a sum of groups),
+/// counted every way the dashboard shows them. The statuses add up to
+/// `total`; so do the five types.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Queryable)]
+pub struct Counts {
+    pub total: i64,
+    pub new: i64,
+    pub in_review: i64,
+    pub resolved: i64,
+    pub published: i64,
+    pub withdrawn: i64,
+    pub editorial: i64,
+    pub general: i64,
+    pub technical: i64,
+    pub other: i64,
+    /// No type given (the column is NULL).
+    pub untyped: i64,
+    /// No one assigned.
+    pub unassigned: i64,
+    /// Tagging noted that the signals disagree.
+    pub conflicts: i64,
+    /// Marked as a duplicate of another comment.
+    pub duplicates: i64,
+    /// The section named was not found (`tag_source = 'none'`).
+    pub unresolved: i64,
+}
+
+impl Counts {
+    /// Answered: resolved or already published.
+    pub fn done(&self) -> i64 {
+        self.resolved + self.published
+    }
+
+    /// What needs an answer at all: withdrawn comments do not.
+    pub fn of(&self) -> i64 {
+        self.total - self.withdrawn
+    }
+}
+
+impl AddAssign for Counts {
+    fn add_assign(&mut self, o: Self) {
+        self.total += o.total;
+        self.new += o.new;
+        self.in_review += o.in_review;
+        self.resolved += o.resolved;
+        self.published += o.published;
+        self.withdrawn += o.withdrawn;
+        self.editorial += o.editorial;
+        self.general += o.general;
+        self.technical += o.technical;
+        self.other += o.other;
+        self.untyped += o.untyped;
+        self.unassigned += o.unassigned;
+        self.conflicts += o.conflicts;
+        self.duplicates += o.duplicates;
+        self.unresolved += o.unresolved;
+    }
+}
+
+/// `COUNT(CASE WHEN cond THEN 1 END)`: the rows of the group where `cond`
+/// holds. Standard SQL, `BIGINT` on both back ends, and 0 (not NULL) for
+/// none, unlike `SUM`.
+macro_rules! count_if {
+    ($condition:expr) => {
+        count(case_when::<_, _, Integer>($condition, 1))
+    };
+}
+
+/// A document's comments counted per section in one aggregate query
+/// (`None`: General or not tagged). Only sections with comments appear.
+///
+/// `WHERE document_id = ? GROUP BY section_id` reads `comments_queue_idx`
+/// (document, section, status) in order; the other columns come from the
+/// table rows.
+pub fn by_section(
+    conn: &mut DbConnection,
+    document_id: i64,
+) -> QueryResult<Vec<(Option<i64>, Counts)>> {
+    use comments::{assignee_id, comment_type, duplicate_of_id, status, tag_conflict, tag_source};
+    comments::table
+        .filter(comments::document_id.eq(document_id))
+        .group_by(comments::section_id)
+        .order(comments::section_id)
+        .select((
+            comments::section_id,
+            (
+                count_star(),
+                count_if!(status.eq("new")),
+                count_if!(status.eq("in_review")),
+                count_if!(status.eq("resolved")),
+                count_if!(status.eq("published")),
+                count_if!(status.eq("withdrawn")),
+                count_if!(comment_type.eq("editorial")),
+                count_if!(comment_type.eq("general")),
+                count_if!(comment_type.eq("technical")),
+                count_if!(comment_type.eq("other")),
+                count_if!(comment_type.is_null()),
+                count_if!(assignee_id.is_null()),
+                count_if!(tag_conflict.is_not_null()),
+                count_if!(duplicate_of_id.is_not_null()),
+                count_if!(tag_source.eq("none")),
+            ),
+        ))
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn done_excludes_withdrawn_from_what_is_left() {
+        let mut sum = Counts {
+            total: 5,
+            new: 1,
+            resolved: 2,
+            published: 1,
+            withdrawn: 1,
+            ..Counts::default()
+        };
+        assert_eq!((sum.done(), sum.of()), (3, 4));
+        sum += Counts {
+            total: 2,
+            in_review: 2,
+            unassigned: 2,
+            ..Counts::default()
+        };
+        assert_eq!((sum.total, sum.in_review, sum.unassigned), (7, 2, 2));
+        assert_eq!((sum.done(), sum.of()), (3, 6));
+        assert_eq!(Counts::default().of(), 0);
+    }
+}

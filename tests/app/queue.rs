@@ -1,0 +1,150 @@
+//! The section queue: a section's comments (with its subsections) in
+//! outline order, then page, then line; filters; full-text search with
+//! highlights; paging; refusals.
+
+use diesel::prelude::*;
+use docket::db::schema::comments;
+
+use crate::helpers::{TestApp, attrs, see_other, texts};
+use crate::tag_review::{app_with, section_id};
+
+const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested change
+1,T,5.1,10,702,The connected-vehicle discussion omits V2X message authentication.,Add IEEE 1609.2.
+2,E,5.2,,815,Typo in the consumer devices paragraph.,Fix the spelling.
+3,G,General,,,The report should state how often it will be updated.,Add a maintenance statement.
+4,T,5.1,9,661,Vehicle devices need OTA update guidance.,Cite UNECE R156.
+5,T,5.3,,950,Medical devices: FDA premarket guidance is missing.,Cite FDA guidance.
+6,E,5,,650,Section 5 intro repeats the executive summary.,Shorten it.
+7,T,11.2,,,Section 11.2 contradicts section 4.,Align them.
+8,T,5.1,11,750,<script>alert('q')</script> device pairing is unsafe.,Require authenticated pairing.
+";
+
+fn rows(page: &scraper::Html) -> Vec<String> {
+    texts(page, "table.queue-rows td.tracking")
+}
+
+fn id_of(app: &TestApp, seq: i32) -> i64 {
+    app.with_conn(|conn| {
+        comments::table
+            .filter(comments::seq.eq(seq))
+            .select(comments::id)
+            .first(conn)
+            .unwrap()
+    })
+}
+
+on_both_backends! {
+    async fn a_section_lists_its_own_and_its_subsections_comments_in_document_order(db: TestDb) {
+        let app = app_with(db, COMMENTS).await;
+        let five = section_id(&app, "5");
+        let page = app.page(&format!("/editor/d/nistir-8200/s/{five}"), 200).await;
+        assert_eq!(texts(&page, "h1"), ["5 IoT Applications"]);
+        // 5 itself, then 5.1 by page (9, 10, 11), then 5.2, then 5.3.
+        assert_eq!(
+            rows(&page),
+            ["NISTIR-8200-0001-6", "NISTIR-8200-0001-4", "NISTIR-8200-0001-1", "NISTIR-8200-0001-8",
+             "NISTIR-8200-0001-2", "NISTIR-8200-0001-5"]
+        );
+        assert!(texts(&page, "p.count")[0].starts_with("6 comment(s)."));
+        let one = section_id(&app, "5.1");
+        let page = app.page(&format!("/editor/d/nistir-8200/s/{one}"), 200).await;
+        assert_eq!(rows(&page), ["NISTIR-8200-0001-4", "NISTIR-8200-0001-1", "NISTIR-8200-0001-8"]);
+        // Escaped, never markup.
+        assert!(!page.html().contains("<script>alert"));
+        let general = app.page("/editor/d/nistir-8200/s/general", 200).await;
+        assert_eq!(rows(&general), ["NISTIR-8200-0001-3", "NISTIR-8200-0001-7"]);
+        let all = app.page("/editor/d/nistir-8200/s/all", 200).await;
+        assert_eq!(rows(&all).len(), 8);
+        assert_eq!(rows(&all).last().unwrap(), "NISTIR-8200-0001-7", "unfiled comments come last");
+        assert_eq!(app.get("/editor/d/nistir-8200/s/999999").await.status().as_u16(), 404);
+        assert_eq!(app.get("/editor/d/nistir-8200/s/abc").await.status().as_u16(), 404);
+        assert_eq!(app.get("/editor/d/nope/s/all").await.status().as_u16(), 404);
+    }
+
+    async fn filters_narrow_the_queue(db: TestDb) {
+        let app = app_with(db, COMMENTS).await;
+        let me: i64 = app.with_conn(|conn| docket::db::users::find_by_email(conn, "ed@example.org").unwrap().id);
+        app.with_conn(|conn| {
+            diesel::update(comments::table.filter(comments::seq.eq(1)))
+                .set((comments::status.eq("resolved"), comments::disposition.eq("accepted"), comments::assignee_id.eq(me)))
+                .execute(conn)
+                .unwrap();
+            diesel::update(comments::table.filter(comments::seq.eq(4)))
+                .set(comments::assignee_id.eq(me))
+                .execute(conn)
+                .unwrap();
+        });
+        let all = "/editor/d/nistir-8200/s/all";
+        let of = |query: &str| format!("{all}?{query}");
+        assert_eq!(rows(&app.page(&of("type=editorial"), 200).await), ["NISTIR-8200-0001-6", "NISTIR-8200-0001-2"]);
+        assert_eq!(rows(&app.page(&of("status=resolved"), 200).await), ["NISTIR-8200-0001-1"]);
+        assert_eq!(rows(&app.page(&of("disposition=accepted"), 200).await), ["NISTIR-8200-0001-1"]);
+        assert_eq!(rows(&app.page(&of("disposition=none"), 200).await).len(), 7);
+        assert_eq!(rows(&app.page(&of("assignee=me"), 200).await), ["NISTIR-8200-0001-4", "NISTIR-8200-0001-1"]);
+        assert_eq!(rows(&app.page(&of(&format!("assignee={me}")), 200).await).len(), 2);
+        assert_eq!(rows(&app.page(&of("assignee=none"), 200).await).len(), 6);
+        assert_eq!(rows(&app.page(&of("conflicts=1"), 200).await), ["NISTIR-8200-0001-7"]);
+        assert_eq!(rows(&app.page(&of("submitter=nobody-like-this"), 200).await).len(), 0);
+        assert_eq!(rows(&app.page(&of("type=technical&assignee=me&status=new"), 200).await), ["NISTIR-8200-0001-4"]);
+        // Unknown words are ignored rather than refused.
+        assert_eq!(rows(&app.page(&of("type=bogus"), 200).await).len(), 8);
+        // The form shows the filters in force.
+        let page = app.page(&of("type=technical&q=device"), 200).await;
+        assert_eq!(attrs(&page, "select[name=type] option[selected]", "value"), ["technical"]);
+        assert_eq!(attrs(&page, "input[name=q]", "value"), ["device"]);
+    }
+
+    async fn search_finds_stemmed_words_and_marks_them(db: TestDb) {
+        let app = app_with(db, COMMENTS).await;
+        let page = app.page("/editor/d/nistir-8200/s/all?q=device", 200).await;
+        // "devices" and "device" (stemmed), in the comment text.
+        assert_eq!(rows(&page), ["NISTIR-8200-0001-4", "NISTIR-8200-0001-8", "NISTIR-8200-0001-2", "NISTIR-8200-0001-5"]);
+        let marks = texts(&page, "td.excerpt mark");
+        assert!(marks.iter().all(|m| m.to_lowercase().starts_with("devic")), "{marks:?}");
+        assert!(marks.len() >= 4, "{marks:?}");
+        // All words must occur; the suggested change counts too.
+        assert_eq!(rows(&app.page("/editor/d/nistir-8200/s/all?q=FDA+premarket", 200).await), ["NISTIR-8200-0001-5"]);
+        assert_eq!(rows(&app.page("/editor/d/nistir-8200/s/all?q=UNECE", 200).await), ["NISTIR-8200-0001-4"]);
+        // Operators and quotes typed by an editor are just words.
+        let odd = app.page("/editor/d/nistir-8200/s/all?q=%22device%22+AND+*", 200).await;
+        assert_eq!(rows(&odd).len(), 4, "quotes, AND and * are not operators; `and` is a stop word");
+        let pairing = app.page("/editor/d/nistir-8200/s/all?q=device+pairing", 200).await;
+        assert_eq!(rows(&pairing), ["NISTIR-8200-0001-8"]);
+        // Only stop words: no search at all, as on PostgreSQL.
+        assert_eq!(rows(&app.page("/editor/d/nistir-8200/s/all?q=the+and", 200).await).len(), 8);
+        assert_eq!(app.get("/editor/d/nistir-8200/s/all?q=NEAR(x+y)").await.status().as_u16(), 200);
+        // A response written later is found: the index follows updates.
+        let two = id_of(&app, 2);
+        app.with_conn(|conn| {
+            diesel::update(comments::table.find(two))
+                .set(comments::response.eq("Fixed; see the errata."))
+                .execute(conn)
+                .unwrap();
+        });
+        assert_eq!(rows(&app.page("/editor/d/nistir-8200/s/all?q=errata", 200).await), ["NISTIR-8200-0001-2"]);
+    }
+
+    async fn pages_of_fifty_keep_their_filters(db: TestDb) {
+        let mut csv = String::from("Comment #,Type,Section,Comment\n");
+        for n in 1..=120 {
+            csv.push_str(&format!("{n},T,5.1,Comment number {n} about devices\n"));
+        }
+        let app = app_with(db, &csv).await;
+        let first = app.page("/editor/d/nistir-8200/s/all?type=technical&q=devices", 200).await;
+        assert_eq!(rows(&first).len(), 50);
+        assert!(texts(&first, "p.count")[0].starts_with("120 comment(s), page 1 of 3."));
+        let next = attrs(&first, "a[rel=next]", "href");
+        assert_eq!(next, ["?type=technical&q=devices&page=2"]);
+        let last = app.page("/editor/d/nistir-8200/s/all?type=technical&q=devices&page=3", 200).await;
+        assert_eq!(rows(&last).len(), 20);
+        let beyond = app.page("/editor/d/nistir-8200/s/all?page=99", 200).await;
+        assert!(texts(&beyond, "p.count")[0].contains("page 3 of 3"));
+    }
+
+    async fn the_queue_needs_sign_in(db: TestDb) {
+        let app = app_with(db, COMMENTS).await;
+        let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = anonymous.get(format!("{}/editor/d/nistir-8200/s/all?q=x", app.address)).send().await.unwrap();
+        assert_eq!(see_other(&response), "/login?next=%2Feditor%2Fd%2Fnistir-8200%2Fs%2Fall%3Fq%3Dx");
+    }
+}
