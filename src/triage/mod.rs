@@ -3,8 +3,10 @@
 //! refused, never applied over it) and writes an audit event in the same
 //! transaction.
 
+mod bulk;
 mod save;
 
+pub use bulk::{BulkAction, BulkOutcome, bulk};
 pub use save::{MAX_RESPONSE_CHARS, SectionChoice, TriageEdit, save};
 
 use crate::db::audit::{self, NewAuditEvent};

@@ -11,6 +11,7 @@
 mod helpers;
 
 mod browser;
+mod bulk;
 mod cli;
 mod comment_page;
 mod dashboard;

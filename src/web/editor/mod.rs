@@ -1,6 +1,7 @@
 //! Pages for signed-in editors and admins, under `/editor`. Every handler
 //! takes a [`SignedIn`], so anonymous requests never reach one.
 
+mod bulk;
 mod comment;
 mod dashboard;
 mod home;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/editor/d/{slug}/tags", web::get().to(tags::show))
         .route("/editor/d/{slug}/s/{section}", web::get().to(queue::show))
+        .route("/editor/d/{slug}/bulk", web::post().to(bulk::apply))
         .route("/editor/comments/{id}/section", web::post().to(tags::retag))
         .route("/editor/comments/{id}", web::get().to(comment::show))
         .route("/editor/comments/{id}", web::post().to(comment::save));

@@ -12,7 +12,7 @@ use askama::Template;
 use serde::Deserialize;
 use strum::IntoEnumIterator;
 
-use super::{Chrome, SignedIn};
+use super::{Chrome, SignedIn, take_flash};
 use crate::db::queue::{QueueFilter, search_words};
 use crate::db::{self, comments::Comment, sections::Section};
 use crate::documents::{self, DocumentError};
@@ -26,6 +26,9 @@ const PER_PAGE: i64 = 50;
 #[template(path = "editor/queue.html")]
 struct QueuePage {
     chrome: Chrome,
+    flash: Option<String>,
+    /// This page's own address, to come back to after a bulk change.
+    here: String,
     slug: String,
     document: String,
     which: String,
@@ -46,6 +49,7 @@ struct QueuePage {
 
 struct Row {
     id: i64,
+    version: i32,
     tracking: String,
     kind: String,
     location: String,
@@ -149,10 +153,17 @@ pub async fn show(
         .map(|c| Row::new(c, &outline, &words, &name_of))
         .collect();
     let keep = query.address();
+    let here = format!(
+        "/editor/d/{}/s/{which}?{keep}{}page={page_number}",
+        document.slug,
+        if keep.is_empty() { "" } else { "&" }
+    );
     page(
         StatusCode::OK,
         &QueuePage {
             chrome: Chrome::new(&who, &session)?,
+            flash: take_flash(&session),
+            here,
             slug: document.slug,
             document: document.title,
             which,
@@ -263,6 +274,7 @@ impl Row {
         .join(", ");
         Self {
             id: c.id,
+            version: c.version,
             tracking: c.tracking_number.clone(),
             kind: c.comment_type.0.map(|t| t.to_string()).unwrap_or_default(),
             location,
