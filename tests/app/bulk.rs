@@ -153,7 +153,8 @@ on_both_backends! {
         let app = app_with(db, COMMENTS).await;
         let page = app.page(QUEUE, 200).await;
         let versions: Vec<_> = (1..=4).map(|seq| triage(&app, seq).4).collect();
-        let cases: [(&[usize], Vec<(&str, &str)>, &str); 4] = [
+        type Case<'a> = (&'a [usize], Vec<(&'a str, &'a str)>, &'a str);
+        let cases: [Case; 4] = [
             (&[], vec![("action", "assign"), ("assignee", "none")], "Select at least one comment"),
             (&[0], vec![], "Choose what to do"),
             (&[0], vec![("action", "duplicate")], "Give the tracking number"),
