@@ -265,6 +265,7 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                     tag_source: "none",
                     tag_span: None,
                     tag_conflict: None,
+                    assignee_id: None,
                     created_at: now,
                     updated_at: now,
                 })

@@ -3,6 +3,8 @@
 //! its original file, every comment) is written in one transaction, so a
 //! failure leaves nothing half-stored.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use time::Date;
@@ -168,9 +170,19 @@ pub fn store(
                 },
             )?;
         }
-        let tagger = Tagger::new(&crate::db::sections::for_document(conn, document.id)?);
+        let outline = crate::db::sections::for_document(conn, document.id)?;
+        let tagger = Tagger::new(&outline);
+        let owners = owners_of(&outline);
         let mut tags = TagSummary::new(!tagger.is_empty());
-        let stored = insert_comments(conn, &submission, intake, now, &tagger, &mut tags, on_batch)?;
+        let stored = insert_comments(
+            conn,
+            &submission,
+            intake,
+            now,
+            (&tagger, &owners),
+            &mut tags,
+            on_batch,
+        )?;
         Ok(Stored::New {
             submission,
             comments: stored,
@@ -253,7 +265,7 @@ fn insert_comments(
     submission: &Submission,
     intake: &Intake,
     now: time::PrimitiveDateTime,
-    tagger: &Tagger,
+    (tagger, owners): (&Tagger, &HashMap<i64, i64>),
     tags: &mut TagSummary,
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<usize, SubmitError> {
@@ -314,6 +326,7 @@ fn insert_comments(
                 tag_source: o.tag.source.into(),
                 tag_span: o.tag.span.as_deref(),
                 tag_conflict: o.tag.conflict.as_deref(),
+                assignee_id: o.tag.section_id.and_then(|id| owners.get(&id).copied()),
                 created_at: now,
                 updated_at: now,
             })
@@ -323,6 +336,22 @@ fn insert_comments(
         on_batch(n);
     }
     Ok(stored)
+}
+
+/// Who new comments under each node go to: its owner, else the nearest
+/// ancestor's (a section given to an editor includes its subsections).
+fn owners_of(outline: &[crate::db::sections::Section]) -> HashMap<i64, i64> {
+    let mut owners = HashMap::new();
+    // Parents come before their children in document order.
+    for s in outline {
+        let owner = s
+            .owner_id
+            .or_else(|| s.parent_id.and_then(|p| owners.get(&p).copied()));
+        if let Some(owner) = owner {
+            owners.insert(s.id, owner);
+        }
+    }
+    owners
 }
 
 /// Unknown columns as a JSON object in column order; a header used twice

@@ -114,6 +114,8 @@ pub struct NewComment<'a> {
     pub tag_source: &'a str,
     pub tag_span: Option<&'a str>,
     pub tag_conflict: Option<&'a str>,
+    /// The owner of the section it is filed under, if any (see sections).
+    pub assignee_id: Option<i64>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
 }

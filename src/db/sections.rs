@@ -175,3 +175,21 @@ pub fn set_lookup_key(conn: &mut DbConnection, id: i64, key: &str) -> QueryResul
         .set(sections::lookup_key.eq(key))
         .execute(conn)
 }
+
+/// Gives node `id` of a document to an editor (`None`: to nobody); returns
+/// whether the node was found.
+pub fn set_owner(
+    conn: &mut DbConnection,
+    document_id: i64,
+    id: i64,
+    owner: Option<i64>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        sections::table
+            .filter(sections::id.eq(id))
+            .filter(sections::document_id.eq(document_id)),
+    )
+    .set(sections::owner_id.eq(owner))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

@@ -77,6 +77,7 @@ fn new_comment<'a>(
         tag_source: "none",
         tag_span: None,
         tag_conflict: None,
+        assignee_id: None,
         created_at: now,
         updated_at: now,
     }

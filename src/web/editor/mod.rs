@@ -44,6 +44,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/editor/d/{slug}/outline/{id}/delete",
             web::post().to(outline_edit::remove),
         )
+        .route(
+            "/editor/d/{slug}/outline/{id}/owner",
+            web::post().to(outline_edit::set_owner),
+        )
         .route("/editor/d/{slug}/tags", web::get().to(tags::show))
         .route("/editor/d/{slug}/s/{section}", web::get().to(queue::show))
         .route("/editor/d/{slug}/bulk", web::post().to(bulk::apply))

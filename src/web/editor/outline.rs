@@ -30,6 +30,8 @@ pub struct OutlinePage {
     pub routes: Vec<(String, i64)>,
     pub conflicts: i64,
     pub add: AddValues,
+    /// Active accounts, to give sections to.
+    pub editors: Vec<(i64, String)>,
     pub pasted: String,
     pub pasted_format: String,
 }
@@ -48,6 +50,8 @@ pub struct Row {
     pub comments: i64,
     /// The range ends as stored, for the edit form.
     pub ends: [String; 4],
+    pub owner: Option<i64>,
+    pub owner_name: String,
 }
 
 /// The add form's fields, kept when the form comes back with errors.
@@ -80,16 +84,22 @@ pub async fn load(
     session: &Session,
     slug: String,
 ) -> Result<OutlinePage, WebError> {
-    let (document, sections, counts, (routes, conflicts)) = state
+    let (document, sections, counts, (routes, conflicts), users) = state
         .db
         .run(move |conn| {
             let document = documents::find(conn, &slug)?;
             let sections = db::sections::for_document(conn, document.id)?;
             let counts = db::comments::count_by_section(conn, document.id)?;
             let summary = db::comments::tag_summary(conn, document.id)?;
-            Ok::<_, DocumentError>((document, sections, counts, summary))
+            let users = db::users::list(conn)?;
+            Ok::<_, DocumentError>((document, sections, counts, summary, users))
         })
         .await?;
+    let name_of = |id: Option<i64>| {
+        id.and_then(|id| users.iter().find(|u| u.id == id))
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
     let count_of = |id: i64| {
         counts
             .iter()
@@ -105,11 +115,16 @@ pub async fn load(
         comments: counts.iter().map(|(_, n)| n).sum(),
         rows: sections
             .iter()
-            .map(|s| Row::new(s, count_of(s.id)))
+            .map(|s| Row::new(s, count_of(s.id), name_of(s.owner_id)))
             .collect(),
         routes: in_route_order(routes),
         conflicts,
         add: AddValues::default(),
+        editors: users
+            .iter()
+            .filter(|u| u.active)
+            .map(|u| (u.id, u.name.clone()))
+            .collect(),
         pasted: String::new(),
         pasted_format: "csv".to_owned(),
         slug: document.slug,
@@ -118,7 +133,7 @@ pub async fn load(
 }
 
 impl Row {
-    fn new(s: &Section, comments: i64) -> Self {
+    fn new(s: &Section, comments: i64, owner_name: String) -> Self {
         Self {
             id: s.id,
             volume: s.volume.clone(),
@@ -130,6 +145,8 @@ impl Row {
             pages: format::range(s.page_start.clone(), s.page_end.clone()),
             lines: format::range(s.line_start, s.line_end),
             comments,
+            owner: s.owner_id,
+            owner_name,
             ends: [
                 s.page_start.clone().unwrap_or_default(),
                 s.page_end.clone().unwrap_or_default(),

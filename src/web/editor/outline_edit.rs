@@ -34,6 +34,9 @@ struct EditPage {
     volume: String,
     comments: i64,
     fingerprint: String,
+    /// The editor new comments here go to, and who could be chosen.
+    owner: Option<i64>,
+    editors: Vec<(i64, String)>,
     values: NodeValues,
     /// What is stored now, shown beside the admin's values after a conflict.
     stored: Option<NodeValues>,
@@ -95,6 +98,8 @@ async fn edit_page(
         kind: row.kind,
         volume: row.volume.clone(),
         comments: row.comments,
+        owner: row.owner,
+        editors: outline_page.editors.clone(),
         fingerprint: outline_page.fingerprint,
         values: stored,
         stored: None,
@@ -179,6 +184,70 @@ pub async fn update(
 
 const STALE: &str = "Someone else changed the outline after you opened this form, so nothing \
      was saved. Your values are kept below; check them against what is stored now and save again.";
+
+#[derive(Deserialize)]
+pub struct OwnerForm {
+    /// Defaulted, so a form without it is refused as a CSRF failure (403).
+    #[serde(default)]
+    csrf: String,
+    /// A user id, or empty for nobody.
+    #[serde(default)]
+    owner: String,
+}
+
+/// Gives a node to an editor: new comments filed under it (or under its
+/// subsections, unless they have an owner of their own) are assigned to them.
+pub async fn set_owner(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    form: web::Form<OwnerForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    who.require_admin("give sections to editors")?;
+    let (slug, id) = path.into_inner();
+    let owner = match form.owner.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse::<i64>()
+                .map_err(|_| WebError::BadRequest(format!("“{raw}” is not an account")))?,
+        ),
+    };
+    let lookup = slug.clone();
+    let name = state
+        .db
+        .run(move |conn| {
+            let document = documents::find(conn, &lookup)?;
+            let name = match owner {
+                Some(user) => match crate::db::users::find(conn, user) {
+                    Ok(found) if found.active => Some(found.name),
+                    _ => {
+                        return Ok(Err(format!(
+                            "account #{user} does not exist or is inactive"
+                        )));
+                    }
+                },
+                None => None,
+            };
+            if !crate::db::sections::set_owner(conn, document.id, id, owner)? {
+                return Ok(Err(format!("outline node #{id} is not in this outline")));
+            }
+            Ok::<_, DocumentError>(Ok(name))
+        })
+        .await?
+        .map_err(|message| WebError::BadRequest(format!("Nothing was changed: {message}.")))?;
+    flash(
+        &session,
+        match name {
+            Some(name) => format!(
+                "Node #{id} now belongs to {name}: new comments filed there are assigned to them."
+            ),
+            None => format!("Node #{id} belongs to nobody now."),
+        },
+    );
+    Ok(see_other(&format!("/editor/d/{slug}/outline")))
+}
 
 #[derive(Deserialize)]
 pub struct RemoveForm {

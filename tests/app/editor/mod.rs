@@ -4,6 +4,7 @@
 //! editors who may only look.
 
 mod outline;
+mod ownership;
 mod retag;
 mod sign_in;
 mod users;

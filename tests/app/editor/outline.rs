@@ -212,7 +212,11 @@ on_both_backends! {
             ("line_start", "2671"),
             ("line_end", "2940"),
         ]);
-        assert_eq!(attrs(&form, "form", "action"), ["/logout", save_path(d2.id).as_str(), delete_path(d2.id).as_str()]);
+        let owner_path = format!("{OUTLINE}/{}/owner", d2.id);
+        assert_eq!(
+            attrs(&form, "form", "action"),
+            ["/logout", save_path(d2.id).as_str(), owner_path.as_str(), delete_path(d2.id).as_str()]
+        );
         // Nodes of no document, and documents that do not exist.
         admin.page(&edit_path(999_999), 404).await;
         admin.page("/editor/d/nope/outline", 404).await;
