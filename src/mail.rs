@@ -200,6 +200,43 @@ impl Receipt<'_> {
     }
 }
 
+/// What an editor is told when comments are assigned to them: one message
+/// per save, listing every comment it assigned to them.
+pub struct AssignmentNotice<'a> {
+    pub assignee_name: &'a str,
+    pub assigned_by: &'a str,
+    pub document_title: &'a str,
+    /// (tracking number, link to its page).
+    pub comments: &'a [(String, String)],
+}
+
+impl AssignmentNotice<'_> {
+    pub fn subject(&self) -> String {
+        match self.comments {
+            [(tracking, _)] => format!("Assigned to you: {tracking}"),
+            many => format!("{} comments assigned to you", many.len()),
+        }
+    }
+
+    pub fn body(&self) -> String {
+        let list: String = self
+            .comments
+            .iter()
+            .map(|(tracking, url)| format!("  {tracking}  {url}\n"))
+            .collect();
+        format!(
+            "Dear {name},\n\n\
+             {by} assigned {count} comment(s) on {title} to you:\n\n\
+             {list}\n\
+             This message was sent by docket because you are an editor of this document.\n",
+            name = self.assignee_name,
+            by = self.assigned_by,
+            count = self.comments.len(),
+            title = self.document_title,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! is left alone and reported, the others are saved, each with its own
 //! audit events.
 
-use super::{TriageEdit, TriageError, save};
+use super::{Saved, TriageEdit, TriageError, save};
 use crate::db::comments::{self, Comment};
 use crate::db::{self, DbConnection};
 use crate::domain::Disposition;
@@ -26,7 +26,7 @@ pub enum BulkAction {
 /// What a bulk change did.
 #[derive(Clone, Debug, Default)]
 pub struct BulkOutcome {
-    pub saved: Vec<Comment>,
+    pub saved: Vec<Saved>,
     /// Tracking numbers of comments changed by someone else meanwhile.
     pub stale: Vec<String>,
 }

@@ -7,7 +7,7 @@ mod bulk;
 mod save;
 
 pub use bulk::{BulkAction, BulkOutcome, bulk};
-pub use save::{MAX_RESPONSE_CHARS, SectionChoice, TriageEdit, save};
+pub use save::{MAX_RESPONSE_CHARS, Saved, SectionChoice, TriageEdit, save};
 
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::comments::{self, Comment};

@@ -33,6 +33,14 @@ pub struct TriageEdit {
     pub duplicate_of: String,
 }
 
+/// A saved comment, and to whom the save newly assigned it (for the
+/// assignment e-mail).
+#[derive(Clone, Debug)]
+pub struct Saved {
+    pub comment: Comment,
+    pub newly_assigned_to: Option<i64>,
+}
+
 /// Applies `edit` to comment `id` if it is still at `version`.
 pub fn save(
     conn: &mut DbConnection,
@@ -40,7 +48,7 @@ pub fn save(
     version: i32,
     edit: &TriageEdit,
     user_id: i64,
-) -> Result<Comment, TriageError> {
+) -> Result<Saved, TriageError> {
     db::write_transaction(conn, |conn| {
         let comment = comments::find(conn, id).map_err(|e| match e {
             diesel::result::Error::NotFound => TriageError::NoSuchComment(id),
@@ -195,7 +203,13 @@ pub fn save(
                 },
             )?;
         }
-        Ok(comments::find(conn, id)?)
+        let newly_assigned_to = fields
+            .assignee_id
+            .filter(|a| Some(*a) != comment.assignee_id);
+        Ok(Saved {
+            comment: comments::find(conn, id)?,
+            newly_assigned_to,
+        })
     })
 }
 

@@ -50,7 +50,7 @@ fn editor_id(app: &TestApp) -> i64 {
 }
 
 /// The form as the page fills it in, with `changes` applied.
-fn form(page: &scraper::Html, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn form(page: &scraper::Html, changes: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = vec![
         ("csrf".into(), csrf_token(page)),
         (
@@ -90,7 +90,7 @@ fn form(page: &scraper::Html, changes: &[(&str, &str)]) -> Vec<(String, String)>
     fields
 }
 
-async fn post(app: &TestApp, id: i64, fields: &[(String, String)]) -> reqwest::Response {
+pub(crate) async fn post(app: &TestApp, id: i64, fields: &[(String, String)]) -> reqwest::Response {
     let pairs: Vec<(&str, &str)> = fields
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))

@@ -10,6 +10,7 @@
 #[macro_use]
 mod helpers;
 
+mod assignment_mail;
 mod browser;
 mod bulk;
 mod cli;
@@ -22,6 +23,6 @@ mod migrations;
 mod public_pages;
 mod queue;
 mod server;
-mod submit;
+pub(crate) mod submit;
 mod tag_review;
 mod tagging;

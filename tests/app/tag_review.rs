@@ -22,7 +22,12 @@ pub(crate) async fn app_with_comments(db: TestDb) -> TestApp {
 /// The demo document with the comments of `csv` (as `comments.csv`), and
 /// a signed-in editor, Ed Itor.
 pub(crate) async fn app_with(db: TestDb, csv: &str) -> TestApp {
-    let app = TestApp::spawn(db).await;
+    app_with_config(db, csv, "").await
+}
+
+/// `app_with`, with extra configuration TOML.
+pub(crate) async fn app_with_config(db: TestDb, csv: &str, extra: &str) -> TestApp {
+    let app = TestApp::spawn_with(db, extra).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("comments.csv");
     std::fs::write(&file, csv).unwrap();

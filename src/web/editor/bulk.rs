@@ -131,6 +131,7 @@ pub async fn apply(
         .await?;
     let message = match result {
         Ok(outcome) => {
+            super::notify::assigned(&state, &who.user, &outcome.saved).await;
             let mut text = format!("Saved {} comment(s).", outcome.saved.len());
             if !outcome.stale.is_empty() {
                 text.push_str(&format!(

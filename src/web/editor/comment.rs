@@ -286,7 +286,11 @@ pub async fn save(
                 .await?;
             match result {
                 Ok(saved) => {
-                    flash(&session, format!("Saved {}.", saved.tracking_number));
+                    super::notify::assigned(&state, &who.user, std::slice::from_ref(&saved)).await;
+                    flash(
+                        &session,
+                        format!("Saved {}.", saved.comment.tracking_number),
+                    );
                     return Ok(see_other(&format!("/editor/comments/{id}")));
                 }
                 Err(failure) => failure,

@@ -5,6 +5,7 @@ mod bulk;
 mod comment;
 mod dashboard;
 mod home;
+mod notify;
 mod outline;
 mod outline_edit;
 mod queue;

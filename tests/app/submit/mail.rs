@@ -178,15 +178,15 @@ fn smtp_config(port: u16) -> String {
 
 /// One message as the SMTP server received it.
 #[derive(Clone, Debug, Default)]
-struct Delivered {
-    from: String,
-    to: Vec<String>,
+pub(crate) struct Delivered {
+    pub(crate) from: String,
+    pub(crate) to: Vec<String>,
     /// The message (headers and body), dot-stuffing undone.
-    data: String,
+    pub(crate) data: String,
 }
 
 #[derive(Clone, Copy)]
-enum Behaviour {
+pub(crate) enum Behaviour {
     Accept,
     /// Answers `554` to `MAIL FROM`.
     RefuseSender,
@@ -194,13 +194,13 @@ enum Behaviour {
 
 /// A real SMTP server on loopback, speaking just enough of RFC 5321 for
 /// lettre without TLS or authentication.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     port: u16,
     delivered: Arc<Mutex<Vec<Delivered>>>,
 }
 
 impl SmtpServer {
-    async fn start(behaviour: Behaviour) -> Self {
+    pub(crate) async fn start(behaviour: Behaviour) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let delivered = Arc::new(Mutex::new(Vec::new()));
@@ -214,11 +214,11 @@ impl SmtpServer {
     }
 
     /// The `[mail]` lines that send through this server.
-    fn config(&self) -> String {
+    pub(crate) fn config(&self) -> String {
         smtp_config(self.port)
     }
 
-    fn delivered(&self) -> Vec<Delivered> {
+    pub(crate) fn delivered(&self) -> Vec<Delivered> {
         self.delivered.lock().unwrap().clone()
     }
 }

@@ -3,7 +3,7 @@
 //! refusal stores nothing.
 
 mod fixtures;
-mod mail;
+pub(crate) mod mail;
 mod refusals;
 mod twice;
 mod typed;
