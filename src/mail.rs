@@ -237,6 +237,36 @@ impl AssignmentNotice<'_> {
     }
 }
 
+/// The invitation to become an editor: a link that sets a password.
+pub struct InviteNotice<'a> {
+    pub name: &'a str,
+    pub invited_by: &'a str,
+    pub role: &'a str,
+    pub link: &'a str,
+    pub expires: &'a str,
+}
+
+impl InviteNotice<'_> {
+    pub fn subject(&self) -> String {
+        "You are invited to docket".to_owned()
+    }
+
+    pub fn body(&self) -> String {
+        format!(
+            "Dear {name},\n\n\
+             {by} has made you an {role} on docket, where public comments are triaged.\n\n\
+             Choose your password here (the link works once, until {expires} UTC):\n\
+             {link}\n\n\
+             If you did not expect this, you can ignore this message.\n",
+            name = self.name,
+            by = self.invited_by,
+            role = self.role,
+            expires = self.expires,
+            link = self.link,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! `&mut DbConnection`. Handlers call these through [`Db::run`] and hold no SQL.
 
 pub mod audit;
+pub mod auth_tokens;
 pub mod comments;
 mod connection;
 pub mod documents;

@@ -115,6 +115,14 @@ pub fn end_sessions(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// Turns an account on or off; an inactive account cannot sign in, and is
+/// signed out at its next request.
+pub fn set_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::active.eq(active))
+        .execute(conn)
+}
+
 /// Sets a new password hash and, with it, signs the account out everywhere.
 pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id))

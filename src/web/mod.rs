@@ -2,6 +2,7 @@
 //! parse the request, call `db`/domain code through [`AppState`], and render
 //! one askama page struct defined beside them.
 
+mod admin;
 mod assets;
 pub mod auth;
 mod csrf;
@@ -51,7 +52,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(auth::login::show))
         .route("/login", web::post().to(auth::login::submit))
         .route("/logout", web::post().to(auth::login::logout))
+        .route("/invite/{token}", web::get().to(auth::invite::show))
+        .route("/invite/{token}", web::post().to(auth::invite::accept))
         .configure(editor::routes)
+        .configure(admin::routes)
         .default_service(web::to(not_found));
 }
 

@@ -3,6 +3,7 @@
 //! to an editor page loads the account again, so a deactivated account or
 //! a changed role takes effect at once on every instance.
 
+pub mod invite;
 pub mod login;
 
 use std::future::Future;

@@ -3,6 +3,7 @@
 //! checked, refused whole with 422/409/403, re-tagging comments) and
 //! editors who may only look.
 
+mod accounts;
 mod outline;
 mod ownership;
 mod retag;
