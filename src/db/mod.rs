@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth_tokens;
+pub mod clusters;
 pub mod comments;
 mod connection;
 pub mod documents;

@@ -5,9 +5,11 @@
 
 mod bulk;
 mod save;
+pub mod similar;
 
 pub use bulk::{BulkAction, BulkOutcome, bulk};
 pub use save::{MAX_RESPONSE_CHARS, Saved, SectionChoice, TriageEdit, save};
+pub use similar::{ClusterReport, recluster};
 
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::comments::{self, Comment};

@@ -2,6 +2,7 @@
 //! takes a [`SignedIn`], so anonymous requests never reach one.
 
 mod bulk;
+mod clusters;
 mod comment;
 mod dashboard;
 mod home;
@@ -52,6 +53,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/editor/d/{slug}/tags", web::get().to(tags::show))
         .route("/editor/d/{slug}/s/{section}", web::get().to(queue::show))
         .route("/editor/d/{slug}/bulk", web::post().to(bulk::apply))
+        .route("/editor/d/{slug}/clusters", web::get().to(clusters::show))
+        .route(
+            "/editor/d/{slug}/clusters/refresh",
+            web::post().to(clusters::refresh),
+        )
         .route("/editor/comments/{id}/section", web::post().to(tags::retag))
         .route("/editor/comments/{id}", web::get().to(comment::show))
         .route("/editor/comments/{id}", web::post().to(comment::save));
