@@ -93,6 +93,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 500)]
         nodes: usize,
     },
+    /// Triage under load: a generated document served on loopback, measured
+    /// with wrk (2 connections): queue, filtered, searched; dashboard; saves.
+    Triage {
+        #[arg(long, default_value_t = 1_000_000)]
+        comments: usize,
+        #[arg(long, default_value_t = 500)]
+        sections: usize,
+        /// A PostgreSQL database URL to create a scratch database beside.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Imports FILE into a scratch SQLite database and prints this
     /// process's peak RSS in bytes (run by `bench intake`).
     #[command(hide = true)]
@@ -232,6 +246,19 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Tagging { comments, nodes }) => {
             for line in crate::bench::tagging(comments, nodes)?.lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Triage {
+            comments,
+            sections,
+            postgres,
+            seconds,
+        }) => {
+            for line in
+                crate::bench::triage(comments, sections, postgres.as_deref(), seconds)?.lines
+            {
                 println!("{line}");
             }
             Ok(())

@@ -21,6 +21,10 @@ use crate::domain::Channel;
 use crate::intake::{self, Limits};
 use crate::submissions::{Request, Sender, Upload};
 
+mod triage;
+
+pub use triage::triage;
+
 const HEADER: [&str; 9] = [
     "Comment #",
     "Submitter",
@@ -333,6 +337,15 @@ fn with_scratch_db<T>(
     admin: Option<&str>,
     f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
+    with_scratch_url(admin, |conn, _| f(conn))
+}
+
+/// `with_scratch_db`, also handing over the scratch database's URL (for a
+/// server to open it).
+fn with_scratch_url<T>(
+    admin: Option<&str>,
+    f: impl FnOnce(&mut DbConnection, &DatabaseUrl) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let options = ConnectOptions::default();
     match admin {
         None => {
@@ -340,7 +353,7 @@ fn with_scratch_db<T>(
             let url = DatabaseUrl::Sqlite(dir.path().join("bench.sqlite3"));
             let mut conn = db::connect(&url, &options)?;
             crate::startup::prepare_database(&mut conn, false)?;
-            f(&mut conn)
+            f(&mut conn, &url)
         }
         Some(admin) => {
             let admin_url = DatabaseUrl::parse(admin)?;
@@ -355,7 +368,7 @@ fn with_scratch_db<T>(
                 let url = DatabaseUrl::Postgres(SecretString::from(url.to_string()));
                 let mut conn = db::connect(&url, &options)?;
                 crate::startup::prepare_database(&mut conn, false)?;
-                f(&mut conn)
+                f(&mut conn, &url)
             })();
             diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin_conn)?;
