@@ -14,6 +14,7 @@ mod assignment_mail;
 mod browser;
 mod bulk;
 mod cli;
+mod clusters;
 mod comment_page;
 mod dashboard;
 mod data_model;

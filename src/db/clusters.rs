@@ -1,0 +1,212 @@
+//! Clusters of duplicate and near-duplicate comments (`comments.cluster_id`,
+//! the lowest member's id; `comments.text_hash`, the normalised text's
+//! SHA-256): read the texts, write the results, list the clusters.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::DbConnection;
+use super::schema::{comments, submissions};
+
+/// What recomputing reads of a comment.
+#[derive(Clone, Debug, Queryable)]
+pub struct BodyRow {
+    pub id: i64,
+    pub body: String,
+    pub text_hash: Option<String>,
+    pub cluster_id: Option<i64>,
+}
+
+/// One page of a document's comments after `after_id`, in id order
+/// (keyset paging).
+pub fn bodies_page(
+    conn: &mut DbConnection,
+    document_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<BodyRow>> {
+    comments::table
+        .filter(comments::document_id.eq(document_id))
+        .filter(comments::id.gt(after_id))
+        .order(comments::id)
+        .limit(limit)
+        .select((
+            comments::id,
+            comments::body,
+            comments::text_hash,
+            comments::cluster_id,
+        ))
+        .load(conn)
+}
+
+/// A comment's new text hash and cluster.
+#[derive(Clone, Debug)]
+pub struct Placed {
+    pub id: i64,
+    pub text_hash: String,
+    pub cluster_id: Option<i64>,
+}
+
+/// Rows per UPDATE: five parameters each stays under SQLite's 32,766.
+const WRITE_BATCH: usize = 500;
+
+/// One `UPDATE … SET text_hash = CASE id …, cluster_id = CASE id … WHERE id
+/// IN (…)` over a concrete connection; `$mark(n)` writes the n-th (1-based)
+/// placeholder.
+macro_rules! update_batch {
+    ($conn:expr, $backend:ty, $chunk:expr, $mark:expr) => {{
+        let chunk: &[Placed] = $chunk;
+        let mark = $mark;
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            mark(n)
+        };
+        let mut sql = String::from("UPDATE comments SET text_hash = CASE id");
+        for _ in chunk {
+            let (id, hash) = (next(), next());
+            sql.push_str(&format!(
+                " WHEN CAST({id} AS BIGINT) THEN CAST({hash} AS TEXT)"
+            ));
+        }
+        sql.push_str(" END, cluster_id = CASE id");
+        for _ in chunk {
+            let (id, cluster) = (next(), next());
+            sql.push_str(&format!(
+                " WHEN CAST({id} AS BIGINT) THEN CAST({cluster} AS BIGINT)"
+            ));
+        }
+        sql.push_str(" END WHERE id IN (");
+        let ids: Vec<String> = chunk.iter().map(|_| next()).collect();
+        sql.push_str(&ids.join(", "));
+        sql.push(')');
+        let mut query = diesel::sql_query(sql).into_boxed::<$backend>();
+        for row in chunk {
+            query = query
+                .bind::<BigInt, _>(row.id)
+                .bind::<Text, _>(row.text_hash.clone());
+        }
+        for row in chunk {
+            query = query
+                .bind::<BigInt, _>(row.id)
+                .bind::<Nullable<BigInt>, _>(row.cluster_id);
+        }
+        for row in chunk {
+            query = query.bind::<BigInt, _>(row.id);
+        }
+        query.execute($conn)?
+    }};
+}
+
+/// Writes text hashes and clusters, [`WRITE_BATCH`] rows per statement
+/// (`CASE id WHEN … THEN …`, which both back ends run). Versions are not
+/// bumped: clusters are derived data, not an editor's change.
+pub fn write(conn: &mut DbConnection, rows: &[Placed]) -> QueryResult<usize> {
+    let mut written = 0;
+    for chunk in rows.chunks(WRITE_BATCH) {
+        written += match conn {
+            DbConnection::Sqlite(c) => {
+                update_batch!(c, diesel::sqlite::Sqlite, chunk, |_| "?".to_owned())
+            }
+            DbConnection::Postgres(c) => {
+                update_batch!(c, diesel::pg::Pg, chunk, |n: usize| format!("${n}"))
+            }
+        };
+    }
+    Ok(written)
+}
+
+/// A cluster: its id (lowest member), size, and how many members have a
+/// disposition.
+#[derive(Clone, Debug, Queryable)]
+pub struct ClusterSize {
+    pub cluster_id: Option<i64>,
+    pub size: i64,
+    pub answered: i64,
+}
+
+/// A document's clusters of two or more comments, largest first, at most
+/// `limit`; and how many there are.
+pub fn list(
+    conn: &mut DbConnection,
+    document_id: i64,
+    limit: i64,
+) -> QueryResult<(Vec<ClusterSize>, i64)> {
+    use diesel::dsl::{count, count_star};
+    let found = comments::table
+        .filter(comments::document_id.eq(document_id))
+        .filter(comments::cluster_id.is_not_null())
+        .group_by(comments::cluster_id)
+        .having(count_star().gt(1))
+        .order_by((count_star().desc(), comments::cluster_id.asc()))
+        .limit(limit)
+        .select((
+            comments::cluster_id,
+            count_star(),
+            count(comments::disposition),
+        ))
+        .load(conn)?;
+    let total = comments::table
+        .filter(comments::document_id.eq(document_id))
+        .filter(comments::cluster_id.is_not_null())
+        .select(comments::cluster_id)
+        .distinct()
+        .count()
+        .get_result(conn)?;
+    Ok((found, total))
+}
+
+/// What the clusters page shows of a member.
+#[derive(Clone, Debug, Queryable)]
+pub struct Member {
+    pub id: i64,
+    pub version: i32,
+    pub tracking_number: String,
+    pub disposition: Option<String>,
+    pub submitter_name: String,
+    pub organization: String,
+}
+
+/// Up to `limit` members of a cluster: those without a disposition first,
+/// then the others, each in id order.
+pub fn members(
+    conn: &mut DbConnection,
+    document_id: i64,
+    cluster_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Member>> {
+    let query = || {
+        comments::table
+            .inner_join(submissions::table)
+            .filter(comments::document_id.eq(document_id))
+            .filter(comments::cluster_id.eq(cluster_id))
+            .order(comments::id)
+            .select((
+                comments::id,
+                comments::version,
+                comments::tracking_number,
+                comments::disposition,
+                submissions::submitter_name,
+                submissions::organization,
+            ))
+    };
+    let mut out: Vec<Member> = query()
+        .filter(comments::disposition.is_null())
+        .limit(limit)
+        .load(conn)?;
+    let room = limit - i64::try_from(out.len()).unwrap_or(limit);
+    if room > 0 {
+        out.extend(
+            query()
+                .filter(comments::disposition.is_not_null())
+                .limit(room)
+                .load::<Member>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// A comment's text (the cluster's first member, for its excerpt).
+pub fn body(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+    comments::table.find(id).select(comments::body).first(conn)
+}

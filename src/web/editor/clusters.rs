@@ -1,0 +1,207 @@
+//! `/editor/d/{slug}/clusters`: duplicates and form letters. Clusters of
+//! comments with the same or nearly the same text (`triage::similar`),
+//! largest first, each with a form answering every member at once through
+//! the queue's bulk change (`POST /editor/d/{slug}/bulk`), which saves each
+//! member with its own audit events and names members changed meanwhile.
+//! `POST …/clusters/refresh` recomputes the clusters.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use strum::IntoEnumIterator;
+
+use super::{Chrome, SignedIn, flash, take_flash};
+use crate::db::clusters;
+use crate::documents::{self, DocumentError};
+use crate::domain::Disposition;
+use crate::triage;
+use crate::web::{AppState, WebError, csrf, page, see_other};
+
+/// Clusters shown, largest first.
+const MAX_CLUSTERS: i64 = 100;
+/// Members one form answers: the bulk change's own limit.
+const MAX_MEMBERS: i64 = 500;
+/// Submitters named per cluster.
+const MAX_SUBMITTERS: usize = 10;
+/// Characters of the first member's text shown.
+const EXCERPT: usize = 400;
+
+#[derive(Template)]
+#[template(path = "editor/clusters.html")]
+struct ClustersPage {
+    chrome: Chrome,
+    flash: Option<String>,
+    slug: String,
+    document: String,
+    /// Clusters of the document (more than shown when over [`MAX_CLUSTERS`]).
+    total: i64,
+    clusters: Vec<ClusterView>,
+    dispositions: Vec<&'static str>,
+}
+
+struct ClusterView {
+    id: i64,
+    size: i64,
+    answered: i64,
+    /// Up to [`MAX_MEMBERS`], those without a disposition first.
+    members: Vec<clusters::Member>,
+    /// Members not in `members`.
+    more: i64,
+    submitters: Vec<String>,
+    more_submitters: usize,
+    excerpt: String,
+}
+
+pub async fn show(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let slug = slug.into_inner();
+    let (document, (sizes, total), found) = state
+        .db
+        .run(move |conn| {
+            let document = documents::find(conn, &slug)?;
+            let listed = clusters::list(conn, document.id, MAX_CLUSTERS)?;
+            let mut found = Vec::with_capacity(listed.0.len());
+            for size in &listed.0 {
+                let Some(id) = size.cluster_id else { continue };
+                let members = clusters::members(conn, document.id, id, MAX_MEMBERS)?;
+                let body = clusters::body(conn, id)?;
+                found.push((members, body));
+            }
+            Ok::<_, DocumentError>((document, listed, found))
+        })
+        .await?;
+    let clusters = sizes
+        .into_iter()
+        .filter_map(|s| s.cluster_id.map(|id| (id, s)))
+        .zip(found)
+        .map(|((id, size), (members, body))| view(id, size, members, &body))
+        .collect();
+    page(
+        StatusCode::OK,
+        &ClustersPage {
+            chrome: Chrome::new(&who, &session)?,
+            flash: take_flash(&session),
+            slug: document.slug,
+            document: document.title,
+            total,
+            clusters,
+            // Answering as a duplicate names one comment: the queue's action.
+            dispositions: Disposition::iter()
+                .filter(|d| *d != Disposition::Duplicate)
+                .map(Into::into)
+                .collect(),
+        },
+    )
+}
+
+fn view(
+    id: i64,
+    size: clusters::ClusterSize,
+    members: Vec<clusters::Member>,
+    body: &str,
+) -> ClusterView {
+    let mut submitters: Vec<String> = Vec::new();
+    for m in &members {
+        let name = match (m.submitter_name.trim(), m.organization.trim()) {
+            ("", "") => "(not given)".to_owned(),
+            (name, "") => name.to_owned(),
+            ("", org) => org.to_owned(),
+            (name, org) => format!("{name} ({org})"),
+        };
+        if !submitters.contains(&name) {
+            submitters.push(name);
+        }
+    }
+    let more_submitters = submitters.len().saturating_sub(MAX_SUBMITTERS);
+    submitters.truncate(MAX_SUBMITTERS);
+    let mut excerpt: String = body.chars().take(EXCERPT).collect();
+    if body.chars().nth(EXCERPT).is_some() {
+        excerpt.push('…');
+    }
+    ClusterView {
+        id,
+        size: size.size,
+        answered: size.answered,
+        more: size.size - i64::try_from(members.len()).unwrap_or(size.size),
+        members,
+        submitters,
+        more_submitters,
+        excerpt,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RefreshForm {
+    /// Defaulted, so a form without it is refused as a CSRF failure (403).
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn refresh(
+    _who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    form: web::Form<RefreshForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    let slug = slug.into_inner();
+    let lookup = slug.clone();
+    let report = state
+        .db
+        .run(move |conn| {
+            let document = documents::find(conn, &lookup)?;
+            triage::recluster(conn, document.id).map_err(DocumentError::from)
+        })
+        .await?;
+    flash(
+        &session,
+        format!(
+            "Found {} cluster(s) covering {} of {} comment(s).",
+            report.clusters, report.clustered, report.comments
+        ),
+    );
+    Ok(see_other(&format!("/editor/d/{slug}/clusters")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn submitters_are_named_once_and_excerpts_cut() {
+        let member = |id, name: &str, org: &str| clusters::Member {
+            id,
+            version: 1,
+            tracking_number: format!("T-{id}"),
+            disposition: None,
+            submitter_name: name.to_owned(),
+            organization: org.to_owned(),
+        };
+        let size = clusters::ClusterSize {
+            cluster_id: Some(1),
+            size: 4,
+            answered: 0,
+        };
+        let body = "x".repeat(EXCERPT + 5);
+        let v = view(
+            1,
+            size,
+            vec![
+                member(1, "Ann", "ACME"),
+                member(2, "Ann", "ACME"),
+                member(3, "", ""),
+            ],
+            &body,
+        );
+        assert_eq!(v.submitters, ["Ann (ACME)", "(not given)"]);
+        assert_eq!(v.more, 1);
+        assert!(v.excerpt.ends_with('…'));
+    }
+}

@@ -1,0 +1,263 @@
+//! Duplicates and form letters: a form letter sent in slightly different
+//! versions across two submissions is found as one cluster, listed with its
+//! size, members and submitters, and answered at once through the bulk
+//! change: every member saved with its own audit events, a member changed
+//! meanwhile left alone and named.
+
+use diesel::prelude::*;
+use docket::db::schema::{audit_events, comments};
+
+use crate::cli::{docket, stderr};
+use crate::helpers::{TestApp, attrs, csrf_token, see_other, texts};
+use crate::tag_review::app_with;
+
+const LETTER: &str = "I am writing to urge NIST to require that every connected consumer \
+    device ship with a clear label describing how long it will receive security updates, \
+    and how owners will be told when that support ends. Without such a label buyers cannot \
+    compare products or plan replacements. Thank you for considering this request.";
+
+const PAGE: &str = "/editor/d/nistir-8200/clusters";
+
+/// Submission 1: the letter three times (as sent, with a greeting and one
+/// word changed, and after a script tag), and an unrelated comment.
+fn first_csv() -> String {
+    let greeted = format!("Dear NIST, {}", LETTER.replace("clear", "plain"));
+    let scripted = format!("<script>alert('x')</script> {LETTER}");
+    format!(
+        "Comment #,Type,Section,Comment\n\
+         1,T,5.1,\"{scripted}\"\n\
+         2,T,5.2,\"{greeted}\"\n\
+         3,E,5.3,Typo on page 4.\n\
+         4,T,5.1,\"{LETTER}\"\n"
+    )
+}
+
+/// Submission 2, from someone else: the letter in capitals with a word
+/// left out, and an unrelated comment.
+fn second_csv() -> String {
+    let shouted = LETTER.replace(" security", "").to_uppercase();
+    format!(
+        "Comment #,Type,Section,Comment\n\
+         1,T,5.1,\"{shouted}\"\n\
+         2,G,,Please add a glossary entry for the term IoT device capability.\n"
+    )
+}
+
+/// The demo document with both submissions, Ed Itor signed in.
+async fn app(db: crate::helpers::TestDb) -> TestApp {
+    let app = app_with(db, &first_csv()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("second.csv");
+    std::fs::write(&file, second_csv()).unwrap();
+    let out = docket(
+        &app.test_db,
+        &[
+            "import",
+            "--document",
+            "nistir-8200",
+            "--late",
+            "--submitter",
+            "Pat Doe",
+            "--organization",
+            "Consumer League",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    app
+}
+
+fn id_of(app: &TestApp, tracking: &str) -> i64 {
+    app.with_conn(|conn| {
+        comments::table
+            .filter(comments::tracking_number.eq(tracking))
+            .select(comments::id)
+            .first(conn)
+            .unwrap()
+    })
+}
+
+/// The letter's members by tracking number.
+const MEMBERS: [&str; 4] = [
+    "NISTIR-8200-0001-1",
+    "NISTIR-8200-0001-2",
+    "NISTIR-8200-0001-4",
+    "NISTIR-8200-0002-1",
+];
+
+/// Finds the clusters through the page's button; returns the page after.
+async fn refresh(app: &TestApp) -> scraper::Html {
+    let page = app.page(PAGE, 200).await;
+    let response = app
+        .post_form(
+            "/editor/d/nistir-8200/clusters/refresh",
+            &[("csrf", &csrf_token(&page))],
+        )
+        .await;
+    assert_eq!(see_other(&response), PAGE);
+    app.page(PAGE, 200).await
+}
+
+/// (disposition, response, version) of a comment.
+fn triage(app: &TestApp, tracking: &str) -> (Option<String>, Option<String>, i32) {
+    app.with_conn(|conn| {
+        comments::table
+            .filter(comments::tracking_number.eq(tracking))
+            .select((comments::disposition, comments::response, comments::version))
+            .first(conn)
+            .unwrap()
+    })
+}
+
+on_both_backends! {
+    async fn form_letters_are_found_and_listed_with_their_members(db: TestDb) {
+        let app = app(db).await;
+        let before = app.page(PAGE, 200).await;
+        assert_eq!(texts(&before, "section.cluster").len(), 0);
+        assert_eq!(texts(&before, "p.empty").len(), 1);
+
+        let page = refresh(&app).await;
+        assert_eq!(
+            texts(&page, "p.notice.saved"),
+            ["Found 1 cluster(s) covering 4 of 6 comment(s)."]
+        );
+        assert_eq!(texts(&page, "section.cluster").len(), 1);
+        assert_eq!(texts(&page, "section.cluster h2 .size"), ["4"]);
+        assert_eq!(texts(&page, "section.cluster h2 .answered"), ["(0 with a disposition)"]);
+        assert_eq!(texts(&page, "a.member"), MEMBERS);
+        let links: Vec<String> = MEMBERS
+            .iter()
+            .map(|t| format!("/editor/comments/{}", id_of(&app, t)))
+            .collect();
+        assert_eq!(attrs(&page, "a.member", "href"), links);
+        assert_eq!(texts(&page, ".submitter"), ["(not given)", "Pat Doe (Consumer League)"]);
+        assert!(texts(&page, "blockquote.excerpt")[0].contains("I am writing to urge NIST"));
+
+        // Stored: the lowest member's id as the cluster, a text hash for all.
+        let first = id_of(&app, MEMBERS[0]);
+        let stored: Vec<(String, Option<i64>, Option<String>)> = app.with_conn(|conn| {
+            comments::table
+                .order(comments::id)
+                .select((comments::tracking_number, comments::cluster_id, comments::text_hash))
+                .load(conn)
+                .unwrap()
+        });
+        for (tracking, cluster, hash) in &stored {
+            let expected = MEMBERS.contains(&tracking.as_str()).then_some(first);
+            assert_eq!(*cluster, expected, "{tracking}");
+            assert_eq!(hash.as_ref().map(String::len), Some(64), "{tracking}");
+        }
+        // Again: the same clusters, nothing rewritten.
+        let again = refresh(&app).await;
+        assert_eq!(texts(&again, "a.member"), MEMBERS);
+
+        // The dashboard links here.
+        let dashboard = app.page("/editor/d/nistir-8200", 200).await;
+        assert_eq!(attrs(&dashboard, "p.cluster-link a", "href"), [PAGE]);
+    }
+
+    async fn answering_a_cluster_saves_every_member_with_its_own_audit_events(db: TestDb) {
+        let app = app(db).await;
+        let page = refresh(&app).await;
+        // Someone answers one member after the page was shown.
+        let stale = MEMBERS[2];
+        app.with_conn(|conn| {
+            diesel::update(comments::table.filter(comments::tracking_number.eq(stale)))
+                .set((comments::response.eq("Theirs."), comments::version.eq(comments::version + 1)))
+                .execute(conn)
+                .unwrap();
+        });
+        let before = triage(&app, stale);
+
+        let mut body = url::form_urlencoded::Serializer::new(String::new());
+        for name in ["csrf", "back", "action", "c"] {
+            for value in attrs(&page, &format!("form.answer input[name={name}]"), "value") {
+                body.append_pair(name, &value);
+            }
+        }
+        body.append_pair("disposition", "accepted");
+        body.append_pair("response", "NIST will add a support-period label.");
+        let response = app
+            .client
+            .post(format!("{}/editor/d/nistir-8200/bulk", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.finish())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(see_other(&response), PAGE);
+        let after = app.page(PAGE, 200).await;
+        assert_eq!(
+            texts(&after, "p.notice.saved"),
+            [format!("Saved 3 comment(s). Left alone, because someone changed them after this page was shown: {stale}.")]
+        );
+        assert_eq!(texts(&after, "section.cluster h2 .answered"), ["(3 with a disposition)"]);
+
+        for tracking in MEMBERS {
+            let events: Vec<(String, Option<String>)> = app.with_conn(|conn| {
+                audit_events::table
+                    .filter(audit_events::comment_id.eq(id_of(&app, tracking)))
+                    .order(audit_events::field)
+                    .select((audit_events::action, audit_events::field))
+                    .load(conn)
+                    .unwrap()
+            });
+            if tracking == stale {
+                assert_eq!(triage(&app, tracking), before, "{tracking} left alone");
+                assert!(events.is_empty(), "{tracking}: {events:?}");
+                continue;
+            }
+            let (disposition, text, _) = triage(&app, tracking);
+            assert_eq!(disposition.as_deref(), Some("accepted"), "{tracking}");
+            assert_eq!(text.as_deref(), Some("NIST will add a support-period label."), "{tracking}");
+            assert_eq!(
+                events,
+                [
+                    ("update".to_owned(), Some("disposition".to_owned())),
+                    ("update".to_owned(), Some("response".to_owned())),
+                ],
+                "{tracking}"
+            );
+        }
+        // Comments outside the cluster are untouched.
+        assert_eq!(triage(&app, "NISTIR-8200-0001-3").0, None);
+        assert_eq!(triage(&app, "NISTIR-8200-0002-2").0, None);
+    }
+
+    async fn the_clusters_page_needs_sign_in_and_a_token(db: TestDb) {
+        let app = app(db).await;
+        let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = anonymous.get(format!("{}{PAGE}", app.address)).send().await.unwrap();
+        assert_eq!(see_other(&response), "/login?next=%2Feditor%2Fd%2Fnistir-8200%2Fclusters");
+        let response = anonymous
+            .post(format!("{}{PAGE}/refresh", app.address))
+            .form(&[("csrf", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert!(see_other(&response).starts_with("/login"));
+
+        let response = app.post_form("/editor/d/nistir-8200/clusters/refresh", &[]).await;
+        assert_eq!(response.status().as_u16(), 403);
+        let response = app.post_form("/editor/d/nistir-8200/clusters/refresh", &[("csrf", "forged")]).await;
+        assert_eq!(response.status().as_u16(), 403);
+        let stored: i64 = app.with_conn(|conn| {
+            comments::table.filter(comments::cluster_id.is_not_null()).count().get_result(conn).unwrap()
+        });
+        assert_eq!(stored, 0, "nothing recomputed");
+        assert_eq!(app.get("/editor/d/no-such-document/clusters").await.status().as_u16(), 404);
+    }
+
+    async fn comment_text_is_escaped_on_the_clusters_page(db: TestDb) {
+        let app = app(db).await;
+        refresh(&app).await;
+        let html = app.get(PAGE).await.text().await.unwrap();
+        assert!(!html.contains("<script>alert"), "raw script tag on the page");
+        assert!(
+            html.contains("&#60;script&#62;alert(") || html.contains("&lt;script&gt;alert("),
+            "{html}"
+        );
+        let page = scraper::Html::parse_document(&html);
+        assert!(texts(&page, "blockquote.excerpt")[0].starts_with("<script>alert('x')</script> I am writing"));
+    }
+}
