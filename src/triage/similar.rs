@@ -626,42 +626,4 @@ mod tests {
         assert!(recall >= 0.95, "recall {recall}");
         assert!(precision >= 0.95, "precision {precision}");
     }
-
-    /// `cargo test --release --lib triage::similar -- --ignored --nocapture`
-    #[test]
-    #[ignore = "timing: run by hand in release"]
-    fn clusters_100k_comments_quickly() {
-        let mut rng = Rng(11);
-        let vocabulary = vocabulary(&mut rng);
-        let templates: Vec<Vec<String>> = (0..200)
-            .map(|_| {
-                let length = 120 + rng.below(180);
-                words(&mut rng, &vocabulary, length)
-            })
-            .collect();
-        let texts: Vec<String> = (0..100_000)
-            .map(|i| {
-                if i % 2 == 0 {
-                    let template = &templates[rng.below(templates.len())];
-                    variant(&mut rng, &vocabulary, template)
-                } else {
-                    let length = 10 + rng.below(200);
-                    words(&mut rng, &vocabulary, length).join(" ")
-                }
-            })
-            .collect();
-        let started = std::time::Instant::now();
-        let mut clusterer = Clusterer::new();
-        for (i, text) in texts.iter().enumerate() {
-            clusterer.add(i as i64 + 1, text);
-        }
-        let added = started.elapsed();
-        let placements = clusterer.finish();
-        let clustered = placements.iter().filter(|p| p.cluster_id.is_some()).count();
-        println!(
-            "clustered {} comments in {:?} (signatures {added:?}): {clustered} in clusters",
-            placements.len(),
-            started.elapsed()
-        );
-    }
 }
