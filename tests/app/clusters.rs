@@ -261,3 +261,24 @@ on_both_backends! {
         assert!(texts(&page, "blockquote.excerpt")[0].starts_with("<script>alert('x')</script> I am writing"));
     }
 }
+
+on_both_backends! {
+    async fn a_member_s_page_lists_the_similar_comments(db: TestDb) {
+        let app = app(db).await;
+        let unrelated = id_of(&app, "NISTIR-8200-0001-3");
+        let before = app.page(&format!("/editor/comments/{}", id_of(&app, MEMBERS[0])), 200).await;
+        assert!(texts(&before, "ul.similar a").is_empty(), "nothing before clustering");
+        refresh(&app).await;
+        let page = app.page(&format!("/editor/comments/{}", id_of(&app, MEMBERS[0])), 200).await;
+        let listed = texts(&page, "ul.similar a");
+        let expected: Vec<String> = MEMBERS[1..].iter().map(|m| (*m).to_owned()).collect();
+        let mut sorted = listed.clone();
+        sorted.sort();
+        let mut want = expected.clone();
+        want.sort();
+        assert_eq!(sorted, want, "{listed:?}");
+        assert!(attrs(&page, "a[href='/editor/d/nistir-8200/clusters']", "href").len() == 1);
+        let other = app.page(&format!("/editor/comments/{unrelated}"), 200).await;
+        assert!(texts(&other, "ul.similar a").is_empty());
+    }
+}

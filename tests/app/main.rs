@@ -19,6 +19,7 @@ mod comment_page;
 mod dashboard;
 mod data_model;
 mod editor;
+mod editor_xss;
 mod intake;
 mod migrations;
 mod public_pages;

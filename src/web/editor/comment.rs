@@ -36,6 +36,10 @@ struct CommentPage {
     extra: Vec<(String, String)>,
     problems: Vec<String>,
     others: Vec<(i64, String, String)>,
+    /// The other members of its duplicate cluster: id, tracking, submitter,
+    /// disposition.
+    similar: Vec<(i64, String, String, String)>,
+    similar_total: usize,
     history: Vec<Change>,
     /// The form: the stored values, or the editor's after a refused save.
     form: FormValues,
@@ -143,6 +147,10 @@ async fn load(
             let file = db::submissions::file_name(conn, c.submission_id)?;
             let outline = db::sections::for_document(conn, c.document_id)?;
             let others = db::comments::for_submission(conn, c.submission_id)?;
+            let similar = match c.cluster_id {
+                Some(cluster) => db::clusters::members(conn, c.document_id, cluster, 51)?,
+                None => Vec::new(),
+            };
             let history = db::audit::for_comment(conn, id)?;
             let users = db::users::list(conn)?;
             let duplicate_of = match c.duplicate_of_id {
@@ -155,7 +163,7 @@ async fn load(
                 submission,
                 file,
                 outline,
-                others,
+                (others, similar),
                 history,
                 users,
                 duplicate_of,
@@ -166,7 +174,21 @@ async fn load(
             e if e.is_not_found() => WebError::NotFound(format!("comment #{id} does not exist")),
             other => other.into(),
         })?;
-    let (c, document, submission, file, outline, others, history, users, duplicate_of) = loaded;
+    let (c, document, submission, file, outline, (others, similar), history, users, duplicate_of) =
+        loaded;
+    let similar: Vec<(i64, String, String, String)> = similar
+        .into_iter()
+        .filter(|m| m.id != c.id)
+        .map(|m| {
+            let from = if m.organization.is_empty() {
+                m.submitter_name
+            } else {
+                format!("{} ({})", m.submitter_name, m.organization)
+            };
+            let answer = m.disposition.unwrap_or_default().replace('_', " ");
+            (m.id, m.tracking_number, from, answer)
+        })
+        .collect();
     let name_of = |user: Option<i64>| {
         user.and_then(|u| users.iter().find(|x| x.id == u))
             .map_or_else(|| "docket".to_owned(), |u| u.name.clone())
@@ -219,6 +241,8 @@ async fn load(
                 new: e.new_value.unwrap_or_default(),
             })
             .collect(),
+        similar_total: similar.len(),
+        similar: similar.into_iter().take(50).collect(),
         form: FormValues::of(&c, duplicate_of),
         stored: None,
         sections: outline
