@@ -263,13 +263,19 @@ pub fn page(
             let total = queue_query!(c, document_id, filter, fts)
                 .count()
                 .get_result(c)?;
-            let rows = queue_query!(c, document_id, filter, fts)
+            // Ids first: sorting thousands of narrow rows, then loading
+            // the page's 50 whole ones, beats sorting thousands of whole rows.
+            let ids: Vec<i64> = queue_query!(c, document_id, filter, fts)
                 .order((order(), comments::id))
                 .offset(offset)
                 .limit(limit)
+                .select(comments::id)
+                .load(c)?;
+            let rows = comments::table
+                .filter(comments::id.eq_any(&ids))
                 .select(Comment::as_select())
                 .load(c)?;
-            Ok((rows, total))
+            Ok((in_order(&ids, rows), total))
         }
         DbConnection::Postgres(c) => {
             let tsquery = |words: &[String]| {
@@ -280,15 +286,27 @@ pub fn page(
             let total = queue_query!(c, document_id, filter, tsquery)
                 .count()
                 .get_result(c)?;
-            let rows = queue_query!(c, document_id, filter, tsquery)
+            // Ids first: sorting thousands of narrow rows, then loading
+            // the page's 50 whole ones, beats sorting thousands of whole rows.
+            let ids: Vec<i64> = queue_query!(c, document_id, filter, tsquery)
                 .order((order(), comments::id))
                 .offset(offset)
                 .limit(limit)
+                .select(comments::id)
+                .load(c)?;
+            let rows = comments::table
+                .filter(comments::id.eq_any(&ids))
                 .select(Comment::as_select())
                 .load(c)?;
-            Ok((rows, total))
+            Ok((in_order(&ids, rows), total))
         }
     }
+}
+
+/// `rows` in the order of `ids`.
+fn in_order(ids: &[i64], mut rows: Vec<Comment>) -> Vec<Comment> {
+    rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
+    rows
 }
 
 #[cfg(test)]

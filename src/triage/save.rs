@@ -54,11 +54,23 @@ pub fn save(
             diesel::result::Error::NotFound => TriageError::NoSuchComment(id),
             other => other.into(),
         })?;
-        db::documents::lock(conn, comment.document_id)?;
         if comment.version != version {
             return Err(TriageError::ChangedMeanwhile(Box::new(comment)));
         }
-        let outline = sections::for_document(conn, comment.document_id)?;
+        // Only a change of section needs the outline, and the document's
+        // lock (so the node cannot be removed meanwhile); other saves of
+        // one document do not wait for each other.
+        let moves = match edit.section {
+            SectionChoice::Keep => false,
+            SectionChoice::Node(node) => Some(node) != comment.section_id,
+            SectionChoice::General => true,
+        };
+        let outline = if moves {
+            db::documents::lock(conn, comment.document_id)?;
+            sections::for_document(conn, comment.document_id)?
+        } else {
+            Vec::new()
+        };
         let mut problems = Vec::new();
 
         let (section_id, tag_source, tag_span, tag_conflict) = match edit.section {
