@@ -230,6 +230,28 @@ macro_rules! queue_query {
     }};
 }
 
+/// The total, then one page: ids first (sorting thousands of narrow rows,
+/// then loading the page's whole ones, beats sorting thousands of whole
+/// rows), on one concrete connection.
+macro_rules! page_of {
+    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $order:expr, $offset:expr, $limit:expr) => {{
+        let total = queue_query!($conn, $document_id, $filter, $search_sql)
+            .count()
+            .get_result($conn)?;
+        let ids: Vec<i64> = queue_query!($conn, $document_id, $filter, $search_sql)
+            .order(($order(), comments::id))
+            .offset($offset)
+            .limit($limit)
+            .select(comments::id)
+            .load($conn)?;
+        let rows = comments::table
+            .filter(comments::id.eq_any(&ids))
+            .select(Comment::as_select())
+            .load($conn)?;
+        Ok((in_order(&ids, rows), total))
+    }};
+}
+
 /// One page of the queue and the number of comments the filter matches.
 pub fn page(
     conn: &mut DbConnection,
@@ -260,22 +282,7 @@ pub fn page(
                 .bind::<Text, _>(expression)
                 .sql(")")
             };
-            let total = queue_query!(c, document_id, filter, fts)
-                .count()
-                .get_result(c)?;
-            // Ids first: sorting thousands of narrow rows, then loading
-            // the page's 50 whole ones, beats sorting thousands of whole rows.
-            let ids: Vec<i64> = queue_query!(c, document_id, filter, fts)
-                .order((order(), comments::id))
-                .offset(offset)
-                .limit(limit)
-                .select(comments::id)
-                .load(c)?;
-            let rows = comments::table
-                .filter(comments::id.eq_any(&ids))
-                .select(Comment::as_select())
-                .load(c)?;
-            Ok((in_order(&ids, rows), total))
+            page_of!(c, document_id, filter, fts, order, offset, limit)
         }
         DbConnection::Postgres(c) => {
             let tsquery = |words: &[String]| {
@@ -283,22 +290,7 @@ pub fn page(
                     .bind::<Text, _>(words.join(" "))
                     .sql(")")
             };
-            let total = queue_query!(c, document_id, filter, tsquery)
-                .count()
-                .get_result(c)?;
-            // Ids first: sorting thousands of narrow rows, then loading
-            // the page's 50 whole ones, beats sorting thousands of whole rows.
-            let ids: Vec<i64> = queue_query!(c, document_id, filter, tsquery)
-                .order((order(), comments::id))
-                .offset(offset)
-                .limit(limit)
-                .select(comments::id)
-                .load(c)?;
-            let rows = comments::table
-                .filter(comments::id.eq_any(&ids))
-                .select(Comment::as_select())
-                .load(c)?;
-            Ok((in_order(&ids, rows), total))
+            page_of!(c, document_id, filter, tsquery, order, offset, limit)
         }
     }
 }

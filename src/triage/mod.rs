@@ -111,6 +111,15 @@ pub fn filed_now(outline: &[Section], comment: &Comment) -> String {
     }
 }
 
+/// Every node of an outline as a form's choice: id, `filed_under` words,
+/// and depth (capped at 6, for indenting).
+pub fn section_choices(outline: &[Section]) -> Vec<(i64, String, i32)> {
+    outline
+        .iter()
+        .map(|s| (s.id, filed_under(outline, Some(s.id)), s.depth.min(6)))
+        .collect()
+}
+
 /// `4.3 Identity proofing`, or `General`.
 pub fn filed_under(outline: &[Section], section_id: Option<i64>) -> String {
     section_id

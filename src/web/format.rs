@@ -31,6 +31,16 @@ pub fn range<T: std::fmt::Display + PartialEq>(start: Option<T>, end: Option<T>)
     }
 }
 
+/// An error's text as a sentence for a page: first letter capitalised,
+/// a full stop at the end (error texts are written as clauses).
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +55,7 @@ mod tests {
         assert_eq!(range(Some(3), Some(3)), "3");
         assert_eq!(range(Some("iii"), Some("v")), "iii–v");
         assert_eq!(range::<i32>(None, None), "");
+        assert_eq!(sentence("the password is short"), "The password is short.");
+        assert_eq!(sentence(""), "");
     }
 }

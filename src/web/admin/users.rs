@@ -116,7 +116,7 @@ pub async fn invite(
                 .await?
                 .map_err(|e| match e {
                     AuthError::Database(e) => e.to_string(),
-                    other => capitalised(&other.to_string()),
+                    other => crate::web::format::sentence(&other.to_string()),
                 })
         }
     };
@@ -217,12 +217,4 @@ pub async fn set_active(
         },
     );
     Ok(see_other("/admin/users"))
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
-        None => String::new(),
-    }
 }

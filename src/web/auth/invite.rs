@@ -93,7 +93,7 @@ pub async fn accept(
     if password != again {
         errors.push("The two passwords differ; type the same one twice.".to_owned());
     } else if let Err(e) = password::hash(&password) {
-        errors.push(format!("{}.", capitalised(&e.to_string())));
+        errors.push(crate::web::format::sentence(&e.to_string()));
     }
     if !errors.is_empty() {
         return page(
@@ -120,13 +120,5 @@ pub async fn accept(
         Ok(None) => gone(csrf::token(&session)?, token),
         Err(AuthError::Password(e)) => Err(WebError::BadRequest(e.to_string())),
         Err(other) => Err(WebError::Unexpected(other.into())),
-    }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

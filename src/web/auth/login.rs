@@ -119,7 +119,7 @@ pub async fn submit(
                     csrf: csrf::token(&session)?,
                     email,
                     next,
-                    error: Some(capitalise(&error.to_string())),
+                    error: Some(crate::web::format::sentence(&error.to_string())),
                 },
             )
         }
@@ -189,12 +189,4 @@ pub async fn logout(
     }
     super::end(&session);
     Ok(see_other("/"))
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
-        None => String::new(),
-    }
 }

@@ -245,21 +245,8 @@ async fn load(
         similar: similar.into_iter().take(50).collect(),
         form: FormValues::of(&c, duplicate_of),
         stored: None,
-        sections: outline
-            .iter()
-            .map(|s| {
-                (
-                    s.id,
-                    triage::filed_under(&outline, Some(s.id)),
-                    s.depth.min(6),
-                )
-            })
-            .collect(),
-        users: users
-            .into_iter()
-            .filter(|u| u.active)
-            .map(|u| (u.id, u.name))
-            .collect(),
+        sections: triage::section_choices(&outline),
+        users: super::account_choices(&users),
         statuses: TriageStatus::iter().map(Into::into).collect(),
         dispositions: Disposition::iter().map(Into::into).collect(),
         c,

@@ -81,6 +81,34 @@ impl Chrome {
     }
 }
 
+/// Page `wanted` (from 1) of a list of `per_page`, loaded by `load(offset,
+/// limit)` which also returns the total; past the last page (after the last
+/// row of the last page was dealt with), the last page. Returns the rows,
+/// the total and the page number shown.
+pub fn page_or_last<T, E>(
+    wanted: Option<i64>,
+    per_page: i64,
+    mut load: impl FnMut(i64, i64) -> Result<(Vec<T>, i64), E>,
+) -> Result<(Vec<T>, i64, i64), E> {
+    let mut page = wanted.unwrap_or(1).clamp(1, i64::from(i32::MAX));
+    let (mut rows, total) = load((page - 1) * per_page, per_page)?;
+    let last = ((total + per_page - 1) / per_page).max(1);
+    if page > last {
+        page = last;
+        rows = load((last - 1) * per_page, per_page)?.0;
+    }
+    Ok((rows, total, page))
+}
+
+/// The active accounts as a form's choices (id, name).
+pub fn account_choices(users: &[crate::db::users::User]) -> Vec<(i64, String)> {
+    users
+        .iter()
+        .filter(|u| u.active)
+        .map(|u| (u.id, u.name.clone()))
+        .collect()
+}
+
 const FLASH: &str = "flash";
 
 /// A one-time message for the next page (post/redirect/get).

@@ -120,11 +120,7 @@ pub async fn load(
         routes: in_route_order(routes),
         conflicts,
         add: AddValues::default(),
-        editors: users
-            .iter()
-            .filter(|u| u.active)
-            .map(|u| (u.id, u.name.clone()))
-            .collect(),
+        editors: super::account_choices(&users),
         pasted: String::new(),
         pasted_format: "csv".to_owned(),
         slug: document.slug,

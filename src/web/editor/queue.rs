@@ -40,7 +40,7 @@ struct QueuePage {
     /// The query string without `page`, for the page links.
     keep: String,
     rows: Vec<Row>,
-    sections: Vec<(String, String, i32)>,
+    sections: Vec<(i64, String, i32)>,
     users: Vec<(i64, String)>,
     types: Vec<&'static str>,
     statuses: Vec<&'static str>,
@@ -115,31 +115,20 @@ pub async fn show(
     let (slug, which) = path.into_inner();
     let query = query.into_inner();
     let me = who.user.id;
-    let wanted = query.page.unwrap_or(1).clamp(1, i64::from(i32::MAX));
+    let wanted = query.page;
     let (filter_query, which_) = (query.clone(), which.clone());
-    let (document, outline, users, heading, (comments, total), page_number) = state
+    let (document, outline, users, heading, (comments, total, page_number)) = state
         .db
         .run(move |conn| {
             let document = documents::find(conn, &slug)?;
             let outline = db::sections::for_document(conn, document.id)?;
             let (mut filter, heading) = scope(&outline, &which_)?;
             apply(&mut filter, &filter_query, me);
-            let mut page_number = wanted;
-            let mut found = db::queue::page(
-                conn,
-                document.id,
-                &filter,
-                (page_number - 1) * PER_PAGE,
-                PER_PAGE,
-            )?;
-            let last = ((found.1 + PER_PAGE - 1) / PER_PAGE).max(1);
-            if page_number > last {
-                page_number = last;
-                found =
-                    db::queue::page(conn, document.id, &filter, (last - 1) * PER_PAGE, PER_PAGE)?;
-            }
+            let found = super::page_or_last(wanted, PER_PAGE, |offset, limit| {
+                db::queue::page(conn, document.id, &filter, offset, limit)
+            })?;
             let users = db::users::list(conn)?;
-            Ok::<_, DocumentError>((document, outline, users, heading, found, page_number))
+            Ok::<_, DocumentError>((document, outline, users, heading, found))
         })
         .await?;
     let words = search_words(&query.q);
@@ -174,22 +163,8 @@ pub async fn show(
             pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
             keep,
             rows,
-            sections: outline
-                .iter()
-                .filter(|s| !s.kind.is_float())
-                .map(|s| {
-                    (
-                        s.id.to_string(),
-                        triage::filed_under(&outline, Some(s.id)),
-                        s.depth.min(6),
-                    )
-                })
-                .collect(),
-            users: users
-                .into_iter()
-                .filter(|u| u.active)
-                .map(|u| (u.id, u.name))
-                .collect(),
+            sections: triage::section_choices(&outline),
+            users: super::account_choices(&users),
             types: CommentType::iter().map(Into::into).collect(),
             statuses: TriageStatus::iter().map(Into::into).collect(),
             dispositions: Disposition::iter().map(Into::into).collect(),

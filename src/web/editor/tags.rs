@@ -61,35 +61,18 @@ pub async fn show(
     slug: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
-    // Past the last page (after filing its last comment): the last page.
-    let wanted = query.page.unwrap_or(1).clamp(1, i64::from(i32::MAX));
     let everything = query.show.as_deref() == Some("all");
+    let wanted = query.page;
     let slug = slug.into_inner();
-    let (document, outline, (comments, total), page_number) = state
+    let (document, outline, (comments, total, page_number)) = state
         .db
         .run(move |conn| {
             let document = documents::find(conn, &slug)?;
             let outline = db::sections::for_document(conn, document.id)?;
-            let mut page_number = wanted;
-            let mut found = db::comments::for_tag_review(
-                conn,
-                document.id,
-                everything,
-                (page_number - 1) * PER_PAGE,
-                PER_PAGE,
-            )?;
-            let last = ((found.1 + PER_PAGE - 1) / PER_PAGE).max(1);
-            if page_number > last {
-                page_number = last;
-                found = db::comments::for_tag_review(
-                    conn,
-                    document.id,
-                    everything,
-                    (last - 1) * PER_PAGE,
-                    PER_PAGE,
-                )?;
-            }
-            Ok::<_, DocumentError>((document, outline, found, page_number))
+            let found = super::page_or_last(wanted, PER_PAGE, |offset, limit| {
+                db::comments::for_tag_review(conn, document.id, everything, offset, limit)
+            })?;
+            Ok::<_, DocumentError>((document, outline, found))
         })
         .await?;
     let rows = comments
@@ -106,16 +89,7 @@ pub async fn show(
             page: page_number,
             pages: (total + PER_PAGE - 1) / PER_PAGE,
             rows,
-            choices: outline
-                .iter()
-                .map(|s| {
-                    (
-                        s.id,
-                        triage::filed_under(&outline, Some(s.id)),
-                        s.depth.min(6),
-                    )
-                })
-                .collect(),
+            choices: triage::section_choices(&outline),
             slug: document.slug,
             title: document.title,
         },
