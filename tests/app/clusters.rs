@@ -7,7 +7,6 @@
 use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments};
 
-use crate::cli::{docket, stderr};
 use crate::helpers::{TestApp, attrs, csrf_token, see_other, texts};
 use crate::tag_review::app_with;
 
@@ -46,24 +45,13 @@ fn second_csv() -> String {
 /// The demo document with both submissions, Ed Itor signed in.
 async fn app(db: crate::helpers::TestDb) -> TestApp {
     let app = app_with(db, &first_csv()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("second.csv");
-    std::fs::write(&file, second_csv()).unwrap();
-    let out = docket(
-        &app.test_db,
-        &[
-            "import",
-            "--document",
-            "nistir-8200",
-            "--late",
-            "--submitter",
-            "Pat Doe",
-            "--organization",
-            "Consumer League",
-            file.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let from = [
+        "--submitter",
+        "Pat Doe",
+        "--organization",
+        "Consumer League",
+    ];
+    crate::tag_review::import_late(&app, &second_csv(), &from);
     app
 }
 

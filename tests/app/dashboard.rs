@@ -6,7 +6,6 @@
 use diesel::prelude::*;
 use docket::db::schema::{comments, sections, submission_files, submissions};
 
-use crate::cli::{docket, stderr};
 use crate::helpers::{TestApp, attrs, texts};
 use crate::tag_review::{app_with_comments, section_id};
 
@@ -21,20 +20,7 @@ const DASHBOARD: &str = "/editor/d/nistir-8200";
 
 /// Imports [`MORE`] as the document's second submission.
 fn import_more(app: &TestApp) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("more.csv");
-    std::fs::write(&file, MORE).unwrap();
-    let out = docket(
-        &app.test_db,
-        &[
-            "import",
-            "--document",
-            "nistir-8200",
-            "--late",
-            file.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    crate::tag_review::import_late(app, MORE, &[]);
 }
 
 fn id_of(app: &TestApp, tracking: &str) -> i64 {

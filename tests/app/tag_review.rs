@@ -28,20 +28,7 @@ pub(crate) async fn app_with(db: TestDb, csv: &str) -> TestApp {
 /// `app_with`, with extra configuration TOML.
 pub(crate) async fn app_with_config(db: TestDb, csv: &str, extra: &str) -> TestApp {
     let app = TestApp::spawn_with(db, extra).await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("comments.csv");
-    std::fs::write(&file, csv).unwrap();
-    let out = docket(
-        &app.test_db,
-        &[
-            "import",
-            "--document",
-            "nistir-8200",
-            "--late",
-            file.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    import_late(&app, csv, &[]);
     app.with_conn(|conn| {
         docket::auth::create_user(
             conn,
@@ -66,6 +53,19 @@ pub(crate) async fn app_with_config(db: TestDb, csv: &str, extra: &str) -> TestA
         .await;
     assert_eq!(see_other(&response), "/editor");
     app
+}
+
+/// Imports `csv` into the demo document with `docket import --late` (its
+/// comment period ended in 2018) and any `more` arguments.
+pub(crate) fn import_late(app: &TestApp, csv: &str, more: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("comments.csv");
+    std::fs::write(&file, csv).unwrap();
+    let mut args = vec!["import", "--document", "nistir-8200", "--late"];
+    args.extend_from_slice(more);
+    args.push(file.to_str().unwrap());
+    let out = docket(&app.test_db, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 /// (id, section_id, tag_source, tag_conflict, version) of comment `n` of

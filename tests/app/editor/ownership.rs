@@ -6,7 +6,6 @@ use docket::db::schema::{comments, sections};
 use docket::domain::Role;
 
 use super::{Browser, OUTLINE, create_user, signed_in};
-use crate::cli::{docket, stderr};
 use crate::helpers::{TestApp, attrs, see_other, texts};
 
 fn node_id(app: &TestApp, number: &str) -> i64 {
@@ -32,20 +31,7 @@ async fn give(admin: &Browser, id: i64, owner: &str) -> reqwest::Response {
 }
 
 fn import(app: &TestApp, csv: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("c.csv");
-    std::fs::write(&file, csv).unwrap();
-    let out = docket(
-        &app.test_db,
-        &[
-            "import",
-            "--document",
-            "nistir-8200",
-            "--late",
-            file.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    crate::tag_review::import_late(app, csv, &[]);
 }
 
 fn assignee_of(app: &TestApp, body: &str) -> Option<i64> {
