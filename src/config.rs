@@ -25,6 +25,22 @@ pub struct Settings {
     pub log: LogSettings,
     pub intake: crate::intake::Limits,
     pub mail: crate::mail::MailSettings,
+    pub triage: TriageSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageSettings {
+    /// Seconds between looks for documents with new comments to re-cluster
+    /// (near-duplicates); 0 turns the background pass off.
+    pub recluster_every_secs: u64,
+}
+
+impl TriageSettings {
+    pub fn recluster_every(&self) -> Option<std::time::Duration> {
+        (self.recluster_every_secs > 0)
+            .then(|| std::time::Duration::from_secs(self.recluster_every_secs))
+    }
 }
 
 #[derive(Debug, Deserialize)]

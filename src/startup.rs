@@ -139,6 +139,9 @@ impl Application {
                 "server.secret_key is not set: forms open across a restart must be sent again, and instances behind one load balancer would not accept each other's forms"
             );
         }
+        if let Some(every) = settings.triage.recluster_every() {
+            tokio::spawn(recluster_in_background(db.clone(), every));
+        }
         let server = serve(listener, addr, state, session, settings.server.workers)?;
         Ok(Self { addr, server, db })
     }
@@ -159,6 +162,31 @@ impl Application {
     /// The server future, for tests that drive it themselves.
     pub fn into_server(self) -> Server {
         self.server
+    }
+}
+
+/// Groups near-duplicate comments of documents that received new ones,
+/// every `every`, for as long as the process runs. Failures are logged and
+/// retried at the next tick.
+async fn recluster_in_background(db: Db, every: std::time::Duration) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match db.run(crate::triage::similar::recluster_stale).await {
+            Ok(done) => {
+                for (document_id, report) in done {
+                    tracing::info!(
+                        document_id,
+                        clusters = report.clusters,
+                        clustered = report.clustered,
+                        changed = report.changed,
+                        "re-clustered"
+                    );
+                }
+            }
+            Err(error) => tracing::warn!(%error, "re-clustering failed"),
+        }
     }
 }
 

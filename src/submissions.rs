@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use time::Date;
 
+use crate::db::clusters;
 use crate::db::comments::{self, NewComment};
 use crate::db::documents::{Document, Period};
 use crate::db::submissions::{self, NewSubmission, Submission, SubmissionFile};
@@ -16,6 +17,7 @@ use crate::db::{self, DbConnection, DbError};
 use crate::domain::{Channel, TagSource};
 use crate::intake::Intake;
 use crate::tagging::{Tag, Tagger, signals_of};
+use crate::triage::similar::hash_of;
 
 /// Who sent the comments, as they said on the form or command line. Blank
 /// fields are filled from the template's own rows (`Organization:` …).
@@ -258,6 +260,7 @@ struct Owned {
     page_end: Option<String>,
     page_sort: Option<i32>,
     tag: Tag,
+    text_hash: String,
 }
 
 fn insert_comments(
@@ -270,6 +273,8 @@ fn insert_comments(
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<usize, SubmitError> {
     let mut stored = 0;
+    // The distinct texts that can cluster, to group with stored duplicates.
+    let mut hashes = std::collections::BTreeSet::new();
     for (chunk_index, chunk) in intake.comments.chunks(comments::BATCH).enumerate() {
         let first_seq = chunk_index * comments::BATCH + 1;
         let owned: Vec<Owned> = chunk
@@ -286,6 +291,13 @@ fn insert_comments(
                 page_end: c.pages.as_ref().map(|p| p.end.to_string()),
                 page_sort: c.pages.as_ref().map(|p| p.start.ordinal()),
                 tag: tagger.tag(signals_of(c)),
+                text_hash: {
+                    let (hash, clusters) = hash_of(&c.body);
+                    if clusters {
+                        hashes.insert(hash.clone());
+                    }
+                    hash
+                },
             })
             .collect();
         for o in &owned {
@@ -327,6 +339,7 @@ fn insert_comments(
                 tag_span: o.tag.span.as_deref(),
                 tag_conflict: o.tag.conflict.as_deref(),
                 assignee_id: o.tag.section_id.and_then(|id| owners.get(&id).copied()),
+                text_hash: Some(&o.text_hash),
                 created_at: now,
                 updated_at: now,
             })
@@ -335,6 +348,8 @@ fn insert_comments(
         stored += n;
         on_batch(n);
     }
+    let hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
+    clusters::join_exact(conn, submission.document_id, &hashes)?;
     Ok(stored)
 }
 

@@ -270,6 +270,7 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                     tag_span: None,
                     tag_conflict: None,
                     assignee_id: None,
+                    text_hash: None,
                     created_at: now,
                     updated_at: now,
                 })

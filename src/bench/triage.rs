@@ -222,6 +222,7 @@ fn generate(conn: &mut DbConnection, count: usize, sections: usize) -> anyhow::R
                             tag_span: None,
                             tag_conflict: None,
                             assignee_id: None,
+                            text_hash: None,
                             created_at: now,
                             updated_at: now,
                         }

@@ -39,6 +39,51 @@ pub fn bodies_page(
         .load(conn)
 }
 
+/// Hashes per grouped lookup (SQLite allows 32,766 parameters).
+const HASH_BATCH: usize = 500;
+
+/// Groups new comments with stored comments of the same normalised text
+/// (`hashes`: the new comments' text hashes): every comment of such a
+/// group without a cluster joins the group's cluster, or, where none has
+/// one, the cluster named by its lowest id. Intake calls this so exact
+/// duplicates (form letters) are grouped the moment they arrive; near
+/// duplicates wait for the next re-clustering. Returns the comments placed.
+pub fn join_exact(
+    conn: &mut DbConnection,
+    document_id: i64,
+    hashes: &[&str],
+) -> QueryResult<usize> {
+    use diesel::dsl::{count_star, min};
+    let mut placed = 0;
+    for chunk in hashes.chunks(HASH_BATCH) {
+        let groups: Vec<(Option<String>, Option<i64>, Option<i64>)> = comments::table
+            .filter(comments::document_id.eq(document_id))
+            .filter(comments::text_hash.eq_any(chunk))
+            .group_by(comments::text_hash)
+            .having(count_star().gt(1))
+            .select((
+                comments::text_hash,
+                min(comments::cluster_id),
+                min(comments::id),
+            ))
+            .load(conn)?;
+        for (hash, cluster, lowest) in groups {
+            let (Some(hash), Some(cluster)) = (hash, cluster.or(lowest)) else {
+                continue;
+            };
+            placed += diesel::update(
+                comments::table
+                    .filter(comments::document_id.eq(document_id))
+                    .filter(comments::text_hash.eq(hash))
+                    .filter(comments::cluster_id.is_null()),
+            )
+            .set(comments::cluster_id.eq(cluster))
+            .execute(conn)?;
+        }
+    }
+    Ok(placed)
+}
+
 /// A comment's new text hash and cluster.
 #[derive(Clone, Debug)]
 pub struct Placed {

@@ -116,6 +116,8 @@ pub struct NewComment<'a> {
     pub tag_conflict: Option<&'a str>,
     /// The owner of the section it is filed under, if any (see sections).
     pub assignee_id: Option<i64>,
+    /// Hex SHA-256 of the normalised text (`triage::similar::hash_of`).
+    pub text_hash: Option<&'a str>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
 }

@@ -22,6 +22,8 @@ pub struct Document {
     pub next_submission_seq: i32,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    /// New comments arrived since the clusters were last recomputed.
+    pub clusters_stale: bool,
 }
 
 /// Where a document stands in its comment period on a given day.
@@ -119,9 +121,39 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 /// Call inside the submission's transaction so a rollback gives it back.
 pub fn take_submission_seq(conn: &mut DbConnection, document_id: i64) -> QueryResult<i32> {
     diesel::update(documents::table.find(document_id))
-        .set(documents::next_submission_seq.eq(documents::next_submission_seq + 1))
+        .set((
+            documents::next_submission_seq.eq(documents::next_submission_seq + 1),
+            documents::clusters_stale.eq(true),
+        ))
         .returning(documents::next_submission_seq - 1)
         .get_result(conn)
+}
+
+/// Documents whose clusters are out of date, oldest change first.
+pub fn clusters_stale(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    documents::table
+        .filter(documents::clusters_stale.eq(true))
+        .order(documents::updated_at)
+        .select(documents::id)
+        .load(conn)
+}
+
+/// Marks a document's clusters stale (`true`) or, only if they still are,
+/// up to date (`false`). Returns whether the row changed: of several
+/// instances racing to re-cluster a document, one wins the claim.
+pub fn set_clusters_stale(
+    conn: &mut DbConnection,
+    document_id: i64,
+    stale: bool,
+) -> QueryResult<bool> {
+    diesel::update(
+        documents::table
+            .find(document_id)
+            .filter(documents::clusters_stale.eq(!stale)),
+    )
+    .set(documents::clusters_stale.eq(stale))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Takes the document's row lock for the rest of the transaction (on

@@ -335,55 +335,94 @@ pub struct ClusterReport {
 /// Comments read per query while recomputing.
 const PAGE: i64 = 5_000;
 
-/// Recomputes the clusters and text hashes of a document's comments, in one
-/// write transaction after taking the document's row lock (so it is
-/// serialised with saves and outline changes). Cluster ids are derived data:
-/// writing them does not bump comment versions, so open forms stay valid.
+/// Recomputes the clusters and text hashes of a document's comments.
+///
+/// The texts are read and clustered without holding the write lock (at a
+/// million comments that takes seconds, and SQLite has one writer); only
+/// the changed rows are then written, in one short transaction after taking
+/// the document's row lock. Comments that arrive meanwhile are left as
+/// intake placed them (exact duplicates already grouped) and mark the
+/// document stale again, so the next pass of [`recluster_stale`] takes
+/// them in. Cluster ids are derived data: writing them does not bump
+/// comment versions, so open forms stay valid.
 pub fn recluster(conn: &mut DbConnection, document_id: i64) -> Result<ClusterReport, DbError> {
-    db::write_transaction(conn, |conn| {
-        db::documents::lock(conn, document_id)?;
-        let mut clusterer = Clusterer::new();
-        let mut stored: HashMap<i64, (Option<String>, Option<i64>)> = HashMap::new();
-        let mut after = 0;
-        loop {
-            let page = clusters::bodies_page(conn, document_id, after, PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for row in page {
-                clusterer.add(row.id, &row.body);
-                stored.insert(row.id, (row.text_hash, row.cluster_id));
+    // Cleared first: a submission from now on marks it stale again.
+    db::documents::set_clusters_stale(conn, document_id, false)?;
+    let mut clusterer = Clusterer::new();
+    let mut stored: HashMap<i64, (Option<String>, Option<i64>)> = HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = clusters::bodies_page(conn, document_id, after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for row in page {
+            clusterer.add(row.id, &row.body);
+            stored.insert(row.id, (row.text_hash, row.cluster_id));
+        }
+    }
+    let placements = clusterer.finish();
+    let mut report = ClusterReport {
+        comments: placements.len(),
+        ..ClusterReport::default()
+    };
+    let mut ids = std::collections::HashSet::new();
+    for p in &placements {
+        if let Some(cluster) = p.cluster_id {
+            report.clustered += 1;
+            ids.insert(cluster);
+        }
+    }
+    report.clusters = ids.len();
+    let changes: Vec<clusters::Placed> = placements
+        .into_iter()
+        .filter(|p| {
+            stored.get(&p.id).is_none_or(|(hash, cluster)| {
+                hash.as_deref() != Some(p.text_hash.as_str()) || *cluster != p.cluster_id
+            })
+        })
+        .map(|p| clusters::Placed {
+            id: p.id,
+            text_hash: p.text_hash,
+            cluster_id: p.cluster_id,
+        })
+        .collect();
+    report.changed = changes.len();
+    if !changes.is_empty() {
+        db::write_transaction(conn, |conn| {
+            db::documents::lock(conn, document_id)?;
+            clusters::write(conn, &changes)
+        })?;
+    }
+    Ok(report)
+}
+
+/// Re-clusters every document that received comments since its last
+/// re-clustering. Each is claimed with a conditional update first, so of
+/// several docket instances sharing a database only one does the work; a
+/// failed pass marks the document stale again for the next one.
+pub fn recluster_stale(conn: &mut DbConnection) -> Result<Vec<(i64, ClusterReport)>, DbError> {
+    let mut done = Vec::new();
+    for document_id in db::documents::clusters_stale(conn)? {
+        if !db::documents::set_clusters_stale(conn, document_id, false)? {
+            continue; // another instance took it
+        }
+        match recluster(conn, document_id) {
+            Ok(report) => done.push((document_id, report)),
+            Err(e) => {
+                db::documents::set_clusters_stale(conn, document_id, true)?;
+                return Err(e);
             }
         }
-        let placements = clusterer.finish();
-        let mut report = ClusterReport {
-            comments: placements.len(),
-            ..ClusterReport::default()
-        };
-        let mut ids = std::collections::HashSet::new();
-        for p in &placements {
-            if let Some(cluster) = p.cluster_id {
-                report.clustered += 1;
-                ids.insert(cluster);
-            }
-        }
-        report.clusters = ids.len();
-        let changes: Vec<clusters::Placed> = placements
-            .into_iter()
-            .filter(|p| {
-                stored.get(&p.id).is_none_or(|(hash, cluster)| {
-                    hash.as_deref() != Some(p.text_hash.as_str()) || *cluster != p.cluster_id
-                })
-            })
-            .map(|p| clusters::Placed {
-                id: p.id,
-                text_hash: p.text_hash,
-                cluster_id: p.cluster_id,
-            })
-            .collect();
-        report.changed = changes.len();
-        clusters::write(conn, &changes)?;
-        Ok(report)
-    })
+    }
+    Ok(done)
+}
+
+/// The stored text hash (hex SHA-256 of the normalised text) of a comment
+/// body, and whether the text can cluster at all (a text that normalises
+/// to nothing, such as "-", never does).
+pub fn hash_of(body: &str) -> (String, bool) {
+    let normalised = normalise(body);
+    (hex::encode(text_hash(&normalised)), !normalised.is_empty())
 }
 
 #[cfg(test)]

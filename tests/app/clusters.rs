@@ -10,7 +10,7 @@ use docket::db::schema::{audit_events, comments};
 use crate::helpers::{TestApp, attrs, csrf_token, see_other, texts};
 use crate::tag_review::app_with;
 
-const LETTER: &str = "I am writing to urge NIST to require that every connected consumer \
+pub(crate) const LETTER: &str = "I am writing to urge NIST to require that every connected consumer \
     device ship with a clear label describing how long it will receive security updates, \
     and how owners will be told when that support ends. Without such a label buyers cannot \
     compare products or plan replacements. Thank you for considering this request.";

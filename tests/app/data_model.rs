@@ -78,6 +78,7 @@ fn new_comment<'a>(
         tag_span: None,
         tag_conflict: None,
         assignee_id: None,
+        text_hash: None,
         created_at: now,
         updated_at: now,
     }

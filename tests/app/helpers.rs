@@ -103,9 +103,11 @@ impl TestDb {
     /// Settings pointing at this database, with `extra` TOML on top.
     pub fn settings(&self, extra: &str) -> Settings {
         // No mail unless a test asks for it: the default outbox is
-        // `data/outbox` under the working directory (the repository).
+        // `data/outbox` under the working directory (the repository). No
+        // background re-clustering either, unless asked: it would race
+        // with what the tests check.
         let base = format!(
-            "[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\n[database]\nurl = \"{}\"\npool_size = 4\n[mail]\ntransport = \"off\"\n",
+            "[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\n[database]\nurl = \"{}\"\npool_size = 4\n[mail]\ntransport = \"off\"\n[triage]\nrecluster_every_secs = 0\n",
             self.url
         );
         Settings::from_layers(&[&base, extra]).unwrap()

@@ -1,0 +1,137 @@
+//! Clusters kept current without the button: exact duplicates (the same
+//! words, whatever the case, spacing or punctuation) join their cluster the
+//! moment they arrive; near duplicates are grouped by the background pass,
+//! which each new submission asks for.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use docket::db::schema::{comments, documents};
+
+use crate::clusters::LETTER;
+use crate::helpers::{TestApp, texts};
+use crate::tag_review::{app_with, app_with_config, import_late};
+
+/// (tracking number, cluster) of every comment, in id order.
+fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {
+    app.with_conn(|conn| {
+        comments::table
+            .order(comments::id)
+            .select((comments::tracking_number, comments::cluster_id))
+            .load(conn)
+            .unwrap()
+    })
+}
+
+fn id_of(app: &TestApp, tracking: &str) -> i64 {
+    app.with_conn(|conn| {
+        comments::table
+            .filter(comments::tracking_number.eq(tracking))
+            .select(comments::id)
+            .first(conn)
+            .unwrap()
+    })
+}
+
+fn stale(app: &TestApp) -> bool {
+    app.with_conn(|conn| {
+        documents::table
+            .filter(documents::slug.eq("nistir-8200"))
+            .select(documents::clusters_stale)
+            .first(conn)
+            .unwrap()
+    })
+}
+
+on_both_backends! {
+    async fn exact_duplicates_are_grouped_as_they_arrive(db: TestDb) {
+        let first = format!(
+            "Comment #,Type,Section,Comment\n\
+             1,T,5.1,\"{LETTER}\"\n\
+             2,E,5.3,Typo on page 4.\n\
+             3,T,5.2,-\n\
+             4,T,5.2,-\n"
+        );
+        let app = app_with(db, &first).await;
+        // Alone so far (a lone letter; "-" never clusters).
+        assert!(placed(&app).iter().all(|(_, c)| c.is_none()), "{:?}", placed(&app));
+        assert!(stale(&app), "a submission asks for re-clustering");
+
+        // The same letter shouted, with other spacing and punctuation, twice
+        // more from someone else; and a near duplicate, which must wait.
+        let shouted = LETTER.to_uppercase().replace(", ", " ,  ");
+        let near = LETTER.replace("clear", "plain");
+        let second = format!(
+            "Comment #,Type,Section,Comment\n\
+             1,T,5.1,\"{shouted}\"\n\
+             2,T,5.1,\"{LETTER}!\"\n\
+             3,T,5.1,\"{near}\"\n"
+        );
+        import_late(&app, &second, &["--submitter", "Pat Doe"]);
+        let letter = id_of(&app, "NISTIR-8200-0001-1");
+        let expected = [
+            ("NISTIR-8200-0001-1", Some(letter)),
+            ("NISTIR-8200-0001-2", None),
+            ("NISTIR-8200-0001-3", None),
+            ("NISTIR-8200-0001-4", None),
+            ("NISTIR-8200-0002-1", Some(letter)),
+            ("NISTIR-8200-0002-2", Some(letter)),
+            ("NISTIR-8200-0002-3", None),
+        ];
+        let expected: Vec<(String, Option<i64>)> =
+            expected.iter().map(|(t, c)| ((*t).to_owned(), *c)).collect();
+        assert_eq!(placed(&app), expected);
+
+        // Listed at once, without the button.
+        let page = app.page("/editor/d/nistir-8200/clusters", 200).await;
+        assert_eq!(texts(&page, "section.cluster h2 .size"), ["3"]);
+
+        // The button (or the background pass) adds the near duplicate.
+        app.with_conn(|conn| {
+            let id = letter_document(conn);
+            docket::triage::recluster(conn, id).unwrap()
+        });
+        assert_eq!(placed(&app)[6].1, Some(letter));
+        assert!(!stale(&app));
+    }
+
+    async fn the_background_pass_groups_near_duplicates(db: TestDb) {
+        let near = LETTER.replace("clear", "plain");
+        let csv = format!("Comment #,Type,Section,Comment\n1,T,5.1,\"{LETTER}\"\n2,T,5.1,\"{near}\"\n3,E,5.3,Typo.\n");
+        let app = app_with_config(db, &csv, "[triage]\nrecluster_every_secs = 1\n").await;
+        let letter = id_of(&app, "NISTIR-8200-0001-1");
+        let mut waited = Duration::ZERO;
+        while placed(&app)[1].1.is_none() {
+            assert!(waited < Duration::from_secs(20), "not re-clustered: {:?}", placed(&app));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += Duration::from_millis(100);
+        }
+        assert_eq!(
+            placed(&app).into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
+            [Some(letter), Some(letter), None]
+        );
+        assert!(!stale(&app));
+    }
+
+    async fn one_instance_claims_a_stale_document(db: TestDb) {
+        let app = app_with(db, "Comment #,Comment\n1,Hello there\n").await;
+        assert!(stale(&app));
+        let done = app.with_conn(|conn| docket::triage::similar::recluster_stale(conn).unwrap());
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].1.comments, 1);
+        assert!(!stale(&app));
+        let again = app.with_conn(|conn| docket::triage::similar::recluster_stale(conn).unwrap());
+        assert!(again.is_empty(), "nothing left to do: {again:?}");
+        // Claimed elsewhere first: the conditional update loses.
+        app.with_conn(|conn| {
+            let id = letter_document(conn);
+            assert!(docket::db::documents::set_clusters_stale(conn, id, true).unwrap());
+            assert!(docket::db::documents::set_clusters_stale(conn, id, false).unwrap());
+            assert!(!docket::db::documents::set_clusters_stale(conn, id, false).unwrap());
+        });
+    }
+}
+
+fn letter_document(conn: &mut docket::db::DbConnection) -> i64 {
+    docket::documents::find(conn, "nistir-8200").unwrap().id
+}
