@@ -48,6 +48,7 @@ diesel::table! {
         next_submission_seq -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        clusters_stale -> Bool,
     }
 }
 
@@ -179,6 +180,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Maintained by triggers (migration 000007); read by the dashboard.
+    section_tallies (document_id, section_key) {
+        document_id -> BigInt,
+        section_key -> BigInt,
+        total -> BigInt,
+        new -> BigInt,
+        in_review -> BigInt,
+        resolved -> BigInt,
+        published -> BigInt,
+        withdrawn -> BigInt,
+        editorial -> BigInt,
+        general -> BigInt,
+        technical -> BigInt,
+        other -> BigInt,
+        untyped -> BigInt,
+        unassigned -> BigInt,
+        conflicts -> BigInt,
+        duplicates -> BigInt,
+        unresolved -> BigInt,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(pending_uploads -> documents (document_id));
 diesel::joinable!(pending_uploads -> submissions (submission_id));
@@ -203,4 +227,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     audit_events,
     pending_uploads,
+    section_tallies,
 );
