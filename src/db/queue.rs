@@ -5,11 +5,12 @@
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Text};
+use std::collections::HashMap;
 
 use super::DbConnection;
 use super::comments::Comment;
-use super::schema::{comments, sections, submissions};
+use super::schema::{comments, sections};
 
 /// What to show. Every field narrows the list; the default shows all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -177,13 +178,16 @@ const STOP_WORDS: [&str; 127] = [
     "now",
 ];
 
+/// The comments of `$document_id` that `$filter` lets through, as a boxed
+/// query on `comments` alone: the submitter filter is a subquery, not a
+/// join, so counting and paging read only the comments' index where they
+/// can.
 macro_rules! queue_query {
-    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr) => {{
+    ($document_id:expr, $filter:expr, $search_sql:expr) => {{
         let filter: &QueueFilter = $filter;
+        let document_id: i64 = $document_id;
         let mut query = comments::table
-            .inner_join(submissions::table)
-            .left_join(sections::table)
-            .filter(comments::document_id.eq($document_id))
+            .filter(comments::document_id.eq(document_id))
             .into_boxed();
         if let Some(ids) = &filter.sections {
             query = query.filter(comments::section_id.eq_any(ids.clone()));
@@ -210,11 +214,15 @@ macro_rules! queue_query {
         if let Some(who) = &filter.submitter {
             let pattern = format!("%{}%", who.to_lowercase().replace(['%', '_'], ""));
             query = query.filter(
-                diesel::dsl::sql::<Bool>("(lower(submissions.submitter_name) LIKE ")
-                    .bind::<Text, _>(pattern.clone())
-                    .sql(" OR lower(submissions.organization) LIKE ")
-                    .bind::<Text, _>(pattern)
-                    .sql(")"),
+                sql::<Bool>(
+                    "comments.submission_id IN (SELECT id FROM submissions WHERE document_id = ",
+                )
+                .bind::<BigInt, _>(document_id)
+                .sql(" AND (lower(submitter_name) LIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(" OR lower(organization) LIKE ")
+                .bind::<Text, _>(pattern)
+                .sql("))"),
             );
         }
         if filter.conflicts_only {
@@ -230,29 +238,98 @@ macro_rules! queue_query {
     }};
 }
 
-/// The total, then one page: ids first (sorting thousands of narrow rows,
-/// then loading the page's whole ones, beats sorting thousands of whole
-/// rows), on one concrete connection.
-macro_rules! page_of {
-    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $order:expr, $offset:expr, $limit:expr) => {{
-        let total = queue_query!($conn, $document_id, $filter, $search_sql)
-            .count()
-            .get_result($conn)?;
-        let ids: Vec<i64> = queue_query!($conn, $document_id, $filter, $search_sql)
-            .order(($order(), comments::id))
-            .offset($offset)
-            .limit($limit)
-            .select(comments::id)
-            .load($conn)?;
-        let rows = comments::table
-            .filter(comments::id.eq_any(&ids))
-            .select(Comment::as_select())
-            .load($conn)?;
-        Ok((in_order(&ids, rows), total))
+/// Within a section: page, then line; what lacks one comes after (the same
+/// on both back ends, whose NULL ordering differs).
+const IN_SECTION_ORDER: &str = "COALESCE(comments.page_sort, 2147483647), COALESCE(comments.line_start, 2147483647), comments.id";
+
+/// One page of ids, on one concrete connection. Without a search, the
+/// matches are counted per section (from the index where the filter
+/// allows), and only the one or two sections the page falls in are sorted.
+/// With one, the (usually few) matches are sorted here: a full-text match
+/// is not in any index order.
+macro_rules! page_ids {
+    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $positions:expr, $offset:expr, $limit:expr) => {{
+        let filter: &QueueFilter = $filter;
+        let position = |section: Option<i64>| {
+            section.map_or(i32::MAX, |s| {
+                $positions.get(&s).copied().unwrap_or(i32::MAX - 1)
+            })
+        };
+        let searching = filter
+            .search
+            .as_deref()
+            .is_some_and(|s| !search_words(s).is_empty());
+        if searching {
+            let mut found: Vec<(i64, Option<i64>, Option<i32>, Option<i32>)> =
+                queue_query!($document_id, filter, $search_sql)
+                    .select((
+                        comments::id,
+                        comments::section_id,
+                        comments::page_sort,
+                        comments::line_start,
+                    ))
+                    .load($conn)?;
+            found.sort_by_key(|&(id, section, page, line)| {
+                (
+                    position(section),
+                    page.unwrap_or(i32::MAX),
+                    line.unwrap_or(i32::MAX),
+                    id,
+                )
+            });
+            let total = found.len() as i64;
+            let ids: Vec<i64> = found
+                .into_iter()
+                .skip(usize::try_from($offset).unwrap_or(usize::MAX))
+                .take(usize::try_from($limit).unwrap_or(0))
+                .map(|(id, ..)| id)
+                .collect();
+            (ids, total)
+        } else {
+            // Counted here: a boxed query cannot be grouped. The section ids
+            // come from the queue index alone.
+            let mut per_section: HashMap<Option<i64>, i64> = HashMap::new();
+            let sections: Vec<Option<i64>> = queue_query!($document_id, filter, $search_sql)
+                .select(comments::section_id)
+                .load($conn)?;
+            for section in sections {
+                *per_section.entry(section).or_default() += 1;
+            }
+            let mut counts: Vec<(Option<i64>, i64)> = per_section.into_iter().collect();
+            counts.sort_by_key(|&(section, _)| (position(section), section));
+            let total = counts.iter().map(|(_, n)| n).sum();
+            let (mut skip, mut need) = ($offset, $limit);
+            let mut ids: Vec<i64> = Vec::new();
+            for (section, n) in counts {
+                if need <= 0 {
+                    break;
+                }
+                if skip >= n {
+                    skip -= n;
+                    continue;
+                }
+                let query = queue_query!($document_id, filter, $search_sql);
+                let query = match section {
+                    Some(s) => query.filter(comments::section_id.eq(s)),
+                    None => query.filter(comments::section_id.is_null()),
+                };
+                let got: Vec<i64> = query
+                    .order(sql::<Integer>(IN_SECTION_ORDER))
+                    .offset(skip)
+                    .limit(need)
+                    .select(comments::id)
+                    .load($conn)?;
+                skip = 0;
+                need -= got.len() as i64;
+                ids.extend(got);
+            }
+            (ids, total)
+        }
     }};
 }
 
-/// One page of the queue and the number of comments the filter matches.
+/// One page of the queue (outline order, then page, then line) and the
+/// number of comments the filter matches.
 pub fn page(
     conn: &mut DbConnection,
     document_id: i64,
@@ -260,15 +337,13 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Comment>, i64)> {
-    // Outline order, then page, then line; what lacks one comes after (the
-    // same on both back ends, whose NULL ordering differs).
-    let order = || {
-        sql::<diesel::sql_types::Integer>(
-            "COALESCE(sections.position, 2147483647), COALESCE(comments.page_sort, 2147483647), \
-             COALESCE(comments.line_start, 2147483647)",
-        )
-    };
-    match conn {
+    let positions: HashMap<i64, i32> = sections::table
+        .filter(sections::document_id.eq(document_id))
+        .select((sections::id, sections::position))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let (ids, total) = match conn {
         DbConnection::Sqlite(c) => {
             let fts = |words: &[String]| {
                 let expression = words
@@ -282,7 +357,7 @@ pub fn page(
                 .bind::<Text, _>(expression)
                 .sql(")")
             };
-            page_of!(c, document_id, filter, fts, order, offset, limit)
+            page_ids!(c, document_id, filter, fts, positions, offset, limit)
         }
         DbConnection::Postgres(c) => {
             let tsquery = |words: &[String]| {
@@ -290,9 +365,14 @@ pub fn page(
                     .bind::<Text, _>(words.join(" "))
                     .sql(")")
             };
-            page_of!(c, document_id, filter, tsquery, order, offset, limit)
+            page_ids!(c, document_id, filter, tsquery, positions, offset, limit)
         }
-    }
+    };
+    let rows = comments::table
+        .filter(comments::id.eq_any(&ids))
+        .select(Comment::as_select())
+        .load(conn)?;
+    Ok((in_order(&ids, rows), total))
 }
 
 /// `rows` in the order of `ids`.

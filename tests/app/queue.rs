@@ -141,6 +141,35 @@ on_both_backends! {
         assert!(texts(&beyond, "p.count")[0].contains("page 3 of 3"));
     }
 
+    async fn pages_run_across_sections_in_outline_order(db: TestDb) {
+        // 130 comments over 5, 5.1, 5.2, 5.3 and General, pages mixed, some
+        // without one; read three pages, with and without a search.
+        let place = ["5.3", "5.1", "General", "5", "5.2"];
+        let mut csv = String::from("Comment #,Type,Section,Page #,Comment\n");
+        let mut expected: Vec<(usize, i32, usize)> = Vec::new();
+        for n in 1..=130usize {
+            let section = place[n % 5];
+            let page = (n % 4 != 0).then_some(((n * 7) % 13) as i32 + 1);
+            let page_cell = page.map(|p| p.to_string()).unwrap_or_default();
+            csv.push_str(&format!("{n},T,{section},{page_cell},Comment {n} on devices\n"));
+            let rank = ["5", "5.1", "5.2", "5.3", "General"].iter().position(|s| *s == section).unwrap();
+            expected.push((rank, page.unwrap_or(i32::MAX), n));
+        }
+        expected.sort();
+        let expected: Vec<String> =
+            expected.iter().map(|(_, _, n)| format!("NISTIR-8200-0001-{n}")).collect();
+        let app = app_with(db, &csv).await;
+        for query in ["", "q=devices&"] {
+            let mut seen = Vec::new();
+            for page in 1..=3 {
+                let html = app.page(&format!("/editor/d/nistir-8200/s/all?{query}page={page}"), 200).await;
+                assert!(texts(&html, "p.count")[0].starts_with("130 comment(s)"), "{query}");
+                seen.extend(rows(&html));
+            }
+            assert_eq!(seen, expected, "{query}");
+        }
+    }
+
     async fn the_queue_needs_sign_in(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
         let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
