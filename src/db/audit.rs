@@ -42,6 +42,22 @@ pub fn record(conn: &mut DbConnection, event: NewAuditEvent<'_>) -> QueryResult<
         .get_result(conn)
 }
 
+/// Records several events in one multi-row INSERT (a save that changes
+/// four fields writes four events, in one round trip).
+pub fn record_all(conn: &mut DbConnection, events: &[NewAuditEvent<'_>]) -> QueryResult<usize> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    match conn {
+        DbConnection::Sqlite(c) => diesel::insert_into(audit_events::table)
+            .values(events)
+            .execute(c),
+        DbConnection::Postgres(c) => diesel::insert_into(audit_events::table)
+            .values(events)
+            .execute(c),
+    }
+}
+
 /// A comment's history, oldest first.
 pub fn for_comment(conn: &mut DbConnection, comment_id: i64) -> QueryResult<Vec<AuditEvent>> {
     audit_events::table

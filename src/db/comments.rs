@@ -418,25 +418,37 @@ pub struct TriageFields<'a> {
 }
 
 /// Saves `fields` if the comment is still at `version` (then bumps it);
-/// returns whether it was.
+/// returns the comment as saved, or `None` when its version had moved on.
 pub fn save_triage(
     conn: &mut DbConnection,
     id: i64,
     version: i32,
     fields: &TriageFields<'_>,
-) -> QueryResult<bool> {
-    let changed = diesel::update(
-        comments::table
-            .filter(comments::id.eq(id))
-            .filter(comments::version.eq(version)),
-    )
-    .set((
-        fields,
-        comments::version.eq(comments::version + 1),
-        comments::updated_at.eq(super::now()),
-    ))
-    .execute(conn)?;
-    Ok(changed == 1)
+) -> QueryResult<Option<Comment>> {
+    let now = super::now();
+    // `RETURNING` the whole row saves reading it again; the row's
+    // selection is per back end, so the statement is built for each.
+    macro_rules! save_on {
+        ($c:expr) => {
+            diesel::update(
+                comments::table
+                    .filter(comments::id.eq(id))
+                    .filter(comments::version.eq(version)),
+            )
+            .set((
+                fields,
+                comments::version.eq(comments::version + 1),
+                comments::updated_at.eq(now),
+            ))
+            .returning(Comment::as_returning())
+            .get_result($c)
+            .optional()
+        };
+    }
+    match conn {
+        DbConnection::Sqlite(c) => save_on!(c),
+        DbConnection::Postgres(c) => save_on!(c),
+    }
 }
 
 /// A document's comment by its tracking number (`NISTIR-8200-0003-12`).

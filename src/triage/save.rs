@@ -145,11 +145,11 @@ pub fn save(
             assignee_id: assignee.as_ref().map(|u| u.id),
             duplicate_of_id: duplicate_of.as_ref().map(|c| c.id),
         };
-        if !comments::save_triage(conn, id, version, &fields)? {
+        let Some(saved) = comments::save_triage(conn, id, version, &fields)? else {
             return Err(TriageError::ChangedMeanwhile(Box::new(comments::find(
                 conn, id,
             )?)));
-        }
+        };
 
         let mut changes: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
         if (section_id, tag_source) != (comment.section_id, comment.tag_source) {
@@ -200,26 +200,25 @@ pub fn save(
             changes.push(("duplicate_of", old, duplicate_of.map(|c| c.tracking_number)));
         }
         let at = db::now();
-        for (field, old, new) in &changes {
-            audit::record(
-                conn,
-                NewAuditEvent {
-                    document_id: Some(comment.document_id),
-                    comment_id: Some(id),
-                    user_id: Some(user_id),
-                    action: "update",
-                    field: Some(field),
-                    old_value: old.as_deref(),
-                    new_value: new.as_deref(),
-                    created_at: at,
-                },
-            )?;
-        }
+        let events: Vec<NewAuditEvent<'_>> = changes
+            .iter()
+            .map(|(field, old, new)| NewAuditEvent {
+                document_id: Some(comment.document_id),
+                comment_id: Some(id),
+                user_id: Some(user_id),
+                action: "update",
+                field: Some(field),
+                old_value: old.as_deref(),
+                new_value: new.as_deref(),
+                created_at: at,
+            })
+            .collect();
+        audit::record_all(conn, &events)?;
         let newly_assigned_to = fields
             .assignee_id
             .filter(|a| Some(*a) != comment.assignee_id);
         Ok(Saved {
-            comment: comments::find(conn, id)?,
+            comment: saved,
             newly_assigned_to,
         })
     })
