@@ -1,12 +1,14 @@
 //! In-place saves (htmx): a queue row's quick controls (a disposition or
 //! "assign to me") answered with the row alone, 409 and 422 fragments that
-//! lose nothing, the same routes as plain forms without JavaScript, and the
-//! vendored script with its CSP-safe configuration.
+//! lose nothing, the same routes as plain forms without JavaScript, the
+//! comment page's triage section saved in place, and the vendored script
+//! with its CSP-safe configuration.
 
 use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments};
 use docket::domain::Role;
 
+use crate::comment_page::form;
 use crate::editor_xss::assert_inert;
 use crate::helpers::{TestApp, attrs, see_other, texts};
 use crate::tag_review::app_with;
@@ -378,6 +380,62 @@ on_both_backends! {
         // The queue's search words are marked in the swapped row too.
         assert_eq!(texts(&row, "td.excerpt mark"), ["Medical"]);
         assert_eq!(stored(&app, 3).2.as_deref(), Some("<script>alert('r')</script><img src=x onerror=alert(1)>"), "the response is kept");
+
+        // The comment page's fragment, with a hostile typed response.
+        let page = app.page(&format!("/editor/comments/{id}"), 200).await;
+        let typed = "</textarea><script>alert('t')</script>";
+        let response = post(&app, &format!("/editor/comments/{id}"), &form(&page, &[("response", typed), ("status", "done")]), true).await;
+        let (body, fragment) = fragment(response, 422).await;
+        assert_inert("triage fragment", &body);
+        assert_eq!(texts(&fragment, "textarea[name=response]"), [typed]);
+    }
+
+    async fn the_comment_page_saves_its_triage_section_in_place(db: TestDb) {
+        let app = app_with(db, COMMENTS).await;
+        let id = id_of(&app, 3);
+        let path = format!("/editor/comments/{id}");
+        let page = app.page(&path, 200).await;
+        assert_eq!(attrs(&page, "#triage form", "hx-post"), [path.as_str()]);
+        assert_eq!(attrs(&page, "#triage form", "hx-target"), ["#triage"]);
+        let version = stored(&app, 3).4;
+        let first = form(&page, &[("response", "First editor's answer."), ("disposition", "accepted")]);
+        let second = form(&page, &[("response", "Second editor's long, careful answer."), ("disposition", "declined")]);
+
+        let response = post(&app, &path, &first, true).await;
+        let (_, saved) = fragment(response, 200).await;
+        assert_eq!(attrs(&saved, "div#triage", "class"), ["triage-swap"]);
+        assert_eq!(texts(&saved, "#triage p.notice.saved"), ["Saved NISTIR-8200-0001-3."]);
+        assert_eq!(texts(&saved, "textarea[name=response]"), ["First editor's answer."]);
+        assert_eq!(attrs(&saved, "input[name=version]", "value"), [(version + 1).to_string()]);
+        assert_eq!(texts(&saved, "ol.history li").len(), 2, "disposition and response");
+        // Where it is filed, for the page's facts (swapped out of band).
+        assert_eq!(attrs(&saved, "div#filed-now", "hx-swap-oob"), ["true"]);
+        assert!(texts(&saved, "div#filed-now")[0].starts_with("5.3"));
+        assert_eq!(stored(&app, 3).1.as_deref(), Some("accepted"));
+
+        // The second editor's form was opened on the old version: 409, and
+        // their text is still in the form beside what is stored now.
+        let response = post(&app, &path, &second, true).await;
+        let (_, refused) = fragment(response, 409).await;
+        assert!(texts(&refused, "p.notice.conflict")[0].contains("Someone else saved this comment"));
+        assert!(texts(&refused, "table.compare td").join(" ").contains("First editor's answer."));
+        assert_eq!(texts(&refused, "textarea[name=response]"), ["Second editor's long, careful answer."]);
+        assert_eq!(attrs(&refused, "select[name=disposition] option[selected]", "value"), ["declined"]);
+        assert_eq!(attrs(&refused, "input[name=version]", "value"), [(version + 1).to_string()]);
+        assert_eq!(stored(&app, 3).2.as_deref(), Some("First editor's answer."));
+
+        // 422 keeps the typed values and names the problem.
+        let page = app.page(&path, 200).await;
+        let response = post(&app, &path, &form(&page, &[("response", "Kept."), ("disposition", "duplicate")]), true).await;
+        let (_, invalid) = fragment(response, 422).await;
+        assert!(texts(&invalid, ".errors li").join(" ").contains("names the comment it duplicates"));
+        assert_eq!(texts(&invalid, "textarea[name=response]"), ["Kept."]);
+        assert_eq!(stored(&app, 3).4, version + 1, "nothing saved");
+
+        // No token: 403, as for the whole page.
+        let mut no_token = form(&page, &[("response", "sneaky")]);
+        no_token.retain(|(n, _)| n != "csrf");
+        assert_eq!(post(&app, &path, &no_token, true).await.status().as_u16(), 403);
     }
 
     async fn htmx_is_vendored_configured_for_the_csp_and_only_on_editor_pages(db: TestDb) {
@@ -391,7 +449,8 @@ on_both_backends! {
         assert!(script.contains("version:\"2.0.11\""));
         assert_eq!(app.get("/static/vendor/htmx.LICENSE").await.status().as_u16(), 200);
 
-        for path in [QUEUE.to_owned()] {
+        let id = id_of(&app, 1);
+        for path in [QUEUE.to_owned(), format!("/editor/comments/{id}")] {
             let page = app.page(&path, 200).await;
             assert_eq!(attrs(&page, &format!("head script[src=\"{HTMX}\"]"), "defer"), [""], "{path}");
             let config = attrs(&page, "head meta[name=htmx-config]", "content");

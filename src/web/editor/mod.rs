@@ -13,6 +13,7 @@ mod queue;
 mod queue_row;
 mod quick;
 mod tags;
+mod triage_form;
 
 use actix_session::Session;
 use actix_web::web;
