@@ -474,6 +474,8 @@ on_both_backends! {
         }
         let queue = app.page(QUEUE, 200).await;
         assert_eq!(attrs(&queue, "script[src=\"/static/queue.js\"]", "defer"), [""]);
+        assert_eq!(texts(&queue, "aside#keys-help dt").len(), 9);
+        assert!(texts(&queue, "p.count .hint")[0].contains("a m d n f to answer"));
         for public in ["/", "/d/nistir-8200", "/login"] {
             let page = app.get(public).await.text().await.unwrap();
             assert!(!page.contains("htmx"), "{public}");
