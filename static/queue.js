@@ -1,22 +1,90 @@
-// Keyboard moves through the queue: j / k select the next / previous row,
-// Enter opens it. Without this script every row is still a plain link.
+// Keys for working through a queue ("?" on the page lists them):
+// j / k select the next / previous row, Enter opens it; on the selected
+// row a, m, d, n and f answer it through its quick form (the keys come
+// from the buttons' data-key), x ticks it for "with the selected
+// comments". htmx swaps the answered row in place and the selection stays
+// on it. Keys typed into a field, or with Ctrl, Alt or Meta, are left
+// alone. Without this script every row is still a link and every quick
+// control a button of a plain form.
 (function () {
   "use strict";
-  var rows = Array.prototype.slice.call(document.querySelectorAll("table.queue-rows tbody tr"));
-  if (!rows.length) { return; }
+  var table = document.querySelector("table.queue-rows");
+  if (!table || !table.tBodies.length) { return; }
+  var body = table.tBodies[0];
+  var help = document.getElementById("keys-help");
   var current = -1;
-  function select(i) {
-    if (i < 0 || i >= rows.length) { return; }
-    if (current >= 0) { rows[current].classList.remove("current"); }
-    current = i;
-    rows[i].classList.add("current");
-    var link = rows[i].querySelector("a");
-    if (link) { link.focus(); }
+  // Rows ticked for the bulk form before htmx replaced them, by row id.
+  var ticked = {};
+
+  function rows() { return body.rows; }
+  function show(focus) {
+    var all = rows();
+    for (var i = 0; i < all.length; i++) { all[i].classList.toggle("current", i === current); }
+    if (focus && all[current]) {
+      var link = all[current].querySelector("td.tracking a");
+      if (link) { link.focus(); }
+    }
   }
+  function select(i) {
+    if (i < 0 || i >= rows().length) { return; }
+    current = i;
+    show(true);
+  }
+  function selected() { return current >= 0 ? rows()[current] : null; }
+  function typing(target) {
+    if (!target || !target.tagName) { return false; }
+    var tag = target.tagName;
+    if (target.isContentEditable || tag === "TEXTAREA" || tag === "SELECT") { return true; }
+    return tag === "INPUT" && !/^(checkbox|radio|button|submit|reset)$/.test(target.type);
+  }
+  function answer(key) {
+    var row = selected();
+    var button = row && row.querySelector("form.quick button[data-key=\"" + key + "\"]");
+    if (!button) { return false; }
+    // A click, as with the mouse: htmx sends the button's value with the form.
+    button.click();
+    return true;
+  }
+  function tick() {
+    var row = selected();
+    var box = row && row.querySelector("input[name=c]");
+    if (box) { box.checked = !box.checked; }
+  }
+
   document.addEventListener("keydown", function (e) {
-    var tag = (e.target && e.target.tagName) || "";
-    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) { return; }
-    if (e.key === "j") { select(current + 1); e.preventDefault(); }
-    else if (e.key === "k") { select(current - 1); e.preventDefault(); }
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) { return; }
+    if (e.key === "j") { select(current + 1); }
+    else if (e.key === "k") { select(current - 1); }
+    else if (e.key === "x") { tick(); }
+    else if (e.key === "?" && help) { help.classList.toggle("open"); }
+    else if (e.key === "Escape" && help && help.classList.contains("open")) { help.classList.remove("open"); }
+    else if (!answer(e.key)) { return; }
+    e.preventDefault();
+  });
+  // A clicked row becomes the selected one.
+  body.addEventListener("click", function (e) {
+    var row = e.target.closest && e.target.closest("tr");
+    if (!row) { return; }
+    var index = Array.prototype.indexOf.call(rows(), row);
+    if (index >= 0) { current = index; show(false); }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (target && target.tagName === "TR") {
+      var box = target.querySelector("input[name=c]");
+      if (box && box.checked) { ticked[target.id] = true; }
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    Object.keys(ticked).forEach(function (id) {
+      var box = document.querySelector("#" + id + " input[name=c]");
+      if (box) { box.checked = true; }
+    });
+    ticked = {};
+    // The answered row is a new element in the same place: select it again,
+    // and give it the focus back if the old one had it.
+    var lost = !document.activeElement || document.activeElement === document.body;
+    show(lost);
   });
 })();

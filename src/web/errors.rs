@@ -137,11 +137,8 @@ impl ResponseError for WebError {
     fn error_response(&self) -> HttpResponse {
         self.log_if_server_side();
         if let Self::SignInRequired { next } = self {
-            let query = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", next)
-                .finish();
             return HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/login?{query}")))
+                .insert_header(("Location", sign_in_path(next)))
                 .finish();
         }
         let status = self.status_code();
@@ -157,6 +154,41 @@ impl ResponseError for WebError {
             Err(_) => HttpResponse::build(status)
                 .content_type("text/plain; charset=utf-8")
                 .body(page.message),
+        }
+    }
+}
+
+/// The sign-in form, coming back to `next` afterwards.
+fn sign_in_path(next: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("next", next)
+        .finish();
+    format!("/login?{query}")
+}
+
+/// A `WebError` answering an htmx request. The browser follows a redirect
+/// inside the request, so a 303 to the sign-in form would have htmx swap
+/// the sign-in page into a table row: instead 401 with `HX-Redirect`, and
+/// htmx sends the whole page there. Other errors are the usual page (htmx
+/// swaps no error responses but 409 and 422, see `editor/htmx.html`).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct HtmxError(#[from] pub WebError);
+
+impl ResponseError for HtmxError {
+    fn status_code(&self) -> StatusCode {
+        match self.0 {
+            WebError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
+            ref other => other.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match &self.0 {
+            WebError::SignInRequired { next } => HttpResponse::Unauthorized()
+                .insert_header(("HX-Redirect", sign_in_path(next)))
+                .finish(),
+            other => other.error_response(),
         }
     }
 }
@@ -233,6 +265,22 @@ mod tests {
         assert_eq!(api.status_code(), StatusCode::UNAUTHORIZED);
         let json: serde_json::Value = serde_json::from_str(&body(api.error_response())).unwrap();
         assert_eq!(json["error"]["code"], "unauthorized");
+    }
+
+    #[test]
+    fn htmx_requests_are_sent_to_sign_in_with_hx_redirect() {
+        let error = HtmxError(WebError::SignInRequired {
+            next: "/editor/d/x/s/all?q=a".into(),
+        });
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers().get("HX-Redirect").unwrap(),
+            "/login?next=%2Feditor%2Fd%2Fx%2Fs%2Fall%3Fq%3Da"
+        );
+        let forbidden = HtmxError(WebError::Forbidden("no".into())).error_response();
+        assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+        assert!(forbidden.headers().get("HX-Redirect").is_none());
     }
 
     #[test]

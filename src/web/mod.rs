@@ -24,7 +24,7 @@ use crate::db::Db;
 use crate::intake::Limits;
 use crate::mail::Mailer;
 
-pub use errors::{ApiError, WebError};
+pub use errors::{ApiError, HtmxError, WebError};
 pub use telemetry::{RequestSpan, request_id_header as telemetry_request_id_header};
 
 /// Shared per-instance state: only handles, no data between requests, so
@@ -74,6 +74,15 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", location.to_owned()))
         .finish()
+}
+
+/// Whether htmx sent the request (`HX-Request: true`): it swaps a
+/// fragment of the page in place, so it gets the fragment instead of a
+/// redirect or a whole page.
+pub fn is_htmx(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("HX-Request")
+        .is_some_and(|value| value.as_bytes() == b"true")
 }
 
 /// URL-encoded forms: a body that does not fit the form (a field missing

@@ -1,6 +1,6 @@
-//! The submission flow in a real browser: headless Chromium driven through
-//! chromedriver's WebDriver API (plain JSON over HTTP, spoken here with
-//! reqwest). Without chromedriver the tests print a notice and pass, except
+//! The submission flow and a queue's keys in a real browser: headless
+//! Chromium driven through chromedriver's WebDriver API (plain JSON over
+//! HTTP, spoken here with reqwest). Without chromedriver the tests print a notice and pass, except
 //! under CI=true, where they fail (`.ci/run` installs it).
 
 use std::process::{Child, Command, Stdio};
@@ -10,6 +10,7 @@ use docket::documents::{self, DocumentSpec};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, in_ci};
+use crate::tag_review::app_with;
 
 const CHROMEDRIVER: &str = "chromedriver";
 
@@ -59,10 +60,13 @@ impl Browser {
                 "POST",
                 "/session",
                 json!({
-                    "capabilities": { "alwaysMatch": { "goog:chromeOptions": { "args": [
-                        "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--window-size=1280,1000"
-                    ] } } }
+                    "capabilities": { "alwaysMatch": {
+                        "goog:chromeOptions": { "args": [
+                            "--headless", "--no-sandbox", "--disable-gpu",
+                            "--disable-background-networking", "--window-size=1280,1000"
+                        ] },
+                        "goog:loggingPrefs": { "browser": "ALL" }
+                    } }
                 }),
             )
             .await;
@@ -157,6 +161,65 @@ impl Browser {
             .to_owned()
     }
 
+    /// Runs `script` (a function body) in the page; its return value.
+    async fn execute(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+        .await
+    }
+
+    /// Presses and releases each key in turn, as typed on the keyboard
+    /// into whatever has the focus.
+    async fn press(&self, keys: &[&str]) {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({ "type": "keyDown", "value": k }),
+                    json!({ "type": "keyUp", "value": k }),
+                ]
+            })
+            .collect();
+        self.call(
+            "POST",
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )
+        .await;
+        self.call("DELETE", "/actions", Value::Null).await;
+    }
+
+    /// The browser console's messages since the last call (chromedriver's
+    /// log endpoint), CSP violations among them.
+    async fn console(&self) -> Vec<String> {
+        let entries = self
+            .call("POST", "/se/log", json!({ "type": "browser" }))
+            .await;
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Signs in through the sign-in form.
+    async fn sign_in(&self, address: &str, email: &str, password: &str) {
+        let login = format!("{address}/login");
+        self.go(&login).await;
+        self.type_into(&self.one("input[name=email]").await, email)
+            .await;
+        self.type_into(&self.one("input[name=password]").await, password)
+            .await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+        let now = self.wait_to_leave(&login).await;
+        assert!(now.ends_with("/editor"), "{now}");
+    }
+
     /// Waits for the page to leave `from` (after a form is sent).
     async fn wait_to_leave(&self, from: &str) -> String {
         for _ in 0..100 {
@@ -240,6 +303,84 @@ on_both_backends! {
         assert_eq!(browser.text(".range").await, "DRAFT-0001-1 to DRAFT-0001-2");
         let mails = std::fs::read_dir(outbox.path()).unwrap().count();
         assert_eq!(mails, 1, "one receipt e-mail");
+        browser.call("DELETE", "", Value::Null).await;
+    }
+
+    async fn keys_answer_the_selected_queue_row_in_place_and_the_comment_page_saves_in_place(db: TestDb) {
+        let Some(browser) = Browser::start().await else { return };
+        let app = app_with(db, "Comment #,Type,Section,Comment
+1,T,5.1,The connected-vehicle discussion omits V2X message authentication.
+2,E,5.2,Typo in the consumer devices paragraph.
+").await;
+        browser.sign_in(&app.address, "ed@example.org", "a long enough password").await;
+        let queue = format!("{}/editor/d/nistir-8200/s/all", app.address);
+        browser.go(&queue).await;
+        let first = "table.queue-rows tbody tr:first-child";
+        assert_eq!(browser.text(&format!("{first} td.disposition")).await, "");
+        // A mark that only survives if the page is not loaded again.
+        browser.execute("window.docketMark = 'still here'; return null;").await;
+        browser.press(&["j", "a"]).await;
+        // Read in one script each time: the row is replaced under WebDriver.
+        let read = |css: &str| format!("var e = document.querySelector('{css}'); return e ? e.textContent.trim() : null;");
+        let mut shown = Value::Null;
+        for _ in 0..50 {
+            shown = browser.execute(&read(&format!("{first} td.disposition"))).await;
+            if shown == "accepted" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(shown, "accepted", "the row was swapped in place");
+        assert_eq!(browser.execute("return window.docketMark;").await, "still here", "no page load");
+        assert_eq!(browser.url().await, queue);
+        assert_eq!(browser.execute(&read(&format!("{first} p.row-note"))).await, "Saved: accepted.");
+        // The swapped row is still the selected one, and `x` ticks it.
+        let selected = browser.execute("return document.querySelector('tbody tr.current').id;").await;
+        let stored: (i64, Option<String>, String) = app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use docket::db::schema::comments;
+            comments::table
+                .filter(comments::seq.eq(1))
+                .select((comments::id, comments::disposition, comments::status))
+                .first(conn)
+                .unwrap()
+        });
+        assert_eq!(selected, format!("row-{}", stored.0));
+        assert_eq!((stored.1.as_deref(), stored.2.as_str()), (Some("accepted"), "in_review"));
+        // htmx ran under the CSP without breaking it (no inline style, no eval).
+        let console = browser.console().await;
+        assert!(
+            !console.iter().any(|m| m.contains("Content Security Policy")),
+            "{console:?}"
+        );
+        browser.press(&["x", "?"]).await;
+        assert_eq!(browser.execute(&format!("return document.querySelector('{first} input[name=c]').checked;")).await, true);
+        assert_eq!(browser.execute("return document.getElementById('keys-help').classList.contains('open');").await, true);
+
+        // The comment page saves its triage form in place too.
+        let page = format!("{}/editor/comments/{}", app.address, stored.0);
+        browser.go(&page).await;
+        browser.execute("window.docketMark = 'comment page'; return null;").await;
+        browser.type_into(&browser.one("textarea[name=response]").await, "Added in the second draft.").await;
+        browser.click("#triage form button[type=submit]").await;
+        let mut saved = Value::Null;
+        for _ in 0..50 {
+            saved = browser.execute(&read("#triage p.notice.saved")).await;
+            if !saved.is_null() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(saved, "Saved NISTIR-8200-0001-1.");
+        assert_eq!(browser.execute("return window.docketMark;").await, "comment page", "no page load");
+        assert_eq!(browser.execute("return document.querySelectorAll('#triage, #filed-now').length;").await, 2);
+        let response: Option<String> = app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use docket::db::schema::comments;
+            comments::table.find(stored.0).select(comments::response).first(conn).unwrap()
+        });
+        assert_eq!(response.as_deref(), Some("Added in the second draft."));
+        assert!(!browser.console().await.iter().any(|m| m.contains("Content Security Policy")));
         browser.call("DELETE", "", Value::Null).await;
     }
 }

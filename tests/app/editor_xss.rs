@@ -18,7 +18,7 @@ const PAYLOADS: [&str; 4] = [
 
 /// No element the payloads could have made: no inline script, no event
 /// handler attribute, no `javascript:` link.
-fn assert_inert(path: &str, html: &str) {
+pub(crate) fn assert_inert(path: &str, html: &str) {
     let page = scraper::Html::parse_document(html);
     let all = scraper::Selector::parse("*").unwrap();
     for element in page.select(&all) {

@@ -21,6 +21,7 @@ mod dashboard;
 mod data_model;
 mod editor;
 mod editor_xss;
+mod htmx;
 mod intake;
 mod migrations;
 mod public_pages;

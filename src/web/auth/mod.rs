@@ -82,14 +82,17 @@ impl FromRequest for SignedIn {
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     /// Pages get the sign-in redirect; under `/api/` the same refusal is
-    /// JSON with 401.
+    /// JSON with 401, and htmx requests get 401 with `HX-Redirect`.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let api = req.path().starts_with("/api/");
+        let htmx = super::is_htmx(req);
         let signed_in = Self::from_session(req, payload);
         Box::pin(async move {
             signed_in.await.map_err(|e| {
                 if api {
                     super::ApiError(e).into()
+                } else if htmx {
+                    super::HtmxError(e).into()
                 } else {
                     e.into()
                 }

@@ -1,30 +1,29 @@
 //! `/editor/comments/{id}`: one comment with everything docket knows about
 //! it (every cell, the original file, sheet and row, the submitter's other
-//! comments, its history) and the triage form. A save made on an old
-//! version is refused with 409: the page comes back with what is stored
-//! now beside the editor's own values, nothing lost.
+//! comments, its history) and the triage form (`triage_form.rs`). A save
+//! made on an old version is refused with 409: the page comes back with
+//! what is stored now beside the editor's own values, nothing lost. Sent
+//! by htmx (`HX-Request: true`), a save is answered with the triage section
+//! alone, swapped in place: 200 saved, 409 and 422 as the page says them.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use strum::IntoEnumIterator;
 
+use super::triage_form::{FormValues, Triage, TriageData, TriageFragment};
 use super::{Chrome, SignedIn, flash, take_flash};
 use crate::db::comments::Comment;
 use crate::db::{self, DbError};
-use crate::domain::{Disposition, TriageStatus};
-use crate::triage::{self, SectionChoice, TriageEdit, TriageError};
-use crate::web::{AppState, WebError, csrf, page, see_other};
+use crate::triage::{self, TriageError};
+use crate::web::{AppState, WebError, csrf, is_htmx, page, see_other};
 
 #[derive(Template)]
 #[template(path = "editor/comment.html")]
 struct CommentPage {
     chrome: Chrome,
     flash: Option<String>,
-    notice: Option<String>,
-    errors: Vec<String>,
     slug: String,
     document: String,
     c: Comment,
@@ -32,7 +31,6 @@ struct CommentPage {
     organization: String,
     received: String,
     file: String,
-    filed: String,
     extra: Vec<(String, String)>,
     problems: Vec<String>,
     others: Vec<(i64, String, String)>,
@@ -40,95 +38,7 @@ struct CommentPage {
     /// disposition.
     similar: Vec<(i64, String, String, String)>,
     similar_total: usize,
-    history: Vec<Change>,
-    /// The form: the stored values, or the editor's after a refused save.
-    form: FormValues,
-    /// After a conflict: what is stored now, to compare.
-    stored: Option<FormValues>,
-    sections: Vec<(i64, String, i32)>,
-    users: Vec<(i64, String)>,
-    statuses: Vec<&'static str>,
-    dispositions: Vec<&'static str>,
-}
-
-struct Change {
-    at: String,
-    who: String,
-    field: String,
-    old: String,
-    new: String,
-}
-
-/// The triage form's fields as sent (and as shown back).
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct FormValues {
-    #[serde(default)]
-    section: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    disposition: String,
-    #[serde(default)]
-    response: String,
-    #[serde(default)]
-    assignee: String,
-    #[serde(default)]
-    duplicate_of: String,
-}
-
-impl FormValues {
-    fn of(c: &Comment, duplicate_of: String) -> Self {
-        Self {
-            section: "keep".to_owned(),
-            status: c.status.to_string(),
-            disposition: c.disposition.0.map(|d| d.to_string()).unwrap_or_default(),
-            response: c.response.clone().unwrap_or_default(),
-            assignee: c.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
-            duplicate_of,
-        }
-    }
-
-    /// Parses the form into an edit, or says what is wrong with it.
-    fn parse(&self) -> Result<TriageEdit, Vec<String>> {
-        let mut problems = Vec::new();
-        let section = match self.section.as_str() {
-            "" | "keep" => SectionChoice::Keep,
-            "general" => SectionChoice::General,
-            id => id.parse().map(SectionChoice::Node).unwrap_or_else(|_| {
-                problems.push(format!("Section: “{id}” is not a node of the outline."));
-                SectionChoice::Keep
-            }),
-        };
-        let status = self.status.parse().unwrap_or_else(|_| {
-            problems.push(format!("Status: “{}” is not a status.", self.status));
-            TriageStatus::New
-        });
-        let disposition = match self.disposition.as_str() {
-            "" => None,
-            word => word.parse().map(Some).unwrap_or_else(|_| {
-                problems.push(format!("Disposition: “{word}” is not a disposition."));
-                None
-            }),
-        };
-        let assignee = match self.assignee.as_str() {
-            "" => None,
-            id => id.parse().map(Some).unwrap_or_else(|_| {
-                problems.push(format!("Assignee: “{id}” is not an account."));
-                None
-            }),
-        };
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        Ok(TriageEdit {
-            section,
-            status,
-            disposition,
-            response: self.response.clone(),
-            assignee,
-            duplicate_of: self.duplicate_of.clone(),
-        })
-    }
+    triage: Triage,
 }
 
 /// Everything the page shows, loaded in one go.
@@ -145,37 +55,17 @@ async fn load(
             let document = db::documents::find_by_id(conn, c.document_id)?;
             let submission = db::submissions::find(conn, c.submission_id)?;
             let file = db::submissions::file_name(conn, c.submission_id)?;
-            let outline = db::sections::for_document(conn, c.document_id)?;
             let others = db::comments::for_submission(conn, c.submission_id)?;
             let similar = match c.cluster_id {
                 Some(cluster) => db::clusters::members(conn, c.document_id, cluster, 51)?,
                 None => Vec::new(),
             };
-            let history = db::audit::for_comment(conn, id)?;
-            let users = db::users::list(conn)?;
-            let duplicate_of = match c.duplicate_of_id {
-                Some(other) => db::comments::find(conn, other)?.tracking_number,
-                None => String::new(),
-            };
-            Ok::<_, DbError>((
-                c,
-                document,
-                submission,
-                file,
-                outline,
-                (others, similar),
-                history,
-                users,
-                duplicate_of,
-            ))
+            let data = TriageData::load(conn, &c)?;
+            Ok::<_, DbError>((c, document, submission, file, (others, similar), data))
         })
         .await
-        .map_err(|e| match e {
-            e if e.is_not_found() => WebError::NotFound(format!("comment #{id} does not exist")),
-            other => other.into(),
-        })?;
-    let (c, document, submission, file, outline, (others, similar), history, users, duplicate_of) =
-        loaded;
+        .map_err(|e| not_found(e, id))?;
+    let (c, document, submission, file, (others, similar), data) = loaded;
     let similar: Vec<(i64, String, String, String)> = similar
         .into_iter()
         .filter(|m| m.id != c.id)
@@ -189,10 +79,6 @@ async fn load(
             (m.id, m.tracking_number, from, answer)
         })
         .collect();
-    let name_of = |user: Option<i64>| {
-        user.and_then(|u| users.iter().find(|x| x.id == u))
-            .map_or_else(|| "docket".to_owned(), |u| u.name.clone())
-    };
     let extra = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&c.extra_json)
         .unwrap_or_default()
         .into_iter()
@@ -207,18 +93,17 @@ async fn load(
                 .map_or_else(|| p.to_string(), str::to_owned)
         })
         .collect();
+    let chrome = Chrome::new(who, session)?;
     Ok(CommentPage {
-        chrome: Chrome::new(who, session)?,
+        triage: Triage::new(&c, &data, chrome.csrf.clone()),
+        chrome,
         flash: take_flash(session),
-        notice: None,
-        errors: Vec::new(),
         slug: document.slug,
         document: document.title,
         submitter: submission.submitter_name,
         organization: submission.organization,
         received: submission.received_at.date().to_string(),
         file: file.unwrap_or_else(|| "typed into the web form".to_owned()),
-        filed: triage::filed_now(&outline, &c),
         extra,
         problems,
         others: others
@@ -226,31 +111,31 @@ async fn load(
             .filter(|o| o.id != c.id)
             .map(|o| (o.id, o.tracking_number, o.body.chars().take(120).collect()))
             .collect(),
-        history: history
-            .into_iter()
-            .map(|e| Change {
-                at: format!(
-                    "{} {:02}:{:02} UTC",
-                    e.created_at.date(),
-                    e.created_at.hour(),
-                    e.created_at.minute()
-                ),
-                who: name_of(e.user_id),
-                field: e.field.unwrap_or(e.action),
-                old: e.old_value.unwrap_or_default(),
-                new: e.new_value.unwrap_or_default(),
-            })
-            .collect(),
         similar_total: similar.len(),
         similar: similar.into_iter().take(50).collect(),
-        form: FormValues::of(&c, duplicate_of),
-        stored: None,
-        sections: triage::section_choices(&outline),
-        users: super::account_choices(&users),
-        statuses: TriageStatus::iter().map(Into::into).collect(),
-        dispositions: Disposition::iter().map(Into::into).collect(),
         c,
     })
+}
+
+/// The triage section alone, as stored now.
+async fn load_triage(state: &AppState, session: &Session, id: i64) -> Result<Triage, WebError> {
+    let (c, data) = state
+        .db
+        .run(move |conn| {
+            let c = db::comments::find(conn, id)?;
+            let data = TriageData::load(conn, &c)?;
+            Ok::<_, DbError>((c, data))
+        })
+        .await
+        .map_err(|e| not_found(e, id))?;
+    Ok(Triage::new(&c, &data, csrf::token(session)?))
+}
+
+fn not_found(e: DbError, id: i64) -> WebError {
+    match e {
+        e if e.is_not_found() => WebError::NotFound(format!("comment #{id} does not exist")),
+        other => other.into(),
+    }
 }
 
 pub async fn show(
@@ -279,6 +164,7 @@ pub async fn save(
     who: SignedIn,
     session: Session,
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<i64>,
     form: web::Form<SaveForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -287,48 +173,40 @@ pub async fn save(
     let SaveForm {
         version, values, ..
     } = form.into_inner();
-    let failure = match values.parse() {
-        Err(problems) => TriageError::Invalid(problems),
+    let outcome = match values.parse() {
+        Err(problems) => Err(TriageError::Invalid(problems)),
         Ok(edit) => {
             let user = who.user.id;
-            let result = state
+            state
                 .db
                 .run(move |conn| Ok::<_, DbError>(triage::save(conn, id, version, &edit, user)))
-                .await?;
-            match result {
-                Ok(saved) => {
-                    super::notify::assigned(&state, &who.user, std::slice::from_ref(&saved)).await;
-                    flash(
-                        &session,
-                        format!("Saved {}.", saved.comment.tracking_number),
-                    );
-                    return Ok(see_other(&format!("/editor/comments/{id}")));
-                }
-                Err(failure) => failure,
+                .await?
+        }
+    };
+    if let Ok(saved) = &outcome {
+        super::notify::assigned(&state, &who.user, std::slice::from_ref(saved)).await;
+    }
+    let saved = outcome.map(|saved| format!("Saved {}.", saved.comment.tracking_number));
+    if is_htmx(&req) {
+        let mut triage = load_triage(&state, &session, id).await?;
+        let status = match saved {
+            Ok(message) => {
+                triage.saved = Some(message);
+                StatusCode::OK
             }
+            Err(failure) => triage.refuse(failure, values)?,
+        };
+        return page(status, &TriageFragment { triage });
+    }
+    match saved {
+        Ok(message) => {
+            flash(&session, message);
+            Ok(see_other(&format!("/editor/comments/{id}")))
         }
-    };
-    let mut comment_page = load(&state, &who, &session, id).await?;
-    let status = match failure {
-        TriageError::ChangedMeanwhile(_) => {
-            comment_page.notice = Some(
-                "Someone else saved this comment after you opened it, so nothing of yours was \
-                 saved. What is stored now is shown beside your values, which are still in the \
-                 form; saving again replaces theirs."
-                    .to_owned(),
-            );
-            comment_page.stored = Some(comment_page.form.clone());
-            StatusCode::CONFLICT
+        Err(failure) => {
+            let mut comment_page = load(&state, &who, &session, id).await?;
+            let status = comment_page.triage.refuse(failure, values)?;
+            page(status, &comment_page)
         }
-        TriageError::Invalid(problems) => {
-            comment_page.errors = problems;
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        TriageError::NoSuchComment(id) => {
-            return Err(WebError::NotFound(format!("comment #{id} does not exist")));
-        }
-        other => return Err(WebError::Unexpected(other.into())),
-    };
-    comment_page.form = values;
-    page(status, &comment_page)
+    }
 }

@@ -10,7 +10,10 @@ mod notify;
 mod outline;
 mod outline_edit;
 mod queue;
+mod queue_row;
+mod quick;
 mod tags;
+mod triage_form;
 
 use actix_session::Session;
 use actix_web::web;
@@ -59,6 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(clusters::refresh),
         )
         .route("/editor/comments/{id}/section", web::post().to(tags::retag))
+        .route("/editor/comments/{id}/quick", web::post().to(quick::apply))
         .route("/editor/comments/{id}", web::get().to(comment::show))
         .route("/editor/comments/{id}", web::post().to(comment::save));
 }

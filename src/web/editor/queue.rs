@@ -2,8 +2,10 @@
 //! subsections), of the General bucket, or of the whole document (`all`),
 //! in outline order, then page, then line; filtered by type, status,
 //! disposition, assignee, submitter and tag conflicts, and searched with the
-//! back end's full-text index, matches highlighted. 50 to a page; `j`/`k`
-//! move through the rows (static/queue.js), and every link works without it.
+//! back end's full-text index, matches highlighted. 50 to a page. Each row
+//! has quick controls (`quick.rs`, answered in place with htmx); keys move
+//! through the rows and answer them (static/queue.js), and every link and
+//! button works without it.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -12,9 +14,10 @@ use askama::Template;
 use serde::Deserialize;
 use strum::IntoEnumIterator;
 
+use super::queue_row::{QUICK, QuickChoice, Row, name_in};
 use super::{Chrome, SignedIn, take_flash};
 use crate::db::queue::{QueueFilter, search_words};
-use crate::db::{self, comments::Comment, sections::Section};
+use crate::db::{self, sections::Section};
 use crate::documents::{self, DocumentError};
 use crate::domain::{CommentType, Disposition, TriageStatus};
 use crate::triage;
@@ -45,22 +48,7 @@ struct QueuePage {
     types: Vec<&'static str>,
     statuses: Vec<&'static str>,
     dispositions: Vec<&'static str>,
-}
-
-struct Row {
-    id: i64,
-    version: i32,
-    tracking: String,
-    kind: String,
-    location: String,
-    filed: String,
-    conflict: bool,
-    status: String,
-    disposition: String,
-    assignee: String,
-    /// The text (an excerpt around the first match), split into runs with
-    /// whether each is a match; rendered escaped, matches in `<mark>`.
-    excerpt: Vec<(String, bool)>,
+    quick: &'static [QuickChoice],
 }
 
 /// The filters as they appear in the address.
@@ -132,11 +120,7 @@ pub async fn show(
         })
         .await?;
     let words = search_words(&query.q);
-    let name_of = |id: Option<i64>| {
-        id.and_then(|id| users.iter().find(|u| u.id == id))
-            .map(|u| u.name.clone())
-            .unwrap_or_default()
-    };
+    let name_of = |id: Option<i64>| name_in(&users, id);
     let rows = comments
         .into_iter()
         .map(|c| Row::new(c, &outline, &words, &name_of))
@@ -168,6 +152,7 @@ pub async fn show(
             types: CommentType::iter().map(Into::into).collect(),
             statuses: TriageStatus::iter().map(Into::into).collect(),
             dispositions: Disposition::iter().map(Into::into).collect(),
+            quick: &QUICK,
         },
     )
 }
@@ -230,131 +215,4 @@ fn apply(filter: &mut QueueFilter, q: &QueueQuery, me: i64) {
     filter.submitter = Some(q.submitter.trim().to_owned()).filter(|s| !s.is_empty());
     filter.conflicts_only = q.conflicts == "1";
     filter.search = Some(q.q.trim().to_owned()).filter(|s| !s.is_empty());
-}
-
-impl Row {
-    fn new(
-        c: Comment,
-        outline: &[Section],
-        words: &[String],
-        name_of: &dyn Fn(Option<i64>) -> String,
-    ) -> Self {
-        let location = [
-            c.page_raw.as_deref().map(|p| format!("p. {p}")),
-            c.line_raw.as_deref().map(|l| format!("l. {l}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-        Self {
-            id: c.id,
-            version: c.version,
-            tracking: c.tracking_number.clone(),
-            kind: c.comment_type.0.map(|t| t.to_string()).unwrap_or_default(),
-            location,
-            filed: triage::filed_now(outline, &c),
-            conflict: c.tag_conflict.is_some(),
-            status: c.status.to_string().replace('_', " "),
-            disposition: c
-                .disposition
-                .0
-                .map(|d| d.to_string().replace('_', " "))
-                .unwrap_or_default(),
-            assignee: name_of(c.assignee_id),
-            excerpt: highlight(&c.body, words, 300),
-        }
-    }
-}
-
-/// Up to `width` characters of `text` (around the first match, if any),
-/// split into runs, matches of any word (by word start, case-insensitive)
-/// marked. Matching stems loosely, like the index: `device` marks `devices`.
-pub fn highlight(text: &str, words: &[String], width: usize) -> Vec<(String, bool)> {
-    let chars: Vec<char> = text.chars().collect();
-    let lower: Vec<char> = text.to_lowercase().chars().collect();
-    // Lower-casing can change the length (rare scripts): then no marks.
-    let same_length = lower.len() == chars.len();
-    let starts_word = |i: usize| i == 0 || !chars[i - 1].is_alphanumeric();
-    let mut marks = vec![false; chars.len()];
-    if same_length {
-        for word in words {
-            // A loose stem: all but the last two letters, at least four.
-            let len = word.chars().count();
-            let stem: Vec<char> = word
-                .chars()
-                .take(len.saturating_sub(2).max(4).min(len))
-                .collect();
-            if stem.is_empty() {
-                continue;
-            }
-            let mut i = 0;
-            while i + stem.len() <= lower.len() {
-                if starts_word(i) && lower[i..i + stem.len()] == stem[..] {
-                    let mut end = i + stem.len();
-                    while end < chars.len() && chars[end].is_alphanumeric() {
-                        end += 1;
-                    }
-                    marks[i..end].iter_mut().for_each(|m| *m = true);
-                    i = end;
-                } else {
-                    i += 1;
-                }
-            }
-        }
-    }
-    let first = marks.iter().position(|m| *m).unwrap_or(0);
-    let start = first.saturating_sub(width / 3);
-    let end = (start + width).min(chars.len());
-    let mut runs: Vec<(String, bool)> = Vec::new();
-    if start > 0 {
-        runs.push(("…".to_owned(), false));
-    }
-    for i in start..end {
-        match runs.last_mut() {
-            Some((run, hit)) if *hit == marks[i] && !(run == "…" && i == start) => {
-                run.push(chars[i])
-            }
-            _ => runs.push((chars[i].to_string(), marks[i])),
-        }
-    }
-    if end < chars.len() {
-        runs.push(("…".to_owned(), false));
-    }
-    runs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::highlight;
-
-    fn marked(runs: &[(String, bool)]) -> Vec<&str> {
-        runs.iter()
-            .filter(|(_, hit)| *hit)
-            .map(|(t, _)| t.as_str())
-            .collect()
-    }
-
-    #[test]
-    fn matches_are_marked_by_word_start() {
-        let runs = highlight(
-            "Medical devices need a Device ID; redevice no.",
-            &["device".into()],
-            300,
-        );
-        assert_eq!(marked(&runs), ["devices", "Device"]);
-        let text: String = runs.iter().map(|(t, _)| t.as_str()).collect();
-        assert_eq!(text, "Medical devices need a Device ID; redevice no.");
-    }
-
-    #[test]
-    fn long_texts_are_cut_around_the_first_match() {
-        let text = format!("{} needle {}", "a ".repeat(400), "b ".repeat(400));
-        let runs = highlight(&text, &["needle".into()], 60);
-        assert_eq!(runs.first().map(|r| r.0.as_str()), Some("…"));
-        assert_eq!(runs.last().map(|r| r.0.as_str()), Some("…"));
-        assert_eq!(marked(&runs), ["needle"]);
-        let plain = highlight("short", &[], 60);
-        assert_eq!(plain, [("short".to_owned(), false)]);
-    }
 }
