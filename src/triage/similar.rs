@@ -335,11 +335,17 @@ pub struct ClusterReport {
 /// Comments read per query while recomputing.
 const PAGE: i64 = 5_000;
 
+/// Changed comments written per transaction: SQLite has one writer, and a
+/// first clustering of a million comments changes every row; in short
+/// transactions, editors' saves get their turn in between (a clustering
+/// half written for a moment is harmless: it is derived data).
+const WRITE_CHUNK: usize = 2_000;
+
 /// Recomputes the clusters and text hashes of a document's comments.
 ///
 /// The texts are read and clustered without holding the write lock (at a
 /// million comments that takes seconds, and SQLite has one writer); only
-/// the changed rows are then written, in one short transaction after taking
+/// the changed rows are then written, in short transactions that each take
 /// the document's row lock. Comments that arrive meanwhile are left as
 /// intake placed them (exact duplicates already grouped) and mark the
 /// document stale again, so the next pass of [`recluster_stale`] takes
@@ -387,10 +393,10 @@ pub fn recluster(conn: &mut DbConnection, document_id: i64) -> Result<ClusterRep
         })
         .collect();
     report.changed = changes.len();
-    if !changes.is_empty() {
+    for chunk in changes.chunks(WRITE_CHUNK) {
         db::write_transaction(conn, |conn| {
             db::documents::lock(conn, document_id)?;
-            clusters::write(conn, &changes)
+            clusters::write(conn, chunk)
         })?;
     }
     Ok(report)
