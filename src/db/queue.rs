@@ -238,6 +238,11 @@ macro_rules! queue_query {
     }};
 }
 
+/// Most matches of a search that are counted. A common word can match
+/// most of a million comments; counting them all costs far more than the
+/// page, so past this the total is `SEARCH_CAP + 1` ("more than").
+pub const SEARCH_CAP: i64 = 10_000;
+
 /// Within a section: page, then line; what lacks one comes after (the same
 /// on both back ends, whose NULL ordering differs).
 const IN_SECTION_ORDER: &str = "COALESCE(comments.page_sort, 2147483647), COALESCE(comments.line_start, 2147483647), comments.id";
@@ -245,10 +250,15 @@ const IN_SECTION_ORDER: &str = "COALESCE(comments.page_sort, 2147483647), COALES
 /// One page of ids, on one concrete connection. Without a search, the
 /// matches are counted per section (from the index where the filter
 /// allows), and only the one or two sections the page falls in are sorted.
-/// With one, the (usually few) matches are sorted here: a full-text match
-/// is not in any index order.
+/// With one, the matches are sorted here: a full-text match is not in any
+/// index order. With `$walk` (PostgreSQL), a search matching more than
+/// [`SEARCH_CAP`] comments is paged section by section instead, each
+/// section's matches read in order, and its total is `SEARCH_CAP + 1`.
+/// SQLite does not walk: its FTS5 `IN (SELECT rowid …)` builds the whole
+/// match set for every statement, so one statement per section would
+/// repeat that work.
 macro_rules! page_ids {
-    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $positions:expr, $offset:expr, $limit:expr) => {{
+    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $walk:expr, $positions:expr, $offset:expr, $limit:expr) => {{
         let filter: &QueueFilter = $filter;
         let position = |section: Option<i64>| {
             section.map_or(i32::MAX, |s| {
@@ -260,6 +270,9 @@ macro_rules! page_ids {
             .as_deref()
             .is_some_and(|s| !search_words(s).is_empty());
         if searching {
+            // With `$walk`, at most SEARCH_CAP + 1 matches are read here:
+            // more than that, and the page is found section by section.
+            let probe = if $walk { SEARCH_CAP + 1 } else { i64::MAX };
             let mut found: Vec<(i64, Option<i64>, Option<i32>, Option<i32>)> =
                 queue_query!($document_id, filter, $search_sql)
                     .select((
@@ -268,23 +281,62 @@ macro_rules! page_ids {
                         comments::page_sort,
                         comments::line_start,
                     ))
+                    .limit(probe)
                     .load($conn)?;
-            found.sort_by_key(|&(id, section, page, line)| {
-                (
-                    position(section),
-                    page.unwrap_or(i32::MAX),
-                    line.unwrap_or(i32::MAX),
-                    id,
-                )
-            });
-            let total = found.len() as i64;
-            let ids: Vec<i64> = found
-                .into_iter()
-                .skip(usize::try_from($offset).unwrap_or(usize::MAX))
-                .take(usize::try_from($limit).unwrap_or(0))
-                .map(|(id, ..)| id)
-                .collect();
-            (ids, total)
+            if (found.len() as i64) < probe {
+                found.sort_by_key(|&(id, section, page, line)| {
+                    (
+                        position(section),
+                        page.unwrap_or(i32::MAX),
+                        line.unwrap_or(i32::MAX),
+                        id,
+                    )
+                });
+                let total = found.len() as i64;
+                let ids: Vec<i64> = found
+                    .into_iter()
+                    .skip(usize::try_from($offset).unwrap_or(usize::MAX))
+                    .take(usize::try_from($limit).unwrap_or(0))
+                    .map(|(id, ..)| id)
+                    .collect();
+                (ids, total)
+            } else {
+                // A common word: its matches are dense, so the page lies in
+                // the first few sections of those in scope.
+                let mut scope: Vec<Option<i64>> = match (&filter.sections, filter.general_only) {
+                    (_, true) => vec![None],
+                    (Some(ids), false) => ids.iter().copied().map(Some).collect(),
+                    (None, false) => $positions.keys().copied().map(Some).chain([None]).collect(),
+                };
+                scope.sort_by_key(|&section| (position(section), section));
+                let (mut skip, mut need) = ($offset, $limit);
+                let mut ids: Vec<i64> = Vec::new();
+                for section in scope {
+                    if need <= 0 {
+                        break;
+                    }
+                    let query = queue_query!($document_id, filter, $search_sql);
+                    let query = match section {
+                        Some(s) => query.filter(comments::section_id.eq(s)),
+                        None => query.filter(comments::section_id.is_null()),
+                    };
+                    let got: Vec<i64> = query
+                        .order(sql::<Integer>(IN_SECTION_ORDER))
+                        .limit(skip + need)
+                        .select(comments::id)
+                        .load($conn)?;
+                    let here = got.len() as i64;
+                    if here <= skip {
+                        skip -= here;
+                        continue;
+                    }
+                    let taken: Vec<i64> = got.into_iter().skip(skip as usize).collect();
+                    need -= taken.len() as i64;
+                    skip = 0;
+                    ids.extend(taken);
+                }
+                (ids, probe)
+            }
         } else {
             // Counted here: a boxed query cannot be grouped. The section ids
             // come from the queue index alone.
@@ -329,7 +381,8 @@ macro_rules! page_ids {
 }
 
 /// One page of the queue (outline order, then page, then line) and the
-/// number of comments the filter matches.
+/// number of comments the filter matches: exactly, except that a search
+/// may answer `SEARCH_CAP + 1` for "more than [`SEARCH_CAP`]".
 pub fn page(
     conn: &mut DbConnection,
     document_id: i64,
@@ -357,7 +410,7 @@ pub fn page(
                 .bind::<Text, _>(expression)
                 .sql(")")
             };
-            page_ids!(c, document_id, filter, fts, positions, offset, limit)
+            page_ids!(c, document_id, filter, fts, false, positions, offset, limit)
         }
         DbConnection::Postgres(c) => {
             let tsquery = |words: &[String]| {
@@ -365,7 +418,16 @@ pub fn page(
                     .bind::<Text, _>(words.join(" "))
                     .sql(")")
             };
-            page_ids!(c, document_id, filter, tsquery, positions, offset, limit)
+            page_ids!(
+                c,
+                document_id,
+                filter,
+                tsquery,
+                true,
+                positions,
+                offset,
+                limit
+            )
         }
     };
     let rows = comments::table

@@ -170,6 +170,39 @@ on_both_backends! {
         }
     }
 
+    async fn a_search_matching_more_than_the_cap_pages_in_outline_order(db: TestDb) {
+        // More matches than SEARCH_CAP: PostgreSQL pages them section by
+        // section, SQLite sorts them all; both say "more than" and give
+        // the same order.
+        let cap = docket::db::queue::SEARCH_CAP as usize;
+        let place = ["5.3", "5.1", "General", "5", "5.2"];
+        let mut csv = String::from("Comment #,Type,Section,Page #,Comment\n");
+        let mut expected: Vec<(usize, i32, usize)> = Vec::new();
+        for n in 1..=cap + 300 {
+            let section = place[n % 5];
+            let page = ((n * 7) % 13) as i32 + 1;
+            let words = if n % 61 == 0 { "Unrelated remark" } else { "Comment on devices" };
+            csv.push_str(&format!("{n},T,{section},{page},{words} {n}\n"));
+            if n % 61 != 0 {
+                let rank = ["5", "5.1", "5.2", "5.3", "General"].iter().position(|s| *s == section).unwrap();
+                expected.push((rank, page, n));
+            }
+        }
+        expected.sort();
+        let expected: Vec<String> =
+            expected.iter().map(|(_, _, n)| format!("NISTIR-8200-0001-{n}")).collect();
+        assert!(expected.len() > cap);
+        let app = app_with(db, &csv).await;
+        for page in [1, 2, 41, 81, 200] {
+            let html = app.page(&format!("/editor/d/nistir-8200/s/all?q=devices&page={page}"), 200).await;
+            let count = &texts(&html, "p.count")[0];
+            assert!(count.starts_with(&format!("More than {cap} comments match")), "{count}");
+            assert!(count.contains(&format!("page {page} of 200.")), "{count}");
+            let from = (page - 1) * 50;
+            assert_eq!(rows(&html), expected[from..from + 50].to_vec(), "page {page}");
+        }
+    }
+
     async fn the_queue_needs_sign_in(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
         let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

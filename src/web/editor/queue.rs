@@ -38,6 +38,9 @@ struct QueuePage {
     heading: String,
     query: QueueQuery,
     total: i64,
+    /// A search matched more than `cap` comments (and `total` says `cap + 1`).
+    capped: bool,
+    cap: i64,
     page: i64,
     pages: i64,
     /// The query string without `page`, for the page links.
@@ -143,8 +146,10 @@ pub async fn show(
             heading,
             query,
             total,
+            capped: total > db::queue::SEARCH_CAP,
+            cap: db::queue::SEARCH_CAP,
             page: page_number,
-            pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+            pages: ((total.min(db::queue::SEARCH_CAP) + PER_PAGE - 1) / PER_PAGE).max(1),
             keep,
             rows,
             sections: triage::section_choices(&outline),
