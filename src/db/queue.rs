@@ -258,7 +258,7 @@ const IN_SECTION_ORDER: &str = "COALESCE(comments.page_sort, 2147483647), COALES
 /// match set for every statement, so one statement per section would
 /// repeat that work.
 macro_rules! page_ids {
-    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $walk:expr, $positions:expr, $offset:expr, $limit:expr) => {{
+    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $walk:expr, $walk_sql:expr, $positions:expr, $offset:expr, $limit:expr) => {{
         let filter: &QueueFilter = $filter;
         let position = |section: Option<i64>| {
             section.map_or(i32::MAX, |s| {
@@ -315,7 +315,7 @@ macro_rules! page_ids {
                     if need <= 0 {
                         break;
                     }
-                    let query = queue_query!($document_id, filter, $search_sql);
+                    let query = queue_query!($document_id, filter, $walk_sql);
                     let query = match section {
                         Some(s) => query.filter(comments::section_id.eq(s)),
                         None => query.filter(comments::section_id.is_null()),
@@ -410,7 +410,17 @@ pub fn page(
                 .bind::<Text, _>(expression)
                 .sql(")")
             };
-            page_ids!(c, document_id, filter, fts, false, positions, offset, limit)
+            page_ids!(
+                c,
+                document_id,
+                filter,
+                fts,
+                false,
+                fts,
+                positions,
+                offset,
+                limit
+            )
         }
         DbConnection::Postgres(c) => {
             let tsquery = |words: &[String]| {
@@ -418,12 +428,24 @@ pub fn page(
                     .bind::<Text, _>(words.join(" "))
                     .sql(")")
             };
+            // Within one section a common word matches most rows: testing
+            // each of the section's rows beats building the index's bitmap
+            // of every match in the document, so the walk's condition is
+            // one the full-text index cannot serve.
+            let in_section = |words: &[String]| {
+                sql::<Bool>(
+                    "COALESCE(comments.search, ''::tsvector) @@ plainto_tsquery('english', ",
+                )
+                .bind::<Text, _>(words.join(" "))
+                .sql(")")
+            };
             page_ids!(
                 c,
                 document_id,
                 filter,
                 tsquery,
                 true,
+                in_section,
                 positions,
                 offset,
                 limit
