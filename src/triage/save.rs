@@ -86,7 +86,11 @@ pub fn save(
                 (Some(node), TagSource::Manual, None, None)
             }
         };
+        // A new assignee must be an active account; keeping the one the
+        // comment has is always allowed, even if that account was turned
+        // off since (its comments can still be answered).
         let assignee = match edit.assignee {
+            Some(user) if Some(user) == comment.assignee_id => Some(users::find(conn, user)?),
             Some(user) => match users::find(conn, user) {
                 Ok(found) if found.active => Some(found),
                 Ok(_) | Err(diesel::result::Error::NotFound) => {

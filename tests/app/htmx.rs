@@ -222,6 +222,40 @@ on_both_backends! {
         assert_eq!(events(&app, id), [(Some("assignee".into()), None, Some("Ed Itor".into()), Some(me))]);
     }
 
+    async fn comments_of_a_turned_off_account_can_still_be_answered(db: TestDb) {
+        let app = app_with(db, COMMENTS).await;
+        let gone = app.with_conn(|conn| {
+            let user = docket::auth::create_user(conn, "al@example.org", "Al Gone", Role::Editor, "a long enough password").unwrap();
+            diesel::update(comments::table.filter(comments::seq.eq(1)))
+                .set(comments::assignee_id.eq(user.id))
+                .execute(conn)
+                .unwrap();
+            docket::db::users::set_active(conn, user.id, false).unwrap();
+            user.id
+        });
+        let id = id_of(&app, 1);
+        // The comment page keeps the assignee in its select, marked.
+        let page = app.page(&format!("/editor/comments/{id}"), 200).await;
+        let selected = texts(&page, "select[name=assignee] option[selected]");
+        assert_eq!(selected, ["Al Gone (turned off)"]);
+        // A quick answer keeps the assignee and saves.
+        let queue = app.page(QUEUE, 200).await;
+        let response = quick(&app, id, &with(&quick_fields(&queue, id), &[("disposition", Some("noted"))]), true).await;
+        fragment(response, 200).await;
+        let (status, disposition, _, assignee, _) = stored(&app, 1);
+        assert_eq!((status.as_str(), disposition.as_deref(), assignee), ("in_review", Some("noted"), Some(gone)));
+        // Giving it to the turned-off account anew is still refused.
+        let (_, _, _, _, version) = stored(&app, 2);
+        let other = id_of(&app, 2);
+        let page = app.page(&format!("/editor/comments/{other}"), 200).await;
+        let mut fields = form(&page, &[]);
+        fields.retain(|(n, _)| n != "assignee");
+        fields.push(("assignee".into(), gone.to_string()));
+        let response = post(&app, &format!("/editor/comments/{other}"), &fields, false).await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert_eq!(stored(&app, 2).4, version, "nothing saved");
+    }
+
     async fn a_stale_row_gets_409_with_what_is_stored_and_nothing_changes(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
         let id = id_of(&app, 1);

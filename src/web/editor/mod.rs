@@ -106,10 +106,27 @@ pub fn page_or_last<T, E>(
 
 /// The active accounts as a form's choices (id, name).
 pub fn account_choices(users: &[crate::db::users::User]) -> Vec<(i64, String)> {
+    assignee_choices(users, None)
+}
+
+/// The active accounts, and `current` (a comment's assignee) even if its
+/// account was turned off since, marked so: a form that left it out would
+/// unassign the comment on every save.
+pub fn assignee_choices(
+    users: &[crate::db::users::User],
+    current: Option<i64>,
+) -> Vec<(i64, String)> {
     users
         .iter()
-        .filter(|u| u.active)
-        .map(|u| (u.id, u.name.clone()))
+        .filter(|u| u.active || Some(u.id) == current)
+        .map(|u| {
+            let name = if u.active {
+                u.name.clone()
+            } else {
+                format!("{} (turned off)", u.name)
+            };
+            (u.id, name)
+        })
         .collect()
 }
 

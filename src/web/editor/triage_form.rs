@@ -193,7 +193,7 @@ impl Triage {
             form: FormValues::of(c, data.duplicate_of.clone()),
             stored: None,
             sections: triage::section_choices(&data.outline),
-            users: super::account_choices(&data.users),
+            users: super::assignee_choices(&data.users, c.assignee_id),
             statuses: TriageStatus::iter().map(Into::into).collect(),
             dispositions: Disposition::iter().map(Into::into).collect(),
         }
