@@ -234,6 +234,13 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                     )
                 })
                 .collect();
+            // The same rows docket stores include the text hash, an
+            // indexed column: without it the ceiling would skip filling an
+            // index that docket must fill.
+            let hashes: Vec<String> = chunk
+                .iter()
+                .map(|r| crate::triage::similar::hash_of(&r.comment).0)
+                .collect();
             let batch: Vec<NewComment<'_>> = chunk
                 .iter()
                 .zip(&trackings)
@@ -270,7 +277,7 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                     tag_span: None,
                     tag_conflict: None,
                     assignee_id: None,
-                    text_hash: None,
+                    text_hash: Some(&hashes[i]),
                     created_at: now,
                     updated_at: now,
                 })
