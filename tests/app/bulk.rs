@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments};
 
-use crate::helpers::{TestApp, attrs, csrf_token, see_other, texts};
+use crate::helpers::{TestApp, attrs, comment_id_by_seq as id_of, csrf_token, see_other, texts};
 use crate::tag_review::app_with;
 
 const COMMENTS: &str = "Comment #,Type,Section,Comment
@@ -65,16 +65,6 @@ fn triage(
                 comments::duplicate_of_id,
                 comments::version,
             ))
-            .first(conn)
-            .unwrap()
-    })
-}
-
-fn id_of(app: &TestApp, seq: i32) -> i64 {
-    app.with_conn(|conn| {
-        comments::table
-            .filter(comments::seq.eq(seq))
-            .select(comments::id)
             .first(conn)
             .unwrap()
     })

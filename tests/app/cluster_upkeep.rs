@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use docket::db::schema::{comments, documents};
 
 use crate::clusters::LETTER;
-use crate::helpers::{TestApp, texts};
+use crate::helpers::{TestApp, comment_id as id_of, texts};
 use crate::tag_review::{app_with, app_with_config, import_late};
 
 /// (tracking number, cluster) of every comment, in id order.
@@ -19,16 +19,6 @@ fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {
             .order(comments::id)
             .select((comments::tracking_number, comments::cluster_id))
             .load(conn)
-            .unwrap()
-    })
-}
-
-fn id_of(app: &TestApp, tracking: &str) -> i64 {
-    app.with_conn(|conn| {
-        comments::table
-            .filter(comments::tracking_number.eq(tracking))
-            .select(comments::id)
-            .first(conn)
             .unwrap()
     })
 }

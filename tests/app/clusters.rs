@@ -7,7 +7,7 @@
 use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments};
 
-use crate::helpers::{TestApp, attrs, csrf_token, see_other, texts};
+use crate::helpers::{TestApp, attrs, comment_id as id_of, csrf_token, see_other, texts};
 use crate::tag_review::app_with;
 
 pub(crate) const LETTER: &str = "I am writing to urge NIST to require that every connected consumer \
@@ -53,16 +53,6 @@ async fn app(db: crate::helpers::TestDb) -> TestApp {
     ];
     crate::tag_review::import_late(&app, &second_csv(), &from);
     app
-}
-
-fn id_of(app: &TestApp, tracking: &str) -> i64 {
-    app.with_conn(|conn| {
-        comments::table
-            .filter(comments::tracking_number.eq(tracking))
-            .select(comments::id)
-            .first(conn)
-            .unwrap()
-    })
 }
 
 /// The letter's members by tracking number.

@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 use docket::db::schema::{comments, sections, submission_files, submissions};
 
-use crate::helpers::{TestApp, attrs, texts};
+use crate::helpers::{TestApp, attrs, comment_id as id_of, texts};
 use crate::tag_review::{app_with_comments, section_id};
 
 const MORE: &str = "Comment #,Section,Page #,Line #,Comment
@@ -21,16 +21,6 @@ const DASHBOARD: &str = "/editor/d/nistir-8200";
 /// Imports [`MORE`] as the document's second submission.
 fn import_more(app: &TestApp) {
     crate::tag_review::import_late(app, MORE, &[]);
-}
-
-fn id_of(app: &TestApp, tracking: &str) -> i64 {
-    app.with_conn(|conn| {
-        comments::table
-            .filter(comments::tracking_number.eq(tracking))
-            .select(comments::id)
-            .first(conn)
-            .unwrap()
-    })
 }
 
 fn editor(app: &TestApp) -> i64 {

@@ -377,3 +377,30 @@ pub fn see_other(response: &reqwest::Response) -> String {
     );
     response.headers()["location"].to_str().unwrap().to_owned()
 }
+
+/// The id of the comment with this tracking number.
+pub fn comment_id(app: &TestApp, tracking: &str) -> i64 {
+    use diesel::prelude::*;
+    use docket::db::schema::comments;
+    app.with_conn(|conn| {
+        comments::table
+            .filter(comments::tracking_number.eq(tracking))
+            .select(comments::id)
+            .first(conn)
+            .unwrap()
+    })
+}
+
+/// The id of comment `seq` of the first (or only) submission.
+pub fn comment_id_by_seq(app: &TestApp, seq: i32) -> i64 {
+    use diesel::prelude::*;
+    use docket::db::schema::comments;
+    app.with_conn(|conn| {
+        comments::table
+            .filter(comments::seq.eq(seq))
+            .order(comments::id)
+            .select(comments::id)
+            .first(conn)
+            .unwrap()
+    })
+}

@@ -10,7 +10,7 @@ use docket::domain::Role;
 
 use crate::comment_page::form;
 use crate::editor_xss::assert_inert;
-use crate::helpers::{TestApp, attrs, see_other, texts};
+use crate::helpers::{TestApp, attrs, comment_id_by_seq as id_of, see_other, texts};
 use crate::tag_review::app_with;
 
 const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested change
@@ -36,16 +36,6 @@ fn stored(app: &TestApp, seq: i32) -> Stored {
                 comments::assignee_id,
                 comments::version,
             ))
-            .first(conn)
-            .unwrap()
-    })
-}
-
-fn id_of(app: &TestApp, seq: i32) -> i64 {
-    app.with_conn(|conn| {
-        comments::table
-            .filter(comments::seq.eq(seq))
-            .select(comments::id)
             .first(conn)
             .unwrap()
     })

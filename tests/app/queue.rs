@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use docket::db::schema::comments;
 
-use crate::helpers::{TestApp, attrs, see_other, texts};
+use crate::helpers::{attrs, comment_id_by_seq as id_of, see_other, texts};
 use crate::tag_review::{app_with, section_id};
 
 const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested change
@@ -21,16 +21,6 @@ const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested c
 
 fn rows(page: &scraper::Html) -> Vec<String> {
     texts(page, "table.queue-rows td.tracking")
-}
-
-fn id_of(app: &TestApp, seq: i32) -> i64 {
-    app.with_conn(|conn| {
-        comments::table
-            .filter(comments::seq.eq(seq))
-            .select(comments::id)
-            .first(conn)
-            .unwrap()
-    })
 }
 
 on_both_backends! {
