@@ -122,8 +122,8 @@ pub fn by_section(
 /// in one aggregate query: the reference the tallies are checked against.
 ///
 /// `WHERE document_id = ? GROUP BY section_id` reads `comments_queue_idx`
-/// (document, section, status) in order; the other columns come from the
-/// table rows.
+/// (document, section, status, type, page, line) in order; the other
+/// columns come from the table rows.
 pub fn recount(
     conn: &mut DbConnection,
     document_id: i64,
