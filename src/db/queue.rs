@@ -265,6 +265,34 @@ macro_rules! page_ids {
                 $positions.get(&s).copied().unwrap_or(i32::MAX - 1)
             })
         };
+        // The ids of the page, read section by section in the given order;
+        // a section whose match count is known (`Some`) and falls wholly
+        // before the page is skipped without a query.
+        macro_rules! walk_sections {
+            ($sections:expr, $section_sql:expr) => {{
+                let mut page = PageWalk::new($offset, $limit);
+                for (section, known) in $sections {
+                    if page.is_full() {
+                        break;
+                    }
+                    if known.is_some_and(|n| page.skips_whole(n)) {
+                        continue;
+                    }
+                    let query = queue_query!($document_id, filter, $section_sql);
+                    let query = match section {
+                        Some(s) => query.filter(comments::section_id.eq(s)),
+                        None => query.filter(comments::section_id.is_null()),
+                    };
+                    let got: Vec<i64> = query
+                        .order(sql::<Integer>(IN_SECTION_ORDER))
+                        .limit(page.wanted())
+                        .select(comments::id)
+                        .load($conn)?;
+                    page.take(got);
+                }
+                page.ids
+            }};
+        }
         let searching = filter
             .search
             .as_deref()
@@ -309,32 +337,8 @@ macro_rules! page_ids {
                     (None, false) => $positions.keys().copied().map(Some).chain([None]).collect(),
                 };
                 scope.sort_by_key(|&section| (position(section), section));
-                let (mut skip, mut need) = ($offset, $limit);
-                let mut ids: Vec<i64> = Vec::new();
-                for section in scope {
-                    if need <= 0 {
-                        break;
-                    }
-                    let query = queue_query!($document_id, filter, $walk_sql);
-                    let query = match section {
-                        Some(s) => query.filter(comments::section_id.eq(s)),
-                        None => query.filter(comments::section_id.is_null()),
-                    };
-                    let got: Vec<i64> = query
-                        .order(sql::<Integer>(IN_SECTION_ORDER))
-                        .limit(skip + need)
-                        .select(comments::id)
-                        .load($conn)?;
-                    let here = got.len() as i64;
-                    if here <= skip {
-                        skip -= here;
-                        continue;
-                    }
-                    let taken: Vec<i64> = got.into_iter().skip(skip as usize).collect();
-                    need -= taken.len() as i64;
-                    skip = 0;
-                    ids.extend(taken);
-                }
+                let sections = scope.into_iter().map(|section| (section, None));
+                let ids = walk_sections!(sections, $walk_sql);
                 (ids, probe)
             }
         } else {
@@ -350,31 +354,8 @@ macro_rules! page_ids {
             let mut counts: Vec<(Option<i64>, i64)> = per_section.into_iter().collect();
             counts.sort_by_key(|&(section, _)| (position(section), section));
             let total = counts.iter().map(|(_, n)| n).sum();
-            let (mut skip, mut need) = ($offset, $limit);
-            let mut ids: Vec<i64> = Vec::new();
-            for (section, n) in counts {
-                if need <= 0 {
-                    break;
-                }
-                if skip >= n {
-                    skip -= n;
-                    continue;
-                }
-                let query = queue_query!($document_id, filter, $search_sql);
-                let query = match section {
-                    Some(s) => query.filter(comments::section_id.eq(s)),
-                    None => query.filter(comments::section_id.is_null()),
-                };
-                let got: Vec<i64> = query
-                    .order(sql::<Integer>(IN_SECTION_ORDER))
-                    .offset(skip)
-                    .limit(need)
-                    .select(comments::id)
-                    .load($conn)?;
-                skip = 0;
-                need -= got.len() as i64;
-                ids.extend(got);
-            }
+            let sections = counts.into_iter().map(|(section, n)| (section, Some(n)));
+            let ids = walk_sections!(sections, $search_sql);
             (ids, total)
         }
     }};
@@ -459,6 +440,57 @@ pub fn page(
     Ok((in_order(&ids, rows), total))
 }
 
+/// A page being filled from sections in order: how many matches are still
+/// to be skipped before it starts, how many it still needs, and its ids.
+struct PageWalk {
+    skip: i64,
+    need: i64,
+    ids: Vec<i64>,
+}
+
+impl PageWalk {
+    fn new(offset: i64, limit: i64) -> Self {
+        Self {
+            skip: offset,
+            need: limit,
+            ids: Vec::new(),
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.need <= 0
+    }
+
+    /// Skips a section of `n` matches if all of them come before the page.
+    fn skips_whole(&mut self, n: i64) -> bool {
+        let before = n <= self.skip;
+        if before {
+            self.skip -= n;
+        }
+        before
+    }
+
+    /// How many of a section's first matches to read: those still to be
+    /// skipped and those the page needs.
+    fn wanted(&self) -> i64 {
+        self.skip + self.need
+    }
+
+    /// A section's first matches, as many as [`wanted`](Self::wanted) or
+    /// all it has.
+    fn take(&mut self, got: Vec<i64>) {
+        let here = got.len() as i64;
+        if here <= self.skip {
+            self.skip -= here;
+            return;
+        }
+        let taken: Vec<i64> = got.into_iter().skip(self.skip as usize).collect();
+        self.need -= taken.len() as i64;
+        self.skip = 0;
+        self.ids.extend(taken);
+    }
+}
+
 /// `rows` in the order of `ids`.
 fn in_order(ids: &[i64], mut rows: Vec<Comment>) -> Vec<Comment> {
     rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
@@ -467,6 +499,28 @@ fn in_order(ids: &[i64], mut rows: Vec<Comment>) -> Vec<Comment> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_page_walk_skips_then_takes_across_sections() {
+        // Page 2 of 3 per page over sections of 2 and 1 (known) and then 4
+        // matches: the first two are skipped without a query.
+        let mut page = super::PageWalk::new(3, 3);
+        assert!(page.skips_whole(2));
+        assert_eq!(page.skip, 1);
+        assert!(page.skips_whole(1));
+        assert!(!page.skips_whole(4), "none of the page may be skipped");
+        assert_eq!(page.wanted(), 3);
+        page.take(vec![10, 11, 12]);
+        assert_eq!(page.ids, [10, 11, 12]);
+        assert!(page.is_full());
+        // A section with fewer matches than are still to be skipped.
+        let mut page = super::PageWalk::new(5, 2);
+        page.take(vec![1, 2]);
+        assert_eq!((page.skip, page.ids.len()), (3, 0));
+        page.take(vec![3, 4, 5, 6]);
+        assert_eq!(page.ids, [6]);
+        assert!(!page.is_full());
+    }
+
     #[test]
     fn search_words_are_plain_words() {
         assert_eq!(
