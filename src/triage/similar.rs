@@ -354,6 +354,11 @@ const WRITE_CHUNK: usize = 2_000;
 pub fn recluster(conn: &mut DbConnection, document_id: i64) -> Result<ClusterReport, DbError> {
     // Cleared first: a submission from now on marks it stale again.
     db::documents::set_clusters_stale(conn, document_id, false)?;
+    recompute(conn, document_id)
+}
+
+/// [`recluster`] once the document's stale mark is cleared.
+fn recompute(conn: &mut DbConnection, document_id: i64) -> Result<ClusterReport, DbError> {
     let mut clusterer = Clusterer::new();
     let mut stored: HashMap<i64, (Option<String>, Option<i64>)> = HashMap::new();
     let mut after = 0;
@@ -412,7 +417,8 @@ pub fn recluster_stale(conn: &mut DbConnection) -> Result<Vec<(i64, ClusterRepor
         if !db::documents::set_clusters_stale(conn, document_id, false)? {
             continue; // another instance took it
         }
-        match recluster(conn, document_id) {
+        // The claim cleared the mark already.
+        match recompute(conn, document_id) {
             Ok(report) => done.push((document_id, report)),
             Err(e) => {
                 db::documents::set_clusters_stale(conn, document_id, true)?;
