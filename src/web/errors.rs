@@ -42,7 +42,7 @@ impl From<DbError> for WebError {
     fn from(error: DbError) -> Self {
         match error {
             e if e.is_not_found() => Self::NotFound("no such record".into()),
-            e @ (DbError::Connect(_) | DbError::Pool(_)) => Self::Unavailable(e),
+            e if e.is_unavailable() => Self::Unavailable(e),
             other => Self::Unexpected(other.into()),
         }
     }
@@ -295,5 +295,11 @@ mod tests {
         })
         .into();
         assert_eq!(unreachable.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let closed: WebError = DbError::Query(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            Box::new("terminating connection due to administrator command".to_owned()),
+        ))
+        .into();
+        assert_eq!(closed.status_code(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

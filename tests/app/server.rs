@@ -133,3 +133,51 @@ on_both_backends! {
         }
     }
 }
+
+/// Check-outs are not pinged (`src/db/pool.rs`): a connection the server
+/// dropped fails one request, is found dead and replaced, so docket
+/// recovers from a PostgreSQL restart without being restarted itself.
+#[tokio::test]
+async fn postgres_connections_the_server_dropped_are_replaced() {
+    use diesel::RunQueryDsl;
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let name = db.url.rsplit('/').next().unwrap().to_owned();
+    let app = TestApp::spawn(db).await;
+    let status = |response: reqwest::Response| response.status().as_u16();
+    assert_eq!(status(app.get("/healthz").await), 200);
+    let mut admin = app.test_db.admin();
+    let dropped: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+        "(WITH ours AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE datname = '{name}') \
+         SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM ours)"
+    )))
+    .get_result(&mut admin)
+    .unwrap();
+    assert!(dropped >= 1, "the pool had a connection to drop");
+    // Only this test's database: the filter is applied before any backend
+    // is ended. The backends end a moment after the signal.
+    for _ in 0..100 {
+        let left: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}')"
+        )))
+        .get_result(&mut admin)
+        .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut failed = 0;
+    while status(app.get("/healthz").await) != 200 {
+        failed += 1;
+        assert!(
+            failed <= 4,
+            "more failures than the pool has connections (4)"
+        );
+    }
+    assert!(failed >= 1, "a dropped connection is only found when used");
+    for _ in 0..5 {
+        assert_eq!(status(app.get("/healthz").await), 200, "recovered");
+    }
+}
