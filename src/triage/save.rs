@@ -149,12 +149,6 @@ pub fn save(
             assignee_id: assignee.as_ref().map(|u| u.id),
             duplicate_of_id: duplicate_of.as_ref().map(|c| c.id),
         };
-        let Some(saved) = comments::save_triage(conn, id, version, &fields)? else {
-            return Err(TriageError::ChangedMeanwhile(Box::new(comments::find(
-                conn, id,
-            )?)));
-        };
-
         let mut changes: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
         if (section_id, tag_source) != (comment.section_id, comment.tag_source) {
             let now = if section_id.is_none() {
@@ -203,6 +197,19 @@ pub fn save(
             };
             changes.push(("duplicate_of", old, duplicate_of.map(|c| c.tracking_number)));
         }
+        if changes.is_empty() {
+            // Nothing to store: the version stays, so no other editor's
+            // open form goes stale, and the history gets no empty entry.
+            return Ok(Saved {
+                comment,
+                newly_assigned_to: None,
+            });
+        }
+        let Some(saved) = comments::save_triage(conn, id, version, &fields)? else {
+            return Err(TriageError::ChangedMeanwhile(Box::new(comments::find(
+                conn, id,
+            )?)));
+        };
         let at = db::now();
         let events: Vec<NewAuditEvent<'_>> = changes
             .iter()

@@ -185,6 +185,28 @@ on_both_backends! {
         assert_eq!(triage_of(&app, id).2.as_deref(), Some("Second editor's long, careful answer."));
     }
 
+    async fn a_save_that_changes_nothing_keeps_the_version_and_the_history(db: TestDb) {
+        let app = app_with_comments(db).await;
+        let (id, version) = third(&app);
+        let page = app.page(&format!("/editor/comments/{id}"), 200).await;
+        let answer = form(&page, &[("response", "Noted, thank you."), ("disposition", "noted")]);
+        assert_eq!(post(&app, id, &answer).await.status().as_u16(), 303);
+        let events = || app.with_conn(|conn| {
+            audit_events::table.filter(audit_events::comment_id.eq(id)).count().get_result::<i64>(conn).unwrap()
+        });
+        let before = events();
+        // The same form sent again (a double click): saved, nothing moves.
+        let page = app.page(&format!("/editor/comments/{id}"), 200).await;
+        let same = form(&page, &[]);
+        assert_eq!(post(&app, id, &same).await.status().as_u16(), 303);
+        assert_eq!(triage_of(&app, id).5, version + 1, "no second version for no change");
+        assert_eq!(events(), before, "no empty history entry");
+        // A form opened before it is still current, so it saves.
+        let other = form(&page, &[("response", "Noted; see section 4.")]);
+        assert_eq!(post(&app, id, &other).await.status().as_u16(), 303);
+        assert_eq!(triage_of(&app, id).2.as_deref(), Some("Noted; see section 4."));
+    }
+
     async fn two_saves_at_once_one_wins_one_gets_409(db: TestDb) {
         let app = app_with_comments(db).await;
         let (id, _) = third(&app);

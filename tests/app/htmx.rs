@@ -210,6 +210,13 @@ on_both_backends! {
         let (status, disposition, _, assignee, _) = stored(&app, 2);
         assert_eq!((status.as_str(), disposition, assignee), ("new", None, Some(me)));
         assert_eq!(events(&app, id), [(Some("assignee".into()), None, Some("Ed Itor".into()), Some(me))]);
+        // Again, from the swapped row: already done, so nothing is stored
+        // and the row's version still holds.
+        let version = attrs(&row, "form.quick input[name=version]", "value")[0].clone();
+        let again = with(&quick_fields(&row, id), &[("assign", Some("me"))]);
+        let (_, row) = fragment(quick(&app, id, &again, true).await, 200).await;
+        assert_eq!(attrs(&row, "form.quick input[name=version]", "value"), [version]);
+        assert_eq!(events(&app, id).len(), 1, "no second event");
     }
 
     async fn comments_of_a_turned_off_account_can_still_be_answered(db: TestDb) {
