@@ -2,6 +2,8 @@
 //! outline order, then page, then line. Search uses each back end's own
 //! full-text index (SQLite FTS5 `comments_fts`, PostgreSQL's `search`
 //! tsvector; migration 000005), so the query is built once per back end.
+//! SQLite's index also holds each comment's document and section as words
+//! (migration 000009), so a search is narrowed to its sections inside FTS5.
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -31,6 +33,49 @@ pub struct QueueFilter {
     /// Words that must all occur (stemmed) in the comment, suggested change
     /// or response.
     pub search: Option<String>,
+}
+
+impl QueueFilter {
+    /// This filter narrowed to one outline node (`None`: General).
+    fn in_one_section(&self, section: Option<i64>) -> Self {
+        Self {
+            sections: section.map(|s| vec![s]),
+            general_only: section.is_none(),
+            ..self.clone()
+        }
+    }
+
+    /// True when the filter only picks where comments are filed and what
+    /// words they contain: what SQLite's full-text index alone can answer.
+    fn is_scope_and_search_only(&self) -> bool {
+        self.comment_type.is_none()
+            && self.status.is_none()
+            && self.disposition.is_none()
+            && self.assignee.is_none()
+            && self.submitter.is_none()
+            && !self.conflicts_only
+    }
+}
+
+/// The FTS5 query for `words` (each a quoted string, all required, in the
+/// text columns only) within the filter's scope: its sections, General
+/// (`s0`) or the whole document (migration 000009's `search_scope`).
+fn fts_expression(document_id: i64, filter: &QueueFilter, words: &[String]) -> String {
+    let words = words
+        .iter()
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let scope = match (&filter.sections, filter.general_only) {
+        (_, true) => format!("\"d{document_id}\" \"s0\""),
+        (Some(ids), false) => ids
+            .iter()
+            .map(|id| format!("\"s{id}\""))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+        (None, false) => format!("\"d{document_id}\""),
+    };
+    format!("{{body suggested_change response}} : ({words}) AND search_scope : ({scope})")
 }
 
 /// The words of a search: letters and digits only (so `AND`, `*` or quotes
@@ -231,7 +276,7 @@ macro_rules! queue_query {
         if let Some(search) = &filter.search {
             let words = search_words(search);
             if !words.is_empty() {
-                query = query.filter($search_sql(&words));
+                query = query.filter($search_sql(&words, filter));
             }
         }
         query
@@ -251,14 +296,14 @@ const IN_SECTION_ORDER: &str = "COALESCE(comments.page_sort, 2147483647), COALES
 /// matches are counted per section (from the index where the filter
 /// allows), and only the one or two sections the page falls in are sorted.
 /// With one, the matches are sorted here: a full-text match is not in any
-/// index order. With `$walk` (PostgreSQL), a search matching more than
-/// [`SEARCH_CAP`] comments is paged section by section instead, each
-/// section's matches read in order, and its total is `SEARCH_CAP + 1`.
-/// SQLite does not walk: its FTS5 `IN (SELECT rowid …)` builds the whole
-/// match set for every statement, so one statement per section would
-/// repeat that work.
+/// index order. A search matching more than [`SEARCH_CAP`] comments is
+/// paged section by section instead (`$walk_sql` is the search condition
+/// for one section), each section's matches read in order, and its total
+/// is `SEARCH_CAP + 1`. `$count_matches` may count the matches, up to
+/// `SEARCH_CAP + 1`, more cheaply than reading them (SQLite, from FTS5
+/// alone); without it the first `SEARCH_CAP + 1` are read to find out.
 macro_rules! page_ids {
-    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $walk:expr, $walk_sql:expr, $positions:expr, $offset:expr, $limit:expr) => {{
+    ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $count_matches:expr, $walk_sql:expr, $positions:expr, $offset:expr, $limit:expr) => {{
         let filter: &QueueFilter = $filter;
         let position = |section: Option<i64>| {
             section.map_or(i32::MAX, |s| {
@@ -278,12 +323,8 @@ macro_rules! page_ids {
                     if known.is_some_and(|n| page.skips_whole(n)) {
                         continue;
                     }
-                    let query = queue_query!($document_id, filter, $section_sql);
-                    let query = match section {
-                        Some(s) => query.filter(comments::section_id.eq(s)),
-                        None => query.filter(comments::section_id.is_null()),
-                    };
-                    let got: Vec<i64> = query
+                    let one = filter.in_one_section(section);
+                    let got: Vec<i64> = queue_query!($document_id, &one, $section_sql)
                         .order(sql::<Integer>(IN_SECTION_ORDER))
                         .limit(page.wanted())
                         .select(comments::id)
@@ -298,20 +339,26 @@ macro_rules! page_ids {
             .as_deref()
             .is_some_and(|s| !search_words(s).is_empty());
         if searching {
-            // With `$walk`, at most SEARCH_CAP + 1 matches are read here:
-            // more than that, and the page is found section by section.
-            let probe = if $walk { SEARCH_CAP + 1 } else { i64::MAX };
-            let mut found: Vec<(i64, Option<i64>, Option<i32>, Option<i32>)> =
-                queue_query!($document_id, filter, $search_sql)
-                    .select((
-                        comments::id,
-                        comments::section_id,
-                        comments::page_sort,
-                        comments::line_start,
-                    ))
-                    .limit(probe)
-                    .load($conn)?;
-            if (found.len() as i64) < probe {
+            let probe = SEARCH_CAP + 1;
+            let counted_dense =
+                $count_matches($conn, filter, probe)?.is_some_and(|n: i64| n >= probe);
+            let found: Option<Vec<(i64, Option<i64>, Option<i32>, Option<i32>)>> = if counted_dense
+            {
+                None
+            } else {
+                Some(
+                    queue_query!($document_id, filter, $search_sql)
+                        .select((
+                            comments::id,
+                            comments::section_id,
+                            comments::page_sort,
+                            comments::line_start,
+                        ))
+                        .limit(probe)
+                        .load($conn)?,
+                )
+            };
+            if let Some(mut found) = found.filter(|f| (f.len() as i64) < probe) {
                 found.sort_by_key(|&(id, section, page, line)| {
                     (
                         position(section),
@@ -377,26 +424,45 @@ pub fn page(
         .load(conn)?
         .into_iter()
         .collect();
+    if filter.sections.as_ref().is_some_and(Vec::is_empty) {
+        return Ok((Vec::new(), 0));
+    }
     let (ids, total) = match conn {
         DbConnection::Sqlite(c) => {
-            let fts = |words: &[String]| {
-                let expression = words
-                    .iter()
-                    .map(|w| format!("\"{w}\""))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+            let fts = |words: &[String], filter: &QueueFilter| {
                 sql::<Bool>(
                     "comments.id IN (SELECT rowid FROM comments_fts WHERE comments_fts MATCH ",
                 )
-                .bind::<Text, _>(expression)
+                .bind::<Text, _>(fts_expression(document_id, filter, words))
                 .sql(")")
+            };
+            // Counted in FTS5 alone, without building the set of matches.
+            let count_matches = |c: &mut diesel::SqliteConnection,
+                                 filter: &QueueFilter,
+                                 cap: i64|
+             -> QueryResult<Option<i64>> {
+                if !filter.is_scope_and_search_only() {
+                    return Ok(None);
+                }
+                let words = search_words(filter.search.as_deref().unwrap_or_default());
+                diesel::select(
+                    sql::<BigInt>(
+                        "(SELECT count(*) FROM (SELECT 1 FROM comments_fts WHERE comments_fts MATCH ",
+                    )
+                    .bind::<Text, _>(fts_expression(document_id, filter, &words))
+                    .sql(" LIMIT ")
+                    .bind::<BigInt, _>(cap)
+                    .sql("))"),
+                )
+                .get_result(c)
+                .map(Some)
             };
             page_ids!(
                 c,
                 document_id,
                 filter,
                 fts,
-                false,
+                count_matches,
                 fts,
                 positions,
                 offset,
@@ -404,7 +470,7 @@ pub fn page(
             )
         }
         DbConnection::Postgres(c) => {
-            let tsquery = |words: &[String]| {
+            let tsquery = |words: &[String], _: &QueueFilter| {
                 sql::<Bool>("comments.search @@ plainto_tsquery('english', ")
                     .bind::<Text, _>(words.join(" "))
                     .sql(")")
@@ -413,19 +479,23 @@ pub fn page(
             // each of the section's rows beats building the index's bitmap
             // of every match in the document, so the walk's condition is
             // one the full-text index cannot serve.
-            let in_section = |words: &[String]| {
+            let in_section = |words: &[String], _: &QueueFilter| {
                 sql::<Bool>(
                     "COALESCE(comments.search, ''::tsvector) @@ plainto_tsquery('english', ",
                 )
                 .bind::<Text, _>(words.join(" "))
                 .sql(")")
             };
+            let count_matches = |_: &mut diesel::PgConnection,
+                                 _: &QueueFilter,
+                                 _: i64|
+             -> QueryResult<Option<i64>> { Ok(None) };
             page_ids!(
                 c,
                 document_id,
                 filter,
                 tsquery,
-                true,
+                count_matches,
                 in_section,
                 positions,
                 offset,
@@ -519,6 +589,37 @@ mod tests {
         page.take(vec![3, 4, 5, 6]);
         assert_eq!(page.ids, [6]);
         assert!(!page.is_full());
+    }
+
+    #[test]
+    fn fts_expressions_name_text_columns_and_the_scope() {
+        use super::{QueueFilter, fts_expression};
+        let words = ["fda".to_owned(), "premarket".to_owned()];
+        let text = "{body suggested_change response} : (\"fda\" \"premarket\")";
+        let all = QueueFilter::default();
+        assert_eq!(
+            fts_expression(7, &all, &words),
+            format!("{text} AND search_scope : (\"d7\")")
+        );
+        let some = QueueFilter {
+            sections: Some(vec![3, 12]),
+            ..QueueFilter::default()
+        };
+        assert_eq!(
+            fts_expression(7, &some, &words),
+            format!("{text} AND search_scope : (\"s3\" OR \"s12\")")
+        );
+        let general = all.in_one_section(None);
+        assert_eq!(
+            fts_expression(7, &general, &words),
+            format!("{text} AND search_scope : (\"d7\" \"s0\")")
+        );
+        assert!(general.is_scope_and_search_only());
+        let typed = QueueFilter {
+            comment_type: Some("technical".into()),
+            ..some
+        };
+        assert!(!typed.is_scope_and_search_only());
     }
 
     #[test]
