@@ -100,6 +100,7 @@ pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnecti
                 })?;
             conn.batch_execute("SET TIME ZONE 'UTC'")
                 .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
+            conn.set_instrumentation(super::pool::ConnectionWatch::default());
             Ok(DbConnection::Postgres(conn))
         }
     }

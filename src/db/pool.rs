@@ -31,7 +31,10 @@ impl DbError {
         use diesel::result::{DatabaseErrorKind, Error};
         match self {
             Self::Connect(_) | Self::Pool(_) => true,
-            Self::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            Self::Query(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
             Self::Query(_) | Self::Cancelled(_) => false,
         }
     }
@@ -68,12 +71,13 @@ impl r2d2::ManageConnection for Manager {
     }
 
     /// Like diesel's own r2d2 manager: a connection returned while its
-    /// thread panics, or left inside a transaction or with its transaction
-    /// manager in error (which [`Db::run`] sets for a dead connection), is
-    /// dropped, not reused.
+    /// thread panics, or left inside a transaction, is dropped, not reused;
+    /// so is one whose server connection was found gone
+    /// ([`ConnectionWatch`]).
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         use diesel::connection::{Connection, TransactionManager};
         std::thread::panicking()
+            || ConnectionWatch::lost(conn)
             || <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(
                 conn,
             )
@@ -104,8 +108,8 @@ impl Db {
         // the eight round trips of a comment save on PostgreSQL. Like
         // deadpool-postgres's default (`Fast`) recycling, connections are
         // trusted until they fail: after a server restart, each idle
-        // connection fails one request, `drop_if_dead` finds it dead, and
-        // it is replaced.
+        // connection fails one request, `ConnectionWatch` notes it, and it
+        // is replaced.
         let pool = r2d2::Pool::builder()
             .test_on_check_out(false)
             .max_size(options.max_size)
@@ -133,11 +137,7 @@ impl Db {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().map_err(DbError::from)?;
-            let result = work(&mut conn);
-            if result.is_err() {
-                drop_if_dead(&mut conn);
-            }
-            result
+            work(&mut conn)
         })
         .await
         .map_err(|e| E::from(DbError::Cancelled(e.to_string())))?
@@ -154,17 +154,39 @@ impl Db {
     }
 }
 
-/// After a failed request, one `SELECT 1`: if the server connection is gone
-/// (a PostgreSQL restart, an idle timeout on the server or a proxy), the
-/// connection is marked so that `has_broken` drops it on its return and
-/// the next request gets a new one. Check-outs are not tested (see
-/// [`Db::open`]), so this is how a dead connection leaves the pool.
-fn drop_if_dead(conn: &mut DbConnection) {
-    use diesel::connection::{Connection, SimpleConnection, TransactionManager};
-    if conn.batch_execute("SELECT 1").is_err() {
-        tracing::warn!("a database connection was lost; it is replaced");
-        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
-            .set_in_error();
+/// Watches a PostgreSQL connection's queries (as its diesel
+/// instrumentation) for one that failed because the server connection is
+/// gone, so the pool drops the connection when it is returned, whatever
+/// the work did with the error.
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionWatch {
+    lost: bool,
+}
+
+impl ConnectionWatch {
+    fn lost(conn: &mut DbConnection) -> bool {
+        use diesel::connection::Connection;
+        conn.instrumentation()
+            .downcast_mut::<Self>()
+            .is_some_and(|watch| watch.lost)
+    }
+}
+
+impl diesel::connection::Instrumentation for ConnectionWatch {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        use diesel::connection::InstrumentationEvent;
+        use diesel::result::{DatabaseErrorKind, Error};
+        if let InstrumentationEvent::FinishQuery {
+            error:
+                Some(Error::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                    _,
+                )),
+            ..
+        } = event
+        {
+            self.lost = true;
+        }
     }
 }
 

@@ -135,8 +135,10 @@ on_both_backends! {
 }
 
 /// Check-outs are not pinged (`src/db/pool.rs`): a connection the server
-/// dropped fails one request, is found dead and replaced, so docket
-/// recovers from a PostgreSQL restart without being restarted itself.
+/// dropped fails one request, is noted as lost by its instrumentation and
+/// replaced, so docket recovers from a PostgreSQL restart without being
+/// restarted itself. Sign-in is used because its handler keeps database
+/// errors inside its own result, so only the connection can tell.
 #[tokio::test]
 async fn postgres_connections_the_server_dropped_are_replaced() {
     use diesel::RunQueryDsl;
@@ -145,8 +147,18 @@ async fn postgres_connections_the_server_dropped_are_replaced() {
     };
     let name = db.url.rsplit('/').next().unwrap().to_owned();
     let app = TestApp::spawn(db).await;
-    let status = |response: reqwest::Response| response.status().as_u16();
-    assert_eq!(status(app.get("/healthz").await), 200);
+    let login = app.page("/login", 200).await;
+    let token = crate::helpers::csrf_token(&login);
+    let sign_in = || async {
+        let fields = [
+            ("csrf", token.as_str()),
+            ("email", "nobody@example.org"),
+            ("password", "not the password"),
+            ("next", "/editor"),
+        ];
+        app.post_form("/login", &fields).await.status().as_u16()
+    };
+    assert_eq!(sign_in().await, 401, "an unknown address, answered");
     let mut admin = app.test_db.admin();
     let dropped: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
         "(WITH ours AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE datname = '{name}') \
@@ -169,7 +181,11 @@ async fn postgres_connections_the_server_dropped_are_replaced() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let mut failed = 0;
-    while status(app.get("/healthz").await) != 200 {
+    loop {
+        match sign_in().await {
+            401 => break,
+            status => assert!(status >= 500, "{status}"),
+        }
         failed += 1;
         assert!(
             failed <= 4,
@@ -178,6 +194,20 @@ async fn postgres_connections_the_server_dropped_are_replaced() {
     }
     assert!(failed >= 1, "a dropped connection is only found when used");
     for _ in 0..5 {
-        assert_eq!(status(app.get("/healthz").await), 200, "recovered");
+        assert_eq!(sign_in().await, 401, "recovered");
     }
+    // A lost connection is "unavailable" (503), not a bug (500).
+    let dropped: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+        "(WITH ours AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE datname = '{name}') \
+         SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM ours)"
+    )))
+    .get_result(&mut admin)
+    .unwrap();
+    assert!(dropped >= 1);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let page = app.page("/", 503).await;
+    assert_eq!(
+        crate::helpers::texts(&page, "h1"),
+        ["503 Service Unavailable"]
+    );
 }
