@@ -88,6 +88,10 @@ pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnecti
             conn.batch_execute(&pragmas)
                 .and_then(|()| enable_wal(&mut conn, options.sqlite_busy_timeout))
                 .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
+            conn.set_instrumentation(super::write_gate::WriteGate::for_file(
+                path,
+                options.sqlite_busy_timeout,
+            ));
             Ok(DbConnection::Sqlite(conn))
         }
         DatabaseUrl::Postgres(_) => {

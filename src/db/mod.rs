@@ -19,6 +19,7 @@ pub mod submissions;
 mod transaction;
 mod url;
 pub mod users;
+mod write_gate;
 
 pub use connection::{ConnectError, ConnectOptions, DbConnection, connect};
 pub use pool::{Db, DbError, PoolOptions};

@@ -33,6 +33,15 @@ where
     if !outermost_sqlite {
         return conn.transaction(work);
     }
+    // Writers of this process queue here first (see `write_gate`); the
+    // guard is held until the commit or rollback below.
+    let gate = match conn {
+        DbConnection::Sqlite(sqlite) => super::write_gate::WriteGate::of(sqlite),
+        DbConnection::Postgres(_) => None,
+    };
+    let _turn = gate
+        .as_ref()
+        .and_then(|(lock, wait)| super::write_gate::enter(lock, *wait));
     if let DbConnection::Sqlite(sqlite) = conn {
         AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     }
