@@ -28,14 +28,10 @@ impl DbError {
     /// True when the database cannot be reached (mapped to 503): no
     /// connection could be made, or the one in use was closed under it.
     pub fn is_unavailable(&self) -> bool {
-        use diesel::result::{DatabaseErrorKind, Error};
         match self {
             Self::Connect(_) | Self::Pool(_) => true,
-            Self::Query(Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _,
-            )) => true,
-            Self::Query(_) | Self::Cancelled(_) => false,
+            Self::Query(error) => is_lost_connection(error),
+            Self::Cancelled(_) => false,
         }
     }
 }
@@ -175,19 +171,26 @@ impl ConnectionWatch {
 impl diesel::connection::Instrumentation for ConnectionWatch {
     fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
         use diesel::connection::InstrumentationEvent;
-        use diesel::result::{DatabaseErrorKind, Error};
         if let InstrumentationEvent::FinishQuery {
-            error:
-                Some(Error::DatabaseError(
-                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                    _,
-                )),
-            ..
+            error: Some(error), ..
         } = event
         {
-            self.lost = true;
+            self.lost |= is_lost_connection(error);
         }
     }
+}
+
+/// The server connection is gone: closed under the query, or the query
+/// could not be sent.
+fn is_lost_connection(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        error,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        )
+    )
 }
 
 #[derive(Debug)]

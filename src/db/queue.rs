@@ -35,7 +35,25 @@ pub struct QueueFilter {
     pub search: Option<String>,
 }
 
+/// Where a filter looks: General, some outline nodes, or the whole document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope<'a> {
+    General,
+    Sections(&'a [i64]),
+    Document,
+}
+
 impl QueueFilter {
+    /// Where this filter looks; `general_only` wins over `sections`, as in
+    /// the query (their conjunction matches nothing else).
+    fn scope(&self) -> Scope<'_> {
+        match (&self.sections, self.general_only) {
+            (_, true) => Scope::General,
+            (Some(ids), false) => Scope::Sections(ids),
+            (None, false) => Scope::Document,
+        }
+    }
+
     /// This filter narrowed to one outline node (`None`: General).
     fn in_one_section(&self, section: Option<i64>) -> Self {
         Self {
@@ -66,14 +84,14 @@ fn fts_expression(document_id: i64, filter: &QueueFilter, words: &[String]) -> S
         .map(|w| format!("\"{w}\""))
         .collect::<Vec<_>>()
         .join(" ");
-    let scope = match (&filter.sections, filter.general_only) {
-        (_, true) => format!("\"d{document_id}\" \"s0\""),
-        (Some(ids), false) => ids
+    let scope = match filter.scope() {
+        Scope::General => format!("\"d{document_id}\" \"s0\""),
+        Scope::Sections(ids) => ids
             .iter()
             .map(|id| format!("\"s{id}\""))
             .collect::<Vec<_>>()
             .join(" OR "),
-        (None, false) => format!("\"d{document_id}\""),
+        Scope::Document => format!("\"d{document_id}\""),
     };
     format!("{{body suggested_change response}} : ({words}) AND search_scope : ({scope})")
 }
@@ -378,10 +396,10 @@ macro_rules! page_ids {
             } else {
                 // A common word: its matches are dense, so the page lies in
                 // the first few sections of those in scope.
-                let mut scope: Vec<Option<i64>> = match (&filter.sections, filter.general_only) {
-                    (_, true) => vec![None],
-                    (Some(ids), false) => ids.iter().copied().map(Some).collect(),
-                    (None, false) => $positions.keys().copied().map(Some).chain([None]).collect(),
+                let mut scope: Vec<Option<i64>> = match filter.scope() {
+                    Scope::General => vec![None],
+                    Scope::Sections(ids) => ids.iter().copied().map(Some).collect(),
+                    Scope::Document => $positions.keys().copied().map(Some).chain([None]).collect(),
                 };
                 scope.sort_by_key(|&section| (position(section), section));
                 let sections = scope.into_iter().map(|section| (section, None));
@@ -418,15 +436,15 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Comment>, i64)> {
+    if filter.scope() == Scope::Sections(&[]) {
+        return Ok((Vec::new(), 0));
+    }
     let positions: HashMap<i64, i32> = sections::table
         .filter(sections::document_id.eq(document_id))
         .select((sections::id, sections::position))
         .load(conn)?
         .into_iter()
         .collect();
-    if filter.sections.as_ref().is_some_and(Vec::is_empty) {
-        return Ok((Vec::new(), 0));
-    }
     let (ids, total) = match conn {
         DbConnection::Sqlite(c) => {
             let fts = |words: &[String], filter: &QueueFilter| {
@@ -476,23 +494,23 @@ pub fn page(
             // sections that hold at most ROW_TEST_MAX comments, and each
             // step of a section walk, use a condition the index cannot
             // serve; larger scopes are left to the planner.
-            let in_sections = |words: &[String], _: &QueueFilter| {
-                sql::<Bool>(
-                    "COALESCE(comments.search, ''::tsvector) @@ plainto_tsquery('english', ",
-                )
-                .bind::<Text, _>(words.join(" "))
-                .sql(")")
+            let condition = |row_test: bool| {
+                let search = if row_test {
+                    "COALESCE(comments.search, ''::tsvector)"
+                } else {
+                    "comments.search"
+                };
+                move |words: &[String], _: &QueueFilter| {
+                    sql::<Bool>(search)
+                        .sql(" @@ plainto_tsquery('english', ")
+                        .bind::<Text, _>(words.join(" "))
+                        .sql(")")
+                }
             };
             let small_scope =
                 scope_size(c, document_id, filter)?.is_some_and(|n| n <= ROW_TEST_MAX);
-            let tsquery = |words: &[String], filter: &QueueFilter| {
-                if small_scope {
-                    return in_sections(words, filter);
-                }
-                sql::<Bool>("comments.search @@ plainto_tsquery('english', ")
-                    .bind::<Text, _>(words.join(" "))
-                    .sql(")")
-            };
+            let tsquery = condition(small_scope);
+            let in_sections = condition(true);
             let count_matches = |_: &mut diesel::PgConnection,
                                  _: &QueueFilter,
                                  _: i64|
@@ -529,10 +547,10 @@ fn scope_size(
     filter: &QueueFilter,
 ) -> QueryResult<Option<i64>> {
     use super::schema::section_tallies;
-    let keys: Vec<i64> = match (&filter.sections, filter.general_only) {
-        (_, true) => vec![0],
-        (Some(ids), false) => ids.clone(),
-        (None, false) => return Ok(None),
+    let keys: Vec<i64> = match filter.scope() {
+        Scope::General => vec![0],
+        Scope::Sections(ids) => ids.to_vec(),
+        Scope::Document => return Ok(None),
     };
     let totals: Vec<i64> = section_tallies::table
         .filter(section_tallies::document_id.eq(document_id))
