@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
+use super::audit::{self, NewAuditEvent};
+use super::audited::{Change, WithAudit};
 use super::schema::comments;
 use crate::domain::{CommentType, Disposition, TagSource, TriageStatus};
 
@@ -417,19 +419,27 @@ pub struct TriageFields<'a> {
     pub duplicate_of_id: Option<i64>,
 }
 
-/// Saves `fields` if the comment is still at `version` (then bumps it);
-/// returns the comment as saved, or `None` when its version had moved on.
+/// Saves `fields` if the comment is still at `version` (then bumps it),
+/// with an audit event by `user_id` for each of `changes`; returns the
+/// comment as saved, or `None` (and stores nothing) when its version had
+/// moved on.
+///
+/// On PostgreSQL the update and its events are one statement
+/// ([`super::audited`]), atomic without a transaction. On SQLite they are
+/// two, and the caller holds the transaction.
 pub fn save_triage(
     conn: &mut DbConnection,
     id: i64,
     version: i32,
     fields: &TriageFields<'_>,
+    user_id: i64,
+    changes: &[Change<'_>],
 ) -> QueryResult<Option<Comment>> {
     let now = super::now();
     // `RETURNING` the whole row saves reading it again; the row's
     // selection is per back end, so the statement is built for each.
-    macro_rules! save_on {
-        ($c:expr) => {
+    macro_rules! update {
+        () => {
             diesel::update(
                 comments::table
                     .filter(comments::id.eq(id))
@@ -441,13 +451,32 @@ pub fn save_triage(
                 comments::updated_at.eq(now),
             ))
             .returning(Comment::as_returning())
-            .get_result($c)
-            .optional()
         };
     }
     match conn {
-        DbConnection::Sqlite(c) => save_on!(c),
-        DbConnection::Postgres(c) => save_on!(c),
+        DbConnection::Postgres(c) => WithAudit::new(update!(), user_id, now, changes)
+            .get_result(c)
+            .optional(),
+        DbConnection::Sqlite(c) => {
+            let Some(saved) = update!().get_result(c).optional()? else {
+                return Ok(None);
+            };
+            let events: Vec<NewAuditEvent<'_>> = changes
+                .iter()
+                .map(|change| NewAuditEvent {
+                    document_id: Some(saved.document_id),
+                    comment_id: Some(id),
+                    user_id: Some(user_id),
+                    action: "update",
+                    field: Some(change.field),
+                    old_value: change.old,
+                    new_value: change.new,
+                    created_at: now,
+                })
+                .collect();
+            audit::record_all(conn, &events)?;
+            Ok(Some(saved))
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! `&mut DbConnection`. Handlers call these through [`Db::run`] and hold no SQL.
 
 pub mod audit;
+pub mod audited;
 pub mod auth_tokens;
 pub mod clusters;
 pub mod comments;

@@ -207,6 +207,59 @@ on_both_backends! {
         assert_eq!(triage_of(&app, id).2.as_deref(), Some("Noted; see section 4."));
     }
 
+    // The update and its audit events are one statement on PostgreSQL
+    // (no transaction): a stale version stores neither, a current one both.
+    async fn the_update_and_its_history_are_stored_together(db: TestDb) {
+        use docket::db::audited::Change;
+        use docket::db::comments::{TriageFields, save_triage};
+        let app = app_with_comments(db).await;
+        let (id, version) = third(&app);
+        let user = editor_id(&app);
+        let fields = TriageFields {
+            section_id: None,
+            tag_source: "manual",
+            tag_span: None,
+            tag_conflict: None,
+            status: "in_review",
+            disposition: Some("noted"),
+            response: Some("Noted."),
+            assignee_id: None,
+            duplicate_of_id: None,
+        };
+        let changes = [
+            Change { field: "status", old: Some("new"), new: Some("in_review") },
+            Change { field: "response", old: None, new: Some("Noted.") },
+        ];
+        let events = |app: &TestApp| app.with_conn(|conn| {
+            audit_events::table
+                .filter(audit_events::comment_id.eq(id))
+                .order(audit_events::id)
+                .select((audit_events::document_id, audit_events::user_id, audit_events::action, audit_events::field, audit_events::old_value, audit_events::new_value, audit_events::created_at))
+                .load::<(Option<i64>, Option<i64>, String, Option<String>, Option<String>, Option<String>, time::PrimitiveDateTime)>(conn)
+                .unwrap()
+        });
+        let stale = app.with_conn(|conn| save_triage(conn, id, version - 1, &fields, user, &changes).unwrap());
+        assert!(stale.is_none(), "a stale version saves nothing");
+        assert!(events(&app).is_empty(), "and records nothing");
+        assert_eq!(triage_of(&app, id).5, version);
+
+        let saved = app
+            .with_conn(|conn| save_triage(conn, id, version, &fields, user, &changes).unwrap())
+            .expect("the current version saves");
+        assert_eq!((saved.version, saved.response.as_deref()), (version + 1, Some("Noted.")));
+        let history = events(&app);
+        let summary: Vec<_> = history
+            .iter()
+            .map(|(doc, who, action, field, old, new, _)| (*doc, *who, action.as_str(), field.as_deref(), old.as_deref(), new.as_deref()))
+            .collect();
+        let doc = Some(saved.document_id);
+        assert_eq!(summary, [
+            (doc, Some(user), "update", Some("status"), Some("new"), Some("in_review")),
+            (doc, Some(user), "update", Some("response"), None, Some("Noted.")),
+        ]);
+        assert!(history.iter().all(|e| e.6 == saved.updated_at), "one time for the save and its events");
+    }
+
     async fn two_saves_at_once_one_wins_one_gets_409(db: TestDb) {
         let app = app_with_comments(db).await;
         let (id, _) = third(&app);
