@@ -9,8 +9,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::auth::AuthError;
 use crate::db::DbError;
 use crate::documents::DocumentError;
+use crate::triage::TriageError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -58,6 +60,29 @@ impl From<DocumentError> for WebError {
                 "outline node #{id} is not in this document's outline"
             )),
             DocumentError::Database(e) => e.into(),
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+/// What a handler leaves unhandled of a sign-in or account error: its
+/// database failures keep their own mapping (503 when the database is
+/// gone), the rest is unexpected.
+impl From<AuthError> for WebError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Database(e) => e.into(),
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+/// As for [`AuthError`]: handlers answer the triage errors they expect
+/// (conflicts, invalid forms) themselves.
+impl From<TriageError> for WebError {
+    fn from(error: TriageError) -> Self {
+        match error {
+            TriageError::Database(e) => e.into(),
             other => Self::Unexpected(other.into()),
         }
     }
@@ -236,6 +261,37 @@ mod tests {
         );
         assert!(html.contains("Something went wrong on our side"));
         assert!(!html.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_lost_database_is_503_whichever_area_error_carries_it() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost = || {
+            DbError::Query(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection,
+                Box::new("server closed the connection".to_owned()),
+            ))
+        };
+        for error in [
+            WebError::from(lost()),
+            WebError::from(AuthError::Database(lost())),
+            WebError::from(TriageError::Database(lost())),
+        ] {
+            assert_eq!(
+                error.error_response().status(),
+                StatusCode::SERVICE_UNAVAILABLE
+            );
+        }
+        let missing = TriageError::Database(DbError::Query(Error::NotFound));
+        assert_eq!(
+            WebError::from(missing).error_response().status(),
+            StatusCode::NOT_FOUND
+        );
+        let other = WebError::from(AuthError::EmptyName);
+        assert_eq!(
+            other.error_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 
     #[test]

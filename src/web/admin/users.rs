@@ -108,16 +108,16 @@ pub async fn invite(
         Err(message) => Err(message),
         Ok(role) => {
             let (email, name) = (form.email.clone(), form.name.clone());
-            state
+            let invited = state
                 .db
                 .run(move |conn| {
                     Ok::<_, DbError>(auth::invite::invite(conn, &email, &name, role, db::now()))
                 })
-                .await?
-                .map_err(|e| match e {
-                    AuthError::Database(e) => e.to_string(),
-                    other => crate::web::format::sentence(&other.to_string()),
-                })
+                .await?;
+            match invited {
+                Err(AuthError::Database(e)) => return Err(e.into()),
+                other => other.map_err(|e| crate::web::format::sentence(&e.to_string())),
+            }
         }
     };
     let invitation = match result {

@@ -27,7 +27,7 @@ async fn invited(state: &AppState, token: String) -> Result<Option<String>, WebE
         .db
         .run(move |conn| Ok::<_, DbError>(auth::invite::invited(conn, &token, db::now())))
         .await?
-        .map_err(|e| WebError::Unexpected(e.into()))?;
+        .map_err(WebError::from)?;
     Ok(found.filter(|u| u.active).map(|u| u.name))
 }
 
@@ -119,6 +119,6 @@ pub async fn accept(
         }
         Ok(None) => gone(csrf::token(&session)?, token),
         Err(AuthError::Password(e)) => Err(WebError::BadRequest(e.to_string())),
-        Err(other) => Err(WebError::Unexpected(other.into())),
+        Err(other) => Err(other.into()),
     }
 }

@@ -123,8 +123,7 @@ pub async fn submit(
                 },
             )
         }
-        Err(AuthError::Database(e)) => Err(e.into()),
-        Err(other) => Err(WebError::Unexpected(other.into())),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -147,7 +147,7 @@ pub async fn apply(
         Err(TriageError::NoSuchComment(id)) => {
             format!("Nothing was changed: comment #{id} is not in this document.")
         }
-        Err(other) => return Err(WebError::Unexpected(other.into())),
+        Err(other) => return Err(other.into()),
     };
     flash(&session, message);
     Ok(see_other(&back))

@@ -204,7 +204,7 @@ pub async fn apply(
             StatusCode::UNPROCESSABLE_ENTITY,
             RowNote::invalid(format!("Nothing was saved: {}", problems.join(" "))),
         ),
-        Err(other) => return Err(WebError::Unexpected(other.into())),
+        Err(other) => return Err(other.into()),
     };
 
     if !is_htmx(&req) {

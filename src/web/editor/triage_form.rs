@@ -225,8 +225,7 @@ impl Triage {
             TriageError::NoSuchComment(id) => {
                 return Err(WebError::NotFound(format!("comment #{id} does not exist")));
             }
-            TriageError::Database(e) => return Err(e.into()),
-            other => return Err(WebError::Unexpected(other.into())),
+            other => return Err(other.into()),
         };
         self.form = values;
         Ok(status)
