@@ -58,7 +58,8 @@ pub fn invite(
                     password_hash: None,
                     created_at: now,
                 },
-            )?,
+            )
+            .map_err(super::email_taken)?,
             Err(e) => return Err(e.into()),
         };
         auth_tokens::void_unused(conn, user.id, KIND, now)?;

@@ -71,13 +71,20 @@ pub fn create_user(
             created_at: db::now(),
         },
     )
-    .map_err(|e| match e {
+    .map_err(email_taken)
+}
+
+/// A new account's insert that meets the unique e-mail index: someone made
+/// that account meanwhile (on PostgreSQL, another admin's request at the
+/// same moment), which the user is told, rather than a database failure.
+pub(crate) fn email_taken(error: diesel::result::Error) -> AuthError {
+    match error {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
         ) => AuthError::EmailTaken,
         other => other.into(),
-    })
+    }
 }
 
 /// One `@` with something on both sides and no spaces: enough to catch a
@@ -205,7 +212,21 @@ fn clock(at: PrimitiveDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_email;
+    use super::{AuthError, email_taken, looks_like_email};
+
+    #[test]
+    fn an_account_made_meanwhile_is_email_taken_not_a_failure() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let unique = Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new("duplicate key value violates unique constraint".to_owned()),
+        );
+        assert!(matches!(email_taken(unique), AuthError::EmailTaken));
+        assert!(matches!(
+            email_taken(Error::NotFound),
+            AuthError::Database(_)
+        ));
+    }
 
     #[test]
     fn email_shapes() {
