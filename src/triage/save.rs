@@ -1,7 +1,8 @@
 //! Saving the triage form of one comment: section, status, disposition,
 //! response, assignee and duplicate-of, all at once. The save applies only
 //! to the version the form was opened on; every field that changes gets its
-//! own audit event, in the same transaction.
+//! own audit event, stored together with the change (in one transaction, or
+//! on PostgreSQL, when the section is kept, in one statement).
 
 use super::{TriageError, filed_now, filed_under};
 use crate::db::audited::Change;
