@@ -173,7 +173,8 @@ async fn recluster_in_background(db: Db, every: std::time::Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match db.run(crate::triage::similar::recluster_stale).await {
+        let pass = |conn: &mut _| crate::triage::similar::recluster_stale(conn, crate::db::now());
+        match db.run(pass).await {
             Ok(done) => {
                 for (document_id, report) in done {
                     tracing::info!(

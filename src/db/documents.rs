@@ -24,6 +24,8 @@ pub struct Document {
     pub updated_at: PrimitiveDateTime,
     /// New comments arrived since the clusters were last recomputed.
     pub clusters_stale: bool,
+    /// When the re-clustering pass running now claimed the document.
+    pub clusters_claimed_at: Option<PrimitiveDateTime>,
 }
 
 /// Where a document stands in its comment period on a given day.
@@ -129,13 +131,71 @@ pub fn take_submission_seq(conn: &mut DbConnection, document_id: i64) -> QueryRe
         .get_result(conn)
 }
 
-/// Documents whose clusters are out of date, oldest change first.
-pub fn clusters_stale(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+/// How long a re-clustering pass may hold its claim on a document. A pass
+/// not finished by then (its instance crashed or was stopped) is taken
+/// over by the next pass of any instance; a million comments take about
+/// two minutes on PostgreSQL.
+pub const CLUSTER_CLAIM: time::Duration = time::Duration::minutes(30);
+
+/// Documents to re-cluster at `now`, oldest change first: new comments
+/// arrived since the last pass began, or the pass that claimed the document
+/// has held it longer than [`CLUSTER_CLAIM`].
+pub fn clusters_stale(conn: &mut DbConnection, now: PrimitiveDateTime) -> QueryResult<Vec<i64>> {
     documents::table
-        .filter(documents::clusters_stale.eq(true))
+        .filter(needs_clustering(now))
         .order(documents::updated_at)
         .select(documents::id)
         .load(conn)
+}
+
+fn needs_clustering(
+    now: PrimitiveDateTime,
+) -> diesel::dsl::Or<
+    diesel::dsl::Eq<documents::clusters_stale, bool>,
+    diesel::dsl::Lt<documents::clusters_claimed_at, PrimitiveDateTime>,
+> {
+    documents::clusters_stale
+        .eq(true)
+        .or(documents::clusters_claimed_at.lt(now - CLUSTER_CLAIM))
+}
+
+/// Claims a document for a re-clustering pass at `now`, if it still needs
+/// one: clears the stale mark (a submission from now on sets it again) and
+/// notes the claim. Of several instances racing, one wins; returns whether
+/// this call did.
+pub fn claim_clusters(
+    conn: &mut DbConnection,
+    document_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        documents::table
+            .find(document_id)
+            .filter(needs_clustering(now)),
+    )
+    .set((
+        documents::clusters_stale.eq(false),
+        documents::clusters_claimed_at.eq(Some(now)),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Ends the claim made at `claimed_at`, unless another instance has taken
+/// the document over since (its claim is newer).
+pub fn release_clusters(
+    conn: &mut DbConnection,
+    document_id: i64,
+    claimed_at: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        documents::table
+            .find(document_id)
+            .filter(documents::clusters_claimed_at.eq(claimed_at)),
+    )
+    .set(documents::clusters_claimed_at.eq(None::<PrimitiveDateTime>))
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Marks a document's clusters stale (`true`) or, only if they still are,

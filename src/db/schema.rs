@@ -49,6 +49,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         clusters_stale -> Bool,
+        clusters_claimed_at -> Nullable<Timestamp>,
     }
 }
 

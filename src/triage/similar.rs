@@ -408,23 +408,27 @@ fn recompute(conn: &mut DbConnection, document_id: i64) -> Result<ClusterReport,
 }
 
 /// Re-clusters every document that received comments since its last
-/// re-clustering. Each is claimed with a conditional update first, so of
-/// several docket instances sharing a database only one does the work; a
-/// failed pass marks the document stale again for the next one.
-pub fn recluster_stale(conn: &mut DbConnection) -> Result<Vec<(i64, ClusterReport)>, DbError> {
+/// re-clustering (at `now`). Each is claimed with a conditional update
+/// first, so of several docket instances sharing a database only one does
+/// the work; a failed pass marks the document stale again for the next
+/// one, and a pass whose instance died is taken over once its claim is
+/// older than [`db::documents::CLUSTER_CLAIM`].
+pub fn recluster_stale(
+    conn: &mut DbConnection,
+    now: time::PrimitiveDateTime,
+) -> Result<Vec<(i64, ClusterReport)>, DbError> {
     let mut done = Vec::new();
-    for document_id in db::documents::clusters_stale(conn)? {
-        if !db::documents::set_clusters_stale(conn, document_id, false)? {
+    for document_id in db::documents::clusters_stale(conn, now)? {
+        if !db::documents::claim_clusters(conn, document_id, now)? {
             continue; // another instance took it
         }
         // The claim cleared the mark already.
-        match recompute(conn, document_id) {
-            Ok(report) => done.push((document_id, report)),
-            Err(e) => {
-                db::documents::set_clusters_stale(conn, document_id, true)?;
-                return Err(e);
-            }
+        let outcome = recompute(conn, document_id);
+        if outcome.is_err() {
+            db::documents::set_clusters_stale(conn, document_id, true)?;
         }
+        db::documents::release_clusters(conn, document_id, now)?;
+        done.push((document_id, outcome?));
     }
     Ok(done)
 }

@@ -106,11 +106,11 @@ on_both_backends! {
     async fn one_instance_claims_a_stale_document(db: TestDb) {
         let app = app_with(db, "Comment #,Comment\n1,Hello there\n").await;
         assert!(stale(&app));
-        let done = app.with_conn(|conn| docket::triage::similar::recluster_stale(conn).unwrap());
+        let done = app.with_conn(|conn| docket::triage::similar::recluster_stale(conn, docket::db::now()).unwrap());
         assert_eq!(done.len(), 1);
         assert_eq!(done[0].1.comments, 1);
         assert!(!stale(&app));
-        let again = app.with_conn(|conn| docket::triage::similar::recluster_stale(conn).unwrap());
+        let again = app.with_conn(|conn| docket::triage::similar::recluster_stale(conn, docket::db::now()).unwrap());
         assert!(again.is_empty(), "nothing left to do: {again:?}");
         // Claimed elsewhere first: the conditional update loses.
         app.with_conn(|conn| {
@@ -119,6 +119,35 @@ on_both_backends! {
             assert!(docket::db::documents::set_clusters_stale(conn, id, false).unwrap());
             assert!(!docket::db::documents::set_clusters_stale(conn, id, false).unwrap());
         });
+    }
+
+    async fn a_pass_whose_instance_died_is_taken_over(db: TestDb) {
+        use docket::db::documents::{CLUSTER_CLAIM, claim_clusters};
+        use docket::triage::similar::recluster_stale;
+        let app = app_with(db, "Comment #,Comment\n1,Hello there\n").await;
+        let claimed = docket::db::now();
+        // An instance claims the document, then dies before it finishes.
+        app.with_conn(|conn| {
+            let id = letter_document(conn);
+            assert!(claim_clusters(conn, id, claimed).unwrap());
+        });
+        assert!(!stale(&app), "the claim cleared the mark");
+        // While the claim is young, other instances leave it alone.
+        let soon = claimed + time::Duration::minutes(1);
+        assert!(app.with_conn(|conn| recluster_stale(conn, soon).unwrap()).is_empty());
+        // Once it is older than the claim may be, the next pass takes over.
+        let later = claimed + CLUSTER_CLAIM + time::Duration::minutes(1);
+        let done = app.with_conn(|conn| recluster_stale(conn, later).unwrap());
+        assert_eq!(done.len(), 1, "{done:?}");
+        assert_eq!(done[0].1.comments, 1);
+        // Finished: its claim is released, so no pass takes it up again.
+        let much_later = later + CLUSTER_CLAIM * 2;
+        assert!(app.with_conn(|conn| recluster_stale(conn, much_later).unwrap()).is_empty());
+        let claim = app.with_conn(|conn| {
+            let id = letter_document(conn);
+            docket::db::documents::find_by_id(conn, id).unwrap().clusters_claimed_at
+        });
+        assert_eq!(claim, None);
     }
 }
 

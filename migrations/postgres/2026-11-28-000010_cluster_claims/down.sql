@@ -1,0 +1,1 @@
+ALTER TABLE documents DROP COLUMN clusters_claimed_at;
