@@ -260,11 +260,16 @@ impl Tagger {
     }
 
     /// How readers cite a tagged node (`5.1`, `Table 3`, `Appendix A`, and
-    /// unnumbered front matter by its title).
-    pub fn label(&self, section_id: i64) -> Option<&str> {
-        self.by_id
-            .get(&section_id)
-            .map(|i| self.nodes[*i].number.as_str())
+    /// unnumbered front matter by its title), after its volume in a
+    /// multi-volume draft (`63A 4.3`), where the number alone is ambiguous.
+    pub fn label(&self, section_id: i64) -> Option<String> {
+        let node = &self.nodes[*self.by_id.get(&section_id)?];
+        Some(
+            match self.volumes.get(node.volume).filter(|v| !v.is_empty()) {
+                Some(volume) => format!("{volume} {}", node.number),
+                None => node.number.clone(),
+            },
+        )
     }
 
     /// Whether the document has an outline to tag against at all.

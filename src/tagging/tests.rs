@@ -233,6 +233,8 @@ fn volumes_are_chosen_by_the_publication() {
         Some(2)
     );
     assert_eq!(tagger.tag(signals(Some("63A"), "4.3")).section_id, Some(3));
+    assert_eq!(tagger.label(3).as_deref(), Some("63A 4.3"));
+    assert_eq!(tagger.label(1).as_deref(), Some("Base 4"));
     let unknown = tagger.tag(signals(Some("63Z"), "4"));
     assert_eq!(unknown.section_id, Some(1));
     assert!(unknown.conflict.unwrap().contains("several volumes"));
@@ -313,7 +315,7 @@ fn without_a_publication_the_line_chooses_the_volume_or_it_is_flagged() {
     // Titles wrapped inside a word; front matter named by its title.
     let t = tag(Some("Base"), Some("Note to\nReviewer\ns"), None, None);
     assert_eq!((t.section_id, t.source), (Some(1), TagSource::Title));
-    assert_eq!(tagger.label(1), Some("Note to Reviewers"));
+    assert_eq!(tagger.label(1).as_deref(), Some("Base Note to Reviewers"));
     let t = tag(Some("Base"), Some("4"), Some(5), None);
     assert!(
         t.conflict

@@ -149,7 +149,7 @@ pub async fn show(
         tags.add(&row, &tag);
         if i < SHOWN_ROWS {
             tagged.push(match (tag.section_id, tag.source) {
-                (Some(id), _) => tagger.label(id).unwrap_or_default().to_owned(),
+                (Some(id), _) => tagger.label(id).unwrap_or_default(),
                 (None, TagSource::General) => "General".to_owned(),
                 (None, _) if tagger.is_empty() => String::new(),
                 (None, _) => "not found".to_owned(),
