@@ -63,8 +63,7 @@ pub enum ConnectError {
 
 /// Opens a connection on the back end `url` names and applies the per
 /// connection settings: WAL, `synchronous=NORMAL`, foreign keys and a busy
-/// timeout on SQLite; a connect timeout, UTC and unsynchronised sequential
-/// scans on PostgreSQL.
+/// timeout on SQLite; a connect timeout and UTC on PostgreSQL.
 pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnection, ConnectError> {
     let shown = url.to_string();
     match url {
@@ -103,13 +102,7 @@ pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnecti
                     url: shown.clone(),
                     reason,
                 })?;
-            // A sequential scan that starts while another one reads the
-            // same large table joins it mid-table (`synchronize_seqscans`).
-            // The queue's probe of a common search word reads the table
-            // until it has 10,001 matches (`db::queue`): begun mid-table,
-            // that takes as long as the live rows there are sparse, so the
-            // same search took 20 or 70 ms depending on what else ran.
-            conn.batch_execute("SET TIME ZONE 'UTC'; SET synchronize_seqscans = off")
+            conn.batch_execute("SET TIME ZONE 'UTC'")
                 .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
             conn.set_instrumentation(super::pool::ConnectionWatch::default());
             Ok(DbConnection::Postgres(conn))

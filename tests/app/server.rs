@@ -211,30 +211,3 @@ async fn postgres_connections_the_server_dropped_are_replaced() {
         ["503 Service Unavailable"]
     );
 }
-
-/// Each PostgreSQL connection is set up for docket's queries: times in UTC,
-/// and sequential scans that start at the table's start rather than joining
-/// another scan mid-table (the search probe's cost depended on it).
-#[tokio::test]
-async fn postgres_connections_get_their_settings() {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Setting {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        setting: String,
-    }
-    let Some(db) = TestDb::postgres() else {
-        return;
-    };
-    let app = TestApp::spawn(db).await;
-    let show = |name: &str| {
-        app.with_conn(|conn| {
-            diesel::sql_query(format!("SELECT current_setting('{name}') AS setting"))
-                .get_result::<Setting>(conn)
-                .unwrap()
-                .setting
-        })
-    };
-    assert_eq!(show("TimeZone"), "UTC");
-    assert_eq!(show("synchronize_seqscans"), "off");
-}
