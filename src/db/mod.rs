@@ -15,6 +15,7 @@ mod pool;
 pub mod progress;
 pub mod queue;
 pub mod schema;
+pub mod search_sample;
 pub mod sections;
 pub mod submissions;
 mod transaction;

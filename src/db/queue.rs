@@ -319,7 +319,9 @@ const IN_SECTION_ORDER: &str = "COALESCE(comments.page_sort, 2147483647), COALES
 /// for one section), each section's matches read in order, and its total
 /// is `SEARCH_CAP + 1`. `$count_matches` may count the matches, up to
 /// `SEARCH_CAP + 1`, more cheaply than reading them (SQLite, from FTS5
-/// alone); without it the first `SEARCH_CAP + 1` are read to find out.
+/// alone; PostgreSQL, from a sample when there are clearly more, see
+/// `search_sample`); without it the first `SEARCH_CAP + 1` are read to
+/// find out.
 macro_rules! page_ids {
     ($conn:expr, $document_id:expr, $filter:expr, $search_sql:expr, $count_matches:expr, $walk_sql:expr, $positions:expr, $offset:expr, $limit:expr) => {{
         let filter: &QueueFilter = $filter;
@@ -511,10 +513,21 @@ pub fn page(
                 scope_size(c, document_id, filter)?.is_some_and(|n| n <= ROW_TEST_MAX);
             let tsquery = condition(small_scope);
             let in_sections = condition(true);
-            let count_matches = |_: &mut diesel::PgConnection,
-                                 _: &QueueFilter,
-                                 _: i64|
-             -> QueryResult<Option<i64>> { Ok(None) };
+            // A whole-document search for common words is told apart by
+            // a sample, instead of reading its first `cap` matches.
+            let count_matches = |c: &mut diesel::PgConnection,
+                                 filter: &QueueFilter,
+                                 cap: i64|
+             -> QueryResult<Option<i64>> {
+                if filter.scope() != Scope::Document || !filter.is_scope_and_search_only() {
+                    return Ok(None);
+                }
+                let words = search_words(filter.search.as_deref().unwrap_or_default());
+                Ok(
+                    super::search_sample::clearly_more_than(c, document_id, &words.join(" "), cap)?
+                        .then_some(cap),
+                )
+            };
             page_ids!(
                 c,
                 document_id,

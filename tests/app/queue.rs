@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use docket::db::schema::comments;
 
-use crate::helpers::{attrs, comment_id_by_seq as id_of, see_other, texts};
+use crate::helpers::{TestDb, attrs, comment_id_by_seq as id_of, see_other, texts};
 use crate::tag_review::{app_with, section_id};
 
 const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested change
@@ -231,4 +231,69 @@ on_both_backends! {
         let response = anonymous.get(format!("{}/editor/d/nistir-8200/s/all?q=x", app.address)).send().await.unwrap();
         assert_eq!(see_other(&response), "/login?next=%2Feditor%2Fd%2Fnistir-8200%2Fs%2Fall%3Fq%3Dx");
     }
+}
+
+/// On PostgreSQL, a whole-document search for common words is told apart
+/// by a sample of the document (`db::search_sample`) instead of reading
+/// its first 10,001 matches; rarer words, and common words that never
+/// meet, are still counted exactly.
+#[tokio::test]
+async fn postgres_tells_common_words_from_a_sample() {
+    use diesel::RunQueryDsl;
+    use docket::db::DbConnection;
+    use docket::db::search_sample::clearly_more_than;
+    let Some(db) = TestDb::postgres() else { return };
+    let app = app_with(db, "Comment #,Type,Section,Comment\n1,T,5.1,Seed remark\n").await;
+    // 120,000 more comments: all about devices, every second about a
+    // gateway too, every 40th (never a gateway one) about firmware.
+    app.with_conn(|conn| {
+        diesel::sql_query(
+            "INSERT INTO comments (document_id, submission_id, seq, tracking_number, body, section_id, tag_source, created_at, updated_at) \
+             SELECT c.document_id, c.submission_id, g, 'BULK-' || g, \
+                    CASE WHEN g % 40 = 1 THEN 'firmware devices' WHEN g % 2 = 0 THEN 'gateway devices' ELSE 'devices' END, \
+                    c.section_id, c.tag_source, c.created_at, c.updated_at \
+             FROM comments c, generate_series(2, 120001) AS g WHERE c.seq = 1",
+        )
+        .execute(conn)
+        .unwrap();
+        diesel::sql_query("ANALYZE comments").execute(conn).unwrap();
+    });
+    let document = app.with_conn(|conn| docket::documents::find(conn, "nistir-8200").unwrap().id);
+    let cap = docket::db::queue::SEARCH_CAP;
+    let verdict = |words: &str| {
+        app.with_conn(|conn| {
+            let DbConnection::Postgres(pg) = conn else {
+                unreachable!()
+            };
+            clearly_more_than(pg, document, words, cap).unwrap()
+        })
+    };
+    assert!(verdict("devices"), "120,000 matches");
+    assert!(verdict("gateway"), "60,000 matches");
+    assert!(!verdict("firmware"), "3,000 matches: counted");
+    assert!(
+        !verdict("firmware gateway"),
+        "two common words that never meet: counted"
+    );
+    assert!(!verdict("remark"), "one match");
+
+    let html = app.page("/editor/d/nistir-8200/s/all?q=devices", 200).await;
+    let count = &texts(&html, "p.count")[0];
+    assert!(
+        count.starts_with(&format!("More than {cap} comments match")),
+        "{count}"
+    );
+    assert_eq!(rows(&html).len(), 50);
+    let html = app
+        .page("/editor/d/nistir-8200/s/all?q=firmware+gateway", 200)
+        .await;
+    assert!(rows(&html).is_empty(), "firmware and gateway never meet");
+    let html = app
+        .page("/editor/d/nistir-8200/s/all?q=firmware", 200)
+        .await;
+    assert!(
+        texts(&html, "p.count")[0].starts_with("3000 comment(s)"),
+        "{:?}",
+        texts(&html, "p.count")
+    );
 }
