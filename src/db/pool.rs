@@ -106,10 +106,19 @@ impl Db {
         // trusted until they fail: after a server restart, each idle
         // connection fails one request, `ConnectionWatch` notes it, and it
         // is replaced.
+        //
+        // No idle minimum either: with one, r2d2 opens a replacement in its
+        // own thread whenever a check-out empties the idle list, so a
+        // connect into libpq is often under way when the process exits,
+        // and libpq's exit-time cleanup can then crash the process (the
+        // CLI met this as a SIGSEGV about one run in twenty; the test
+        // binary once failed at exit after every test had passed).
+        // Connections are opened when a request needs one and kept until
+        // idle for ten minutes.
         let pool = r2d2::Pool::builder()
             .test_on_check_out(false)
             .max_size(options.max_size)
-            .min_idle(Some(1))
+            .min_idle(Some(0))
             .connection_timeout(options.acquire_timeout)
             .error_handler(Box::new(LogErrors))
             .build_unchecked(manager);
