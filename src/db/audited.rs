@@ -22,10 +22,16 @@ use diesel::{QueryResult, RunQueryDsl};
 use time::PrimitiveDateTime;
 
 /// One field's change, as its audit event records it.
-pub struct Change<'a> {
-    pub field: &'a str,
-    pub old: Option<&'a str>,
-    pub new: Option<&'a str>,
+pub struct Change {
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+impl Change {
+    pub fn new(field: &'static str, old: Option<String>, new: Option<String>) -> Self {
+        Self { field, old, new }
+    }
 }
 
 /// `update` (an `UPDATE … RETURNING` of a comment) with an `update` audit
@@ -40,14 +46,14 @@ pub struct WithAudit<'a, U> {
 }
 
 impl<'a, U> WithAudit<'a, U> {
-    pub fn new(update: U, user_id: i64, at: PrimitiveDateTime, changes: &[Change<'a>]) -> Self {
+    pub fn new(update: U, user_id: i64, at: PrimitiveDateTime, changes: &'a [Change]) -> Self {
         Self {
             update,
             user_id,
             at,
             fields: changes.iter().map(|c| c.field).collect(),
-            olds: changes.iter().map(|c| c.old).collect(),
-            news: changes.iter().map(|c| c.new).collect(),
+            olds: changes.iter().map(|c| c.old.as_deref()).collect(),
+            news: changes.iter().map(|c| c.new.as_deref()).collect(),
         }
     }
 }

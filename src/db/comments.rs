@@ -433,7 +433,7 @@ pub fn save_triage(
     version: i32,
     fields: &TriageFields<'_>,
     user_id: i64,
-    changes: &[Change<'_>],
+    changes: &[Change],
 ) -> QueryResult<Option<Comment>> {
     let now = super::now();
     // `RETURNING` the whole row saves reading it again; the row's
@@ -469,8 +469,8 @@ pub fn save_triage(
                     user_id: Some(user_id),
                     action: "update",
                     field: Some(change.field),
-                    old_value: change.old,
-                    new_value: change.new,
+                    old_value: change.old.as_deref(),
+                    new_value: change.new.as_deref(),
                     created_at: now,
                 })
                 .collect();

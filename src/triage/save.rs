@@ -171,31 +171,35 @@ fn apply(
         assignee_id: assignee.as_ref().map(|u| u.id),
         duplicate_of_id: duplicate_of.as_ref().map(|c| c.id),
     };
-    let mut changes: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+    let mut changes: Vec<Change> = Vec::new();
     if (section_id, tag_source) != (comment.section_id, comment.tag_source) {
         let now = if section_id.is_none() {
             "General".to_owned()
         } else {
             filed_under(&outline, section_id)
         };
-        changes.push(("section", Some(filed_now(&outline, &comment)), Some(now)));
+        changes.push(Change::new(
+            "section",
+            Some(filed_now(&outline, &comment)),
+            Some(now),
+        ));
     }
     if edit.status != comment.status {
-        changes.push((
+        changes.push(Change::new(
             "status",
             Some(comment.status.to_string()),
             Some(edit.status.to_string()),
         ));
     }
     if edit.disposition != comment.disposition.0 {
-        changes.push((
+        changes.push(Change::new(
             "disposition",
             comment.disposition.0.map(|d| d.to_string()),
             edit.disposition.map(|d| d.to_string()),
         ));
     }
     if fields.response != comment.response.as_deref() {
-        changes.push((
+        changes.push(Change::new(
             "response",
             comment.response.clone(),
             fields.response.map(str::to_owned),
@@ -210,14 +214,22 @@ fn apply(
                 })
             };
         let old = name(comment.assignee_id, conn)?;
-        changes.push(("assignee", old, assignee.as_ref().map(|u| u.name.clone())));
+        changes.push(Change::new(
+            "assignee",
+            old,
+            assignee.as_ref().map(|u| u.name.clone()),
+        ));
     }
     if fields.duplicate_of_id != comment.duplicate_of_id {
         let old = match comment.duplicate_of_id {
             Some(other) => Some(comments::find(conn, other)?.tracking_number),
             None => None,
         };
-        changes.push(("duplicate_of", old, duplicate_of.map(|c| c.tracking_number)));
+        changes.push(Change::new(
+            "duplicate_of",
+            old,
+            duplicate_of.map(|c| c.tracking_number),
+        ));
     }
     if changes.is_empty() {
         // Nothing to store: the version stays, so no other editor's
@@ -227,14 +239,6 @@ fn apply(
             newly_assigned_to: None,
         });
     }
-    let changes: Vec<Change<'_>> = changes
-        .iter()
-        .map(|(field, old, new)| Change {
-            field,
-            old: old.as_deref(),
-            new: new.as_deref(),
-        })
-        .collect();
     let Some(saved) = comments::save_triage(conn, id, version, &fields, user_id, &changes)? else {
         return Err(TriageError::ChangedMeanwhile(Box::new(comments::find(
             conn, id,

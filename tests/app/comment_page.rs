@@ -227,8 +227,8 @@ on_both_backends! {
             duplicate_of_id: None,
         };
         let changes = [
-            Change { field: "status", old: Some("new"), new: Some("in_review") },
-            Change { field: "response", old: None, new: Some("Noted.") },
+            Change::new("status", Some("new".into()), Some("in_review".into())),
+            Change::new("response", None, Some("Noted.".into())),
         ];
         let events = |app: &TestApp| app.with_conn(|conn| {
             audit_events::table
