@@ -523,10 +523,15 @@ pub fn page(
                     return Ok(None);
                 }
                 let words = search_words(filter.search.as_deref().unwrap_or_default());
-                Ok(
-                    super::search_sample::clearly_more_than(c, document_id, &words.join(" "), cap)?
-                        .then_some(cap),
-                )
+                let size = tallied(c, document_id, None)?;
+                let dense = super::search_sample::clearly_more_than(
+                    c,
+                    document_id,
+                    size,
+                    &words.join(" "),
+                    cap,
+                )?;
+                Ok(dense.then_some(cap))
             };
             page_ids!(
                 c,
@@ -559,18 +564,30 @@ fn scope_size(
     document_id: i64,
     filter: &QueueFilter,
 ) -> QueryResult<Option<i64>> {
+    match filter.scope() {
+        Scope::General => tallied(conn, document_id, Some(&[0])).map(Some),
+        Scope::Sections(ids) => tallied(conn, document_id, Some(ids)).map(Some),
+        Scope::Document => Ok(None),
+    }
+}
+
+/// How many comments the tallies count under `keys` (`0`: General), or in
+/// the whole document.
+fn tallied(
+    conn: &mut diesel::PgConnection,
+    document_id: i64,
+    keys: Option<&[i64]>,
+) -> QueryResult<i64> {
     use super::schema::section_tallies;
-    let keys: Vec<i64> = match filter.scope() {
-        Scope::General => vec![0],
-        Scope::Sections(ids) => ids.to_vec(),
-        Scope::Document => return Ok(None),
-    };
-    let totals: Vec<i64> = section_tallies::table
+    let mut query = section_tallies::table
         .filter(section_tallies::document_id.eq(document_id))
-        .filter(section_tallies::section_key.eq_any(keys))
         .select(section_tallies::total)
-        .load(conn)?;
-    Ok(Some(totals.iter().sum()))
+        .into_boxed();
+    if let Some(keys) = keys {
+        query = query.filter(section_tallies::section_key.eq_any(keys));
+    }
+    let totals: Vec<i64> = query.load(conn)?;
+    Ok(totals.iter().sum())
 }
 
 /// A page being filled from sections in order: how many matches are still

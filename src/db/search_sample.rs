@@ -18,8 +18,6 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Float, Text};
 
-use super::schema::section_tallies;
-
 /// Rows of the document the sample aims to read.
 const SAMPLE_ROWS: i64 = 5_000;
 /// Below this many comments the exact count is cheap enough.
@@ -36,18 +34,14 @@ struct Sampled {
 }
 
 /// Whether a sample says `words` match far more than `cap` of the
-/// document's comments. `false` means "count them".
+/// document's `size` comments. `false` means "count them".
 pub fn clearly_more_than(
     conn: &mut PgConnection,
     document_id: i64,
+    size: i64,
     words: &str,
     cap: i64,
 ) -> QueryResult<bool> {
-    let totals: Vec<i64> = section_tallies::table
-        .filter(section_tallies::document_id.eq(document_id))
-        .select(section_tallies::total)
-        .load(conn)?;
-    let size: i64 = totals.iter().sum();
     if size < SAMPLE_FROM {
         return Ok(false);
     }

@@ -260,12 +260,15 @@ async fn postgres_tells_common_words_from_a_sample() {
     });
     let document = app.with_conn(|conn| docket::documents::find(conn, "nistir-8200").unwrap().id);
     let cap = docket::db::queue::SEARCH_CAP;
+    let size =
+        app.with_conn(|conn| docket::db::comments::count_for_document(conn, document).unwrap());
+    assert_eq!(size, 120_001);
     let verdict = |words: &str| {
         app.with_conn(|conn| {
             let DbConnection::Postgres(pg) = conn else {
                 unreachable!()
             };
-            clearly_more_than(pg, document, words, cap).unwrap()
+            clearly_more_than(pg, document, size, words, cap).unwrap()
         })
     };
     assert!(verdict("devices"), "120,000 matches");
