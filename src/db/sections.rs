@@ -40,6 +40,21 @@ impl Section {
             _ => self.number.clone(),
         }
     }
+
+    /// [`Self::label`] after the volume in a multi-volume draft.
+    pub fn cited(&self) -> String {
+        in_volume(&self.volume, self.label())
+    }
+}
+
+/// `label` after `volume` (`SP 800-63A 5.1`), where a multi-volume draft
+/// makes the number alone ambiguous; alone in a single-volume one (`""`).
+pub fn in_volume(volume: &str, label: String) -> String {
+    if volume.is_empty() {
+        label
+    } else {
+        format!("{volume} {label}")
+    }
 }
 
 /// A node to insert, or the new values of an existing one.

@@ -264,12 +264,8 @@ impl Tagger {
     /// multi-volume draft (`63A 4.3`), where the number alone is ambiguous.
     pub fn label(&self, section_id: i64) -> Option<String> {
         let node = &self.nodes[*self.by_id.get(&section_id)?];
-        Some(
-            match self.volumes.get(node.volume).filter(|v| !v.is_empty()) {
-                Some(volume) => format!("{volume} {}", node.number),
-                None => node.number.clone(),
-            },
-        )
+        let volume = self.volumes.get(node.volume).map_or("", String::as_str);
+        Some(crate::db::sections::in_volume(volume, node.number.clone()))
     }
 
     /// Whether the document has an outline to tag against at all.

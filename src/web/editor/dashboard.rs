@@ -251,15 +251,6 @@ fn shorten(text: &str, chars: usize) -> String {
     cut
 }
 
-/// `5.1` or, in a multi-volume draft, `SP 800-63A 5.1`.
-fn label_of(s: &Section) -> String {
-    if s.volume.is_empty() {
-        s.label()
-    } else {
-        format!("{} {}", s.volume, s.label())
-    }
-}
-
 /// The top-level node each node sits under (itself at the top), following
 /// parents; a broken chain stops where it breaks.
 fn top_levels(sections: &[Section]) -> HashMap<i64, i64> {
@@ -311,7 +302,7 @@ pub async fn show(
             Row {
                 anchor: format!("s{}", s.id),
                 queue: s.id.to_string(),
-                label: label_of(s),
+                label: s.cited(),
                 name: documents::name_of(s),
                 title: s.title.clone(),
                 depth: s.depth.clamp(0, 6),
@@ -337,7 +328,7 @@ pub async fn show(
         .filter_map(|s| {
             let c = rolled.get(&s.id).filter(|c| c.total > 0)?;
             // Unnumbered front matter has no label: its title alone.
-            let label = format!("{} {}", label_of(s), s.title);
+            let label = format!("{} {}", s.cited(), s.title);
             Some((label.trim().to_owned(), *c))
         })
         .collect();
