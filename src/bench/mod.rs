@@ -21,8 +21,10 @@ use crate::domain::Channel;
 use crate::intake::{self, Limits};
 use crate::submissions::{Request, Sender, Upload};
 
+mod export;
 mod triage;
 
+pub use export::{Step as ExportStep, export_bench, export_step};
 pub use triage::triage;
 
 const HEADER: [&str; 9] = [
@@ -419,6 +421,11 @@ pub fn import_rss(path: &Path) -> anyhow::Result<u64> {
         Input::Xlsx
     };
     with_scratch_db(None, |conn| full(conn, input, &bytes, &limits))?;
+    peak_rss()
+}
+
+/// This process's peak resident set in bytes (Linux).
+fn peak_rss() -> anyhow::Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let kb = status
         .lines()

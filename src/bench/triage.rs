@@ -132,13 +132,17 @@ pub fn triage(
 }
 
 /// What the generated data gives the measurements.
-struct Fixture {
+pub(super) struct Fixture {
     document_id: i64,
     section_id: i64,
     first_comment: i64,
 }
 
-fn generate(conn: &mut DbConnection, count: usize, sections: usize) -> anyhow::Result<Fixture> {
+pub(super) fn generate(
+    conn: &mut DbConnection,
+    count: usize,
+    sections: usize,
+) -> anyhow::Result<Fixture> {
     let tops = sections.div_ceil(10).max(1);
     let mut toml = String::new();
     let mut n = 0;

@@ -107,6 +107,32 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// Disposition tables of a generated document (COMMENTS comments, half
+    /// answered) as CSV and XLSX, against the raw csv and rust_xlsxwriter
+    /// writers on the same cells; time and peak RSS, each in its own process.
+    Export {
+        #[arg(long, default_value_t = 1_000_000)]
+        comments: usize,
+        #[arg(long, default_value_t = 500)]
+        sections: usize,
+        /// A PostgreSQL database URL to create a scratch database beside.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+    },
+    /// One measurement of `bench export`, in its own process: prints
+    /// `seconds peak-bytes rows`. The database is DOCKET_BENCH_DATABASE.
+    #[command(hide = true)]
+    ExportStep {
+        #[arg(long, value_enum)]
+        step: crate::bench::ExportStep,
+        #[arg(long, value_enum)]
+        format: crate::export::Format,
+        /// The cells the raw step writes (a CSV file).
+        #[arg(long)]
+        cells: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Imports FILE into a scratch SQLite database and prints this
     /// process's peak RSS in bytes (run by `bench intake`).
     #[command(hide = true)]
@@ -261,6 +287,25 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
             {
                 println!("{line}");
             }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Export {
+            comments,
+            sections,
+            postgres,
+        }) => {
+            for line in crate::bench::export_bench(comments, sections, postgres.as_deref())?.lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::ExportStep {
+            step,
+            format,
+            cells,
+            out,
+        }) => {
+            println!("{}", crate::bench::export_step(step, format, cells, &out)?);
             Ok(())
         }
         Command::Bench(BenchCommand::ImportRss { file }) => {

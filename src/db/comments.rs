@@ -159,49 +159,6 @@ pub fn insert_batch(conn: &mut DbConnection, rows: &[NewComment<'_>]) -> QueryRe
     Ok(inserted)
 }
 
-/// A stored comment with what export needs of its submission.
-#[derive(Clone, Debug, Queryable)]
-pub struct ExportRow {
-    pub comment: Comment,
-    pub submission_tracking: String,
-    pub submitter_name: String,
-    pub submitter_organization: String,
-    pub file_name: Option<String>,
-    /// The tagged section's number, title and kind.
-    pub section: Option<(String, String, String)>,
-}
-
-/// One page of a document's comments in submission order, after `after_id`
-/// (keyset paging, so exports stream in constant memory).
-pub fn export_page(
-    conn: &mut DbConnection,
-    document_id: i64,
-    after_id: i64,
-    limit: i64,
-) -> QueryResult<Vec<ExportRow>> {
-    use super::schema::{sections, submission_files, submissions};
-    comments::table
-        .inner_join(submissions::table)
-        .left_join(
-            submission_files::table.on(submission_files::submission_id.eq(comments::submission_id)),
-        )
-        .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
-        .filter(comments::document_id.eq(document_id))
-        .filter(comments::id.gt(after_id))
-        .order(comments::id)
-        .limit(limit)
-        .select((
-            Comment::as_select(),
-            submissions::tracking_number,
-            submissions::submitter_name,
-            submissions::organization,
-            submission_files::file_name.nullable(),
-            (sections::number, sections::title, sections::kind).nullable(),
-        ))
-        .load(conn)
-}
-
-/// How many comments a submission holds (the receipt).
 /// What tagging reads of a comment, and its current tag.
 #[derive(Clone, Debug, Queryable)]
 pub struct TagRow {

@@ -9,6 +9,7 @@ pub mod clusters;
 pub mod comments;
 mod connection;
 pub mod documents;
+pub mod export_rows;
 pub mod migrate;
 pub mod pending;
 mod pool;

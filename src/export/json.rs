@@ -1,18 +1,16 @@
-//! `docket export --format json`: every stored comment of a document, as a
-//! JSON array streamed page by page. Keys are only ever added, never removed
-//! (scripts depend on them). E-mail addresses are never exported.
+//! JSON: every comment of the export as an array of objects, streamed.
+//! Keys are only ever added, never removed (scripts depend on them); a
+//! public export leaves the editors' own keys out. E-mail addresses are
+//! never in JSON. The preset does not apply: JSON has one layout.
 
 use std::io::Write;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::db::DbConnection;
-use crate::db::comments::{self, ExportRow};
-use crate::db::documents::Document;
+use super::{ExportError, Line, Prepared, Sink};
+use crate::db::export_rows::ExportRow;
 use crate::domain::TagSource;
-
-const PAGE: i64 = 1000;
 
 #[derive(Debug, Serialize)]
 struct JsonComment<'a> {
@@ -38,45 +36,71 @@ struct JsonComment<'a> {
     line_end: Option<i32>,
     comment: &'a str,
     suggested_change: Option<&'a str>,
-    extra: Value,
-    problems: Value,
-    source_file: Option<&'a str>,
-    source_sheet: Option<&'a str>,
-    source_row: Option<i32>,
-    status: &'a str,
+    /// Columns docket did not know; left out of public exports (they can
+    /// hold anything, e-mail addresses included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extra: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problems: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_file: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_sheet: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_row: Option<Option<i32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
     /// The tagged section (`5.1`, `Table 3`, `Appendix D`), `General`, or
     /// null when unresolved.
     section: Option<String>,
     section_title: Option<&'a str>,
-    tag_source: &'a str,
-    tag_conflict: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag_source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag_conflict: Option<Option<&'a str>>,
+    disposition: Option<&'a str>,
+    /// The body's own word, when the disposition came from a file.
+    disposition_raw: Option<&'a str>,
+    response: Option<&'a str>,
 }
 
-/// Writes the array; returns how many comments it holds.
-pub fn write(
-    conn: &mut DbConnection,
-    document: &Document,
-    out: &mut dyn Write,
-) -> anyhow::Result<usize> {
-    out.write_all(b"[")?;
-    let mut after = 0;
-    let mut count = 0;
-    loop {
-        let page = comments::export_page(conn, document.id, after, PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.comment.id;
-        for row in &page {
-            out.write_all(if count == 0 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer(&mut *out, &to_json(row))?;
-            count += 1;
-        }
+/// The array, written one object at a time.
+pub struct Array<W: Write> {
+    out: std::io::BufWriter<W>,
+    public: bool,
+    count: usize,
+}
+
+impl<W: Write> Array<W> {
+    pub fn new(prepared: &Prepared, out: W) -> Result<Self, ExportError> {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+        out.write_all(b"[")?;
+        Ok(Self {
+            out,
+            public: prepared.request.public,
+            count: 0,
+        })
     }
-    out.write_all(if count == 0 { b"]\n" } else { b"\n]\n" })?;
-    out.flush()?;
-    Ok(count)
+
+    pub fn finish(mut self) -> Result<(), ExportError> {
+        self.out
+            .write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?;
+        self.out.flush()?;
+        Ok(())
+    }
 }
 
-fn to_json(row: &ExportRow) -> JsonComment<'_> {
+impl<W: Write> Sink for Array<W> {
+    fn row(&mut self, line: &Line<'_>) -> Result<(), ExportError> {
+        self.out
+            .write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut self.out, &to_json(&line.row, self.public))?;
+        self.count += 1;
+        Ok(())
+    }
+}
+
+fn to_json(row: &ExportRow, public: bool) -> JsonComment<'_> {
     let c = &row.comment;
     let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
     JsonComment {
@@ -102,23 +126,26 @@ fn to_json(row: &ExportRow) -> JsonComment<'_> {
         line_end: c.line_end,
         comment: &c.body,
         suggested_change: c.suggested_change.as_deref(),
-        extra: parse(&c.extra_json),
-        problems: parse(&c.problems_json),
-        source_file: row.file_name.as_deref(),
-        source_sheet: c.source_sheet.as_deref(),
-        source_row: c.source_row,
-        status: c.status.into(),
+        extra: (!public).then(|| parse(&c.extra_json)),
+        problems: (!public).then(|| parse(&c.problems_json)),
+        source_file: (!public).then_some(row.file_name.as_deref()),
+        source_sheet: (!public).then_some(c.source_sheet.as_deref()),
+        source_row: (!public).then_some(c.source_row),
+        status: (!public).then(|| c.status.into()),
         section: match (&row.section, c.tag_source) {
-            (Some((number, _, kind)), _) => Some(match kind.as_str() {
-                "table" => format!("Table {number}"),
-                "figure" => format!("Figure {number}"),
-                _ => number.clone(),
+            (Some(s), _) => Some(match s.kind.as_str() {
+                "table" => format!("Table {}", s.number),
+                "figure" => format!("Figure {}", s.number),
+                _ => s.number.clone(),
             }),
             (None, TagSource::General | TagSource::Manual) => Some("General".to_owned()),
             (None, _) => None,
         },
-        section_title: row.section.as_ref().map(|(_, title, _)| title.as_str()),
-        tag_source: c.tag_source.into(),
-        tag_conflict: c.tag_conflict.as_deref(),
+        section_title: row.section.as_ref().map(|s| s.title.as_str()),
+        tag_source: (!public).then(|| c.tag_source.into()),
+        tag_conflict: (!public).then_some(c.tag_conflict.as_deref()),
+        disposition: c.disposition.0.map(Into::into),
+        disposition_raw: c.disposition_raw.as_deref(),
+        response: c.response.as_deref(),
     }
 }

@@ -5,6 +5,7 @@ mod bulk;
 mod clusters;
 mod comment;
 mod dashboard;
+mod export;
 mod home;
 mod notify;
 mod outline;
@@ -52,6 +53,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/editor/d/{slug}/outline/{id}/owner",
             web::post().to(outline_edit::set_owner),
+        )
+        .route("/editor/d/{slug}/export", web::get().to(export::show))
+        .route(
+            "/editor/d/{slug}/export/download",
+            web::get().to(export::download),
         )
         .route("/editor/d/{slug}/tags", web::get().to(tags::show))
         .route("/editor/d/{slug}/s/{section}", web::get().to(queue::show))

@@ -1,0 +1,256 @@
+//! `docket bench export`: a generated document of COMMENTS comments (half
+//! of them answered) exported as CSV and XLSX by docket, against the raw
+//! libraries writing the same cells in the same run: a bare `csv::Writer`,
+//! and rust_xlsxwriter in constant-memory mode with no formatting. Each
+//! measurement runs in a fresh child process (`docket bench export-step`),
+//! so its peak RSS is its own.
+//!
+//! The raw writers get their cells from memory (loaded from docket's own
+//! CSV export before the clock starts); docket reads them from the database
+//! as it goes, so its time includes the ordered read, which the figures
+//! also give alone ("read only").
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+
+use super::{Report, peak_rss, with_scratch_url};
+use crate::db::export_rows::{self, ExportFilter};
+use crate::db::{self, ConnectOptions, DatabaseUrl};
+use crate::export::{self, ExportRequest, Format, Preset};
+
+/// What one child process measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Step {
+    /// docket's export of the bench document to FILE.
+    Docket,
+    /// The ordered rows read from the database, nothing written.
+    ReadOnly,
+    /// The raw library writing the cells of CELLS (a CSV) to FILE.
+    Raw,
+}
+
+/// One child's figures.
+struct Measured {
+    seconds: f64,
+    peak_bytes: u64,
+    rows: usize,
+}
+
+/// Runs the measurements on SQLite and, given an admin URL, PostgreSQL.
+pub fn export_bench(
+    comments: usize,
+    sections: usize,
+    postgres_admin: Option<&str>,
+) -> anyhow::Result<Report> {
+    let mut lines = vec![
+        format!(
+            "export benchmark: {comments} comments over {sections} sections, half answered; NIST preset, internal (16 columns)"
+        ),
+        format!(
+            "{:<10} {:<5} {:<22} {:>9} {:>11} {:>9} {:>7}",
+            "backend", "fmt", "writer", "seconds", "rows/s", "peak MB", "ratio"
+        ),
+    ];
+    let mut backends = vec![("sqlite", None)];
+    if let Some(admin) = postgres_admin {
+        backends.push(("postgresql", Some(admin)));
+    }
+    for (name, admin) in backends {
+        let found = with_scratch_url(admin, |conn, url| {
+            let started = Instant::now();
+            super::triage::generate(conn, comments, sections)?;
+            // Half the comments answered, as midway through a review.
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(
+                    "UPDATE comments SET disposition = 'accepted_with_modification', \
+                     response = 'Thank you. The text is revised to say which devices the guidance covers.' \
+                     WHERE id % 2 = 0",
+                ),
+                conn,
+            )?;
+            if let db::DbConnection::Postgres(_) = conn {
+                diesel::RunQueryDsl::execute(diesel::sql_query("VACUUM (ANALYZE)"), conn)?;
+            }
+            eprintln!(
+                "{name}: {comments} comments generated in {:.0?}",
+                started.elapsed()
+            );
+            let dir = tempfile::tempdir()?;
+            let mut found = Vec::new();
+            let read = child(
+                url,
+                Step::ReadOnly,
+                Format::Csv,
+                None,
+                &dir.path().join("none"),
+            )?;
+            found.push(("csv", "docket, read only", read, None));
+            for format in [Format::Csv, Format::Xlsx] {
+                let ours = dir.path().join(format!("docket.{}", format.extension()));
+                let docket = child(url, Step::Docket, format, None, &ours)?;
+                let cells = dir.path().join("docket.csv");
+                let theirs = dir.path().join(format!("raw.{}", format.extension()));
+                let raw = child(url, Step::Raw, format, Some(&cells), &theirs)?;
+                anyhow::ensure!(
+                    raw.rows == docket.rows,
+                    "the raw writer wrote {} rows, docket {}",
+                    raw.rows,
+                    docket.rows
+                );
+                let label = format.extension();
+                let raw_name = match format {
+                    Format::Xlsx => "rust_xlsxwriter (cm)",
+                    _ => "csv::Writer",
+                };
+                let ratio = docket.seconds / raw.seconds;
+                found.push((label, raw_name, raw, None));
+                found.push((label, "docket", docket, Some(ratio)));
+            }
+            Ok(found)
+        })?;
+        for (format, writer, m, ratio) in found {
+            lines.push(format!(
+                "{name:<10} {format:<5} {writer:<22} {:>9.2} {:>11.0} {:>9.1} {:>7}",
+                m.seconds,
+                m.rows as f64 / m.seconds,
+                m.peak_bytes as f64 / 1e6,
+                ratio.map_or(String::new(), |r| format!("{r:.2}x"))
+            ));
+        }
+    }
+    lines.push(
+        "ratio: docket's time over the raw writer's (targets: XLSX <= 1.3x; CSV throughput >= 0.8x, i.e. time <= 1.25x); peak MB: the child's VmHWM (target <= 200 for docket)".to_owned(),
+    );
+    Ok(Report { lines })
+}
+
+/// Runs one step in a fresh process and reads its figures.
+fn child(
+    url: &DatabaseUrl,
+    step: Step,
+    format: Format,
+    cells: Option<&Path>,
+    out: &Path,
+) -> anyhow::Result<Measured> {
+    let database = match url {
+        DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        DatabaseUrl::Postgres(secret) => secret.expose_secret().to_owned(),
+    };
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command
+        .args(["bench", "export-step", "--format", format.extension()])
+        .arg("--step")
+        .arg(
+            clap::ValueEnum::to_possible_value(&step)
+                .context("every step has a name")?
+                .get_name(),
+        )
+        .arg("--out")
+        .arg(out)
+        .env("DOCKET_BENCH_DATABASE", database)
+        .env("RUST_LOG", "warn");
+    if let Some(cells) = cells {
+        command.arg("--cells").arg(cells);
+    }
+    let output = command.output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "export-step {step:?} {format} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.split_whitespace();
+    let mut next = || parts.next().context("export-step printed too little");
+    Ok(Measured {
+        seconds: next()?.parse()?,
+        peak_bytes: next()?.parse()?,
+        rows: next()?.parse()?,
+    })
+}
+
+/// The child side: one measurement; prints `seconds peak_bytes rows`.
+pub fn export_step(
+    step: Step,
+    format: Format,
+    cells: Option<PathBuf>,
+    out: &Path,
+) -> anyhow::Result<String> {
+    let (seconds, rows) = match step {
+        Step::Raw => {
+            let cells = cells.context("--cells is needed for the raw step")?;
+            raw(format, &cells, out)?
+        }
+        Step::Docket | Step::ReadOnly => {
+            let url = std::env::var("DOCKET_BENCH_DATABASE")
+                .context("DOCKET_BENCH_DATABASE is not set")?;
+            let mut conn = db::connect(&DatabaseUrl::parse(&url)?, &ConnectOptions::default())?;
+            let request = ExportRequest {
+                format,
+                preset: Preset::Nist,
+                ..ExportRequest::default()
+            };
+            let started = Instant::now();
+            let prepared = export::prepare(&mut conn, "bench", request)?;
+            let rows = if step == Step::ReadOnly {
+                export_rows::for_each(
+                    &mut conn,
+                    prepared.document.id,
+                    &ExportFilter::default(),
+                    |row| {
+                        std::hint::black_box(row);
+                        Ok::<_, diesel::result::Error>(())
+                    },
+                )?
+            } else {
+                let file = std::fs::File::create(out)?;
+                let mut writer = BufWriter::with_capacity(256 * 1024, file);
+                let rows = export::write(&mut conn, &prepared, &mut writer)?;
+                writer.flush()?;
+                rows
+            };
+            (started.elapsed().as_secs_f64(), rows)
+        }
+    };
+    Ok(format!("{seconds:.3} {} {rows}", peak_rss()?))
+}
+
+/// The raw library writing every cell of `cells` (header row first), read
+/// into memory before the clock starts.
+fn raw(format: Format, cells: &Path, out: &Path) -> anyhow::Result<(f64, usize)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(cells)?;
+    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
+    let started = Instant::now();
+    match format {
+        Format::Xlsx => {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet_with_constant_memory()?;
+            for (r, record) in records.iter().enumerate() {
+                for (c, cell) in record.iter().enumerate() {
+                    if !cell.is_empty() {
+                        sheet.write_string(r as u32, c as u16, cell)?;
+                    }
+                }
+            }
+            let file = BufWriter::with_capacity(256 * 1024, std::fs::File::create(out)?);
+            workbook.save_to_writer(file)?;
+        }
+        _ => {
+            let file = BufWriter::with_capacity(256 * 1024, std::fs::File::create(out)?);
+            let mut writer = csv::Writer::from_writer(file);
+            for record in &records {
+                writer.write_record(record)?;
+            }
+            writer.flush()?;
+        }
+    }
+    Ok((
+        started.elapsed().as_secs_f64(),
+        records.len().saturating_sub(1),
+    ))
+}

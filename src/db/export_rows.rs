@@ -1,0 +1,218 @@
+//! A document's comments as disposition tables list them: in outline order
+//! (what is filed under no node, General and not found, first), then page,
+//! line, and the order the submissions came in. Read as one ordered
+//! statement whose rows stream one at a time (SQLite's statement cursor,
+//! libpq's row-by-row mode), so an export holds one row in memory however
+//! many there are; the back end's sorter spills to disk past its memory.
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::comments::Comment;
+use super::schema::{comments, sections, submission_files, submissions};
+use crate::domain::{Disposition, TriageStatus};
+
+/// Which comments an export holds; the default holds them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportFilter {
+    /// These outline nodes (a section with its subsections); `None`: all.
+    pub sections: Option<Vec<i64>>,
+    /// Comments filed under no node (General, unresolved) only.
+    pub general_only: bool,
+    pub status: Option<TriageStatus>,
+    pub disposition: Option<Disposition>,
+    /// Leaves out comments withdrawn by their submitter (public and final
+    /// tables: a withdrawn comment is not answered).
+    pub without_withdrawn: bool,
+}
+
+/// The outline node a comment is filed under, as exports name it.
+#[derive(Clone, Debug, Queryable)]
+pub struct FiledUnder {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub volume: String,
+    pub kind: String,
+    pub number: String,
+    pub title: String,
+}
+
+/// A stored comment with what export needs of its submission and section.
+#[derive(Clone, Debug, Queryable)]
+pub struct ExportRow {
+    pub comment: Comment,
+    pub submission_tracking: String,
+    pub submitter_name: String,
+    pub submitter_organization: String,
+    /// Internal exports only; never on a public one.
+    pub submitter_email: Option<String>,
+    pub received_at: PrimitiveDateTime,
+    pub file_name: Option<String>,
+    pub section: Option<FiledUnder>,
+}
+
+/// Outline position first (no node: -1, before every node), then page and
+/// line (what lacks one after the rest, on both back ends, whose NULL
+/// ordering differs), then the submissions' order, then the row's.
+const TABLE_ORDER: &str = "COALESCE(sections.position, -1), \
+     COALESCE(comments.page_sort, 2147483647), \
+     COALESCE(comments.line_start, 2147483647), \
+     submissions.received_at, submissions.seq, comments.seq";
+
+/// `$query` (boxed, over `comments` and maybe more) narrowed to `$filter`.
+macro_rules! narrow {
+    ($query:expr, $filter:expr) => {{
+        let filter: &ExportFilter = $filter;
+        let mut query = $query;
+        if let Some(ids) = &filter.sections {
+            query = query.filter(comments::section_id.eq_any(ids.clone()));
+        }
+        if filter.general_only {
+            query = query.filter(comments::section_id.is_null());
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(comments::status.eq(String::from(status)));
+        }
+        if let Some(disposition) = filter.disposition {
+            query = query.filter(comments::disposition.eq(String::from(disposition)));
+        }
+        if filter.without_withdrawn {
+            query = query.filter(comments::status.ne(String::from(TriageStatus::Withdrawn)));
+        }
+        query
+    }};
+}
+
+/// The boxed, ordered query of `$filter`'s comments of `$document_id`, for
+/// one concrete connection (a boxed query names its back end).
+macro_rules! ordered {
+    ($document_id:expr, $filter:expr) => {{
+        let filter: &ExportFilter = $filter;
+        let query = comments::table
+            .inner_join(submissions::table)
+            .left_join(
+                submission_files::table
+                    .on(submission_files::submission_id.eq(comments::submission_id)),
+            )
+            .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
+            .filter(comments::document_id.eq($document_id))
+            .into_boxed();
+        narrow!(query, filter)
+            .order(sql::<Integer>(TABLE_ORDER))
+            .select((
+                Comment::as_select(),
+                submissions::tracking_number,
+                submissions::submitter_name,
+                submissions::organization,
+                submissions::email,
+                submissions::received_at,
+                submission_files::file_name.nullable(),
+                (
+                    sections::id,
+                    sections::parent_id,
+                    sections::volume,
+                    sections::kind,
+                    sections::number,
+                    sections::title,
+                )
+                    .nullable(),
+            ))
+    }};
+}
+
+/// Calls `each` with every row of the export in table order; returns how
+/// many there were. Stops at the first error `each` returns. The
+/// connection is busy with the statement until then: `each` must not use it.
+pub fn for_each<E>(
+    conn: &mut DbConnection,
+    document_id: i64,
+    filter: &ExportFilter,
+    mut each: impl FnMut(ExportRow) -> Result<(), E>,
+) -> Result<usize, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let mut count = 0;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let rows = ordered!(document_id, filter)
+                .load_iter::<ExportRow, diesel::connection::DefaultLoadingMode>(c)?;
+            for row in rows {
+                each(row?)?;
+                count += 1;
+            }
+        }
+        DbConnection::Postgres(c) => {
+            let rows = ordered!(document_id, filter)
+                .load_iter::<ExportRow, diesel::pg::PgRowByRowLoadingMode>(c)?;
+            for row in rows {
+                each(row?)?;
+                count += 1;
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// A comment that a final table cannot yet answer.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct Unanswered {
+    pub id: i64,
+    pub tracking_number: String,
+    pub disposition: Option<String>,
+    pub response: Option<String>,
+}
+
+impl Unanswered {
+    /// What the comment lacks, in words.
+    pub fn missing(&self) -> &'static str {
+        let no_response = self.response.as_deref().is_none_or(|r| r.trim().is_empty());
+        match (self.disposition.is_none(), no_response) {
+            (true, true) => "no disposition, no response",
+            (true, false) => "no disposition",
+            _ => "no response",
+        }
+    }
+}
+
+/// The first `limit` comments of the filter that lack a disposition or a
+/// response (blank counts as missing), in id order, and how many there are.
+pub fn unanswered(
+    conn: &mut DbConnection,
+    document_id: i64,
+    filter: &ExportFilter,
+    limit: i64,
+) -> QueryResult<(Vec<Unanswered>, i64)> {
+    // Boxed twice (once to count, once to list): a boxed query is not Clone.
+    macro_rules! missing {
+        () => {{
+            let query = comments::table
+                .filter(comments::document_id.eq(document_id))
+                .filter(
+                    comments::disposition
+                        .is_null()
+                        .or(comments::response.is_null())
+                        .or(sql::<diesel::sql_types::Bool>(
+                            "trim(comments.response) = ''",
+                        )),
+                )
+                .into_boxed();
+            narrow!(query, filter)
+        }};
+    }
+    let total = missing!().count().get_result(conn)?;
+    let rows = missing!()
+        .order(comments::id)
+        .limit(limit)
+        .select((
+            comments::id,
+            comments::tracking_number,
+            comments::disposition,
+            comments::response,
+        ))
+        .load(conn)?;
+    Ok((rows, total))
+}

@@ -1,0 +1,47 @@
+//! CSV (RFC 4180, UTF-8): the header row, then one row per comment. Cells a
+//! spreadsheet would run as formulas are quoted (`cells::to_cell`).
+
+use std::io::Write;
+
+use super::{Column, ExportError, Line, Prepared, Sink, cells, columns};
+
+pub struct Table<W: Write> {
+    out: csv::Writer<W>,
+    columns: Vec<&'static Column>,
+    record: csv::ByteRecord,
+}
+
+impl<W: Write> Table<W> {
+    pub fn new(prepared: &Prepared, mut out: W) -> Result<Self, ExportError> {
+        if prepared.request.bom {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let columns = columns(prepared.request.preset, prepared.request.public);
+        let mut out = csv::WriterBuilder::new()
+            .buffer_capacity(64 * 1024)
+            .from_writer(out);
+        out.write_record(columns.iter().map(|c| c.header))?;
+        Ok(Self {
+            out,
+            columns,
+            record: csv::ByteRecord::new(),
+        })
+    }
+
+    pub fn finish(mut self) -> Result<(), ExportError> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for Table<W> {
+    fn row(&mut self, line: &Line<'_>) -> Result<(), ExportError> {
+        self.record.clear();
+        for column in &self.columns {
+            self.record
+                .push_field(cells::to_cell(&(column.value)(line)).as_bytes());
+        }
+        self.out.write_byte_record(&self.record)?;
+        Ok(())
+    }
+}

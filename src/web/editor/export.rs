@@ -1,0 +1,298 @@
+//! `/editor/d/{slug}/export`: the disposition table's options, and
+//! `…/export/download`, which streams the table. A download is a GET (it
+//! changes nothing), so a link to a given table can be kept and shared
+//! among editors.
+//!
+//! Everything that can be wrong is checked before the first byte: an
+//! unknown option is 400, an unknown section 404, and a final table with
+//! unanswered comments comes back as this page (409) listing them. The
+//! rows then stream from a blocking thread through a small channel, so
+//! memory stays flat and a closed download stops the export.
+
+use std::io::Write;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use bytes::Bytes;
+use strum::IntoEnumIterator;
+
+use super::{Chrome, SignedIn};
+use crate::db::export_rows::{self, ExportFilter};
+use crate::db::{self, sections::Section};
+use crate::domain::{Disposition, TriageStatus};
+use crate::export::{self, ExportError, ExportRequest, Format, Preset};
+use crate::web::{AppState, WebError, page};
+
+/// Bytes per chunk of a streamed download, and chunks in flight.
+const CHUNK: usize = 64 * 1024;
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+#[derive(Template)]
+#[template(path = "editor/export.html")]
+pub struct ExportPage {
+    chrome: Chrome,
+    slug: String,
+    title: String,
+    /// Section choices: the value asked for and the text shown.
+    sections: Vec<(String, String)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    dispositions: Vec<(&'static str, &'static str)>,
+    formats: Vec<&'static str>,
+    presets: Vec<&'static str>,
+    /// The options as asked (kept when the page comes back refused).
+    asked: ExportQuery,
+    comments: i64,
+    /// Comments (not withdrawn) that lack a disposition or a response.
+    unanswered: i64,
+    /// A refused final table: the comments it lacks answers for.
+    refused: Vec<Refused>,
+}
+
+struct Refused {
+    id: i64,
+    tracking: String,
+    missing: &'static str,
+}
+
+/// The form's fields, as text: unknown words are refused with a message.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    format: String,
+    preset: String,
+    section: String,
+    status: String,
+    disposition: String,
+    public: String,
+    #[serde(rename = "final")]
+    final_table: String,
+    sheets: String,
+    bom: String,
+}
+
+impl ExportQuery {
+    fn request(&self) -> Result<ExportRequest, WebError> {
+        fn word<T: std::str::FromStr + Default>(
+            value: &str,
+            what: &str,
+            choices: &str,
+        ) -> Result<T, WebError> {
+            match value.trim() {
+                "" => Ok(T::default()),
+                v => v.parse().map_err(|_| {
+                    WebError::BadRequest(format!("{what} must be one of {choices}, not “{v}”"))
+                }),
+            }
+        }
+        fn optional<T: std::str::FromStr + IntoEnumIterator + AsRef<str>>(
+            value: &str,
+            what: &str,
+        ) -> Result<Option<T>, WebError> {
+            match value.trim() {
+                "" => Ok(None),
+                v => v.parse().map(Some).map_err(|_| {
+                    let words: Vec<String> = T::iter().map(|t| t.as_ref().to_owned()).collect();
+                    WebError::BadRequest(format!(
+                        "{what} must be one of {}, not “{v}”",
+                        words.join(", ")
+                    ))
+                }),
+            }
+        }
+        let on = |v: &str| !v.is_empty() && v != "0";
+        Ok(ExportRequest {
+            format: word(&self.format, "the format", "xlsx, csv, html, json")?,
+            preset: word(&self.preset, "the preset", "nist, iso, ieee")?,
+            section: Some(self.section.trim().to_owned()).filter(|s| !s.is_empty()),
+            status: optional(&self.status, "the status")?,
+            disposition: optional(&self.disposition, "the disposition")?,
+            public: on(&self.public),
+            final_table: on(&self.final_table),
+            sheet_per_section: on(&self.sheets),
+            bom: on(&self.bom),
+        })
+    }
+}
+
+impl From<ExportError> for WebError {
+    fn from(error: ExportError) -> Self {
+        match error {
+            e @ (ExportError::NoSuchDocument(_) | ExportError::NoSuchSection(_)) => {
+                Self::NotFound(e.to_string())
+            }
+            e @ ExportError::Unanswered { .. } => Self::Conflict(e.to_string()),
+            ExportError::Database(e) => e.into(),
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+pub async fn show(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let page_data = load(
+        &state,
+        &who,
+        &session,
+        slug.into_inner(),
+        ExportQuery::default(),
+    )
+    .await?;
+    page(StatusCode::OK, &page_data)
+}
+
+pub async fn download(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, WebError> {
+    let slug = slug.into_inner();
+    let asked = query.into_inner();
+    let request = asked.request()?;
+    let prepared = {
+        let slug = slug.clone();
+        state
+            .db
+            .run(move |conn| export::prepare(conn, &slug, request))
+            .await
+    };
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(ExportError::Unanswered { rows, .. }) => {
+            let mut page_data = load(&state, &who, &session, slug, asked).await?;
+            page_data.refused = rows
+                .iter()
+                .map(|r| Refused {
+                    id: r.id,
+                    tracking: r.tracking_number.clone(),
+                    missing: r.missing(),
+                })
+                .collect();
+            return page(StatusCode::CONFLICT, &page_data);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
+    let db = state.db.clone();
+    let file_name = prepared.file_name();
+    let content_type = prepared.request.format.content_type();
+    tracing::info!(user = who.user.id, document = %prepared.document.slug, file = %file_name, "export");
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut out = ChannelWriter {
+            buffer: Vec::with_capacity(CHUNK),
+            sender: sender.clone(),
+        };
+        let result = db
+            .get()
+            .map_err(ExportError::from)
+            .and_then(|mut conn| export::write(&mut conn, &prepared, &mut out))
+            .and_then(|_| out.flush().map_err(ExportError::from));
+        if let Err(error) = result {
+            // The client sees the download break off rather than end as if
+            // the table were complete.
+            tracing::error!(%error, "export failed while streaming");
+            let _ = sender.blocking_send(Err(std::io::Error::other("export failed")));
+        }
+    });
+    let body = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .streaming(body))
+}
+
+/// Sends what the export writes to the response in chunks; a closed
+/// download ends the export with an error.
+struct ChannelWriter {
+    buffer: Vec<u8>,
+    sender: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        self.sender
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "download closed"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+async fn load(
+    state: &AppState,
+    who: &SignedIn,
+    session: &Session,
+    slug: String,
+    asked: ExportQuery,
+) -> Result<ExportPage, WebError> {
+    let (document, outline, comments, unanswered) = state
+        .db
+        .run(move |conn| {
+            let document = crate::documents::find(conn, &slug)?;
+            let outline = db::sections::for_document(conn, document.id)?;
+            let comments = db::comments::count_for_document(conn, document.id)?;
+            let ready = ExportFilter {
+                without_withdrawn: true,
+                ..ExportFilter::default()
+            };
+            let (_, unanswered) = export_rows::unanswered(conn, document.id, &ready, 0)?;
+            Ok::<_, crate::documents::DocumentError>((document, outline, comments, unanswered))
+        })
+        .await?;
+    let mut sections = vec![
+        (String::new(), "All sections".to_owned()),
+        ("general".to_owned(), "General and not found".to_owned()),
+    ];
+    sections.extend(outline.iter().map(|s: &Section| {
+        let indent = "\u{a0}\u{a0}".repeat(s.depth.max(0) as usize);
+        (s.cited(), format!("{indent}{} {}", s.cited(), s.title))
+    }));
+    Ok(ExportPage {
+        chrome: Chrome::new(who, session)?,
+        slug: document.slug,
+        title: document.title,
+        sections,
+        statuses: TriageStatus::iter()
+            .map(|s| (s.into(), export::status_label(s)))
+            .collect(),
+        dispositions: Disposition::iter()
+            .map(|d| (d.into(), export::disposition_label(d)))
+            .collect(),
+        formats: Format::iter().map(Into::into).collect(),
+        presets: Preset::iter().map(Into::into).collect(),
+        asked,
+        comments,
+        unanswered,
+        refused: Vec::new(),
+    })
+}
