@@ -12,6 +12,7 @@ pub mod export;
 pub mod intake;
 pub mod mail;
 pub mod outline;
+pub mod reimport;
 pub mod startup;
 pub mod submissions;
 pub mod tagging;

@@ -19,6 +19,7 @@ pub mod schema;
 pub mod search_sample;
 pub mod sections;
 pub mod submissions;
+pub mod table_uploads;
 mod transaction;
 mod url;
 pub mod users;

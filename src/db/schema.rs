@@ -205,6 +205,17 @@ diesel::table! {
 }
 
 diesel::joinable!(auth_tokens -> users (user_id));
+diesel::table! {
+    table_uploads (token) {
+        token -> Text,
+        document_id -> BigInt,
+        user_id -> BigInt,
+        file_name -> Text,
+        bytes -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(pending_uploads -> documents (document_id));
 diesel::joinable!(pending_uploads -> submissions (submission_id));
 diesel::joinable!(sections -> documents (document_id));
@@ -229,4 +240,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     pending_uploads,
     section_tallies,
+    table_uploads,
 );

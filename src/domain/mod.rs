@@ -1,6 +1,7 @@
 //! Domain types, parsed at the edge (CLI, forms, files) so the rest of the
 //! code never handles an unchecked string.
 
+pub mod disposition_word;
 mod page;
 mod slug;
 mod vocab;

@@ -187,6 +187,19 @@ pub fn from_form(rows: &[FormRow], limits: &Limits) -> Result<Intake, IntakeErro
 
 /// Reads one file. `name` only words messages (the bytes decide the format).
 pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Intake, IntakeError> {
+    let (format, sheets, encoding) = read_sheets(name, bytes, limits)?;
+    assemble(format, encoding, sheets, limits)
+}
+
+/// Reads one file into its sheets of text cells, with every bound of
+/// `limits` checked (size, zip bombs, columns), but no header looked for:
+/// what other readers of spreadsheets (a disposition table sent back)
+/// build on. Returns the format, the sheets and, for CSV, the encoding.
+pub fn read_sheets(
+    name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(FileFormat, Vec<Sheet>, Option<&'static str>), IntakeError> {
     let format = sniff::sniff(name, bytes, limits)?;
     let (sheets, encoding) = match format {
         FileFormat::Csv => {
@@ -203,7 +216,7 @@ pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Intake, IntakeE
         }
         _ => (workbook::read(format, bytes, limits)?, None),
     };
-    assemble(format, encoding, sheets, limits)
+    Ok((format, sheets, encoding))
 }
 
 /// Finds each sheet's header and maps its rows.

@@ -13,6 +13,7 @@ mod outline_edit;
 mod queue;
 mod queue_row;
 mod quick;
+mod reimport;
 mod tags;
 mod triage_form;
 
@@ -58,6 +59,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/editor/d/{slug}/export/download",
             web::get().to(export::download),
+        )
+        .route("/editor/d/{slug}/reimport", web::get().to(reimport::show))
+        .route(
+            "/editor/d/{slug}/reimport",
+            web::post().to(reimport::upload),
+        )
+        .route(
+            "/editor/d/{slug}/reimport/{token}/apply",
+            web::post().to(reimport::apply),
         )
         .route("/editor/d/{slug}/tags", web::get().to(tags::show))
         .route("/editor/d/{slug}/s/{section}", web::get().to(queue::show))

@@ -1,0 +1,216 @@
+//! Finding the answers in a disposition table sent back: the header row
+//! (any preset, a hand-made table too), the tracking column, and the
+//! columns holding the disposition and the response.
+
+use crate::domain::Disposition;
+use crate::domain::disposition_word::{self, KNOWN};
+use crate::export::cells;
+use crate::intake::header::compact;
+use crate::intake::{Row, Sheet};
+
+/// Rows searched for the header (title rows come first in XLSX exports).
+const SEARCH_ROWS: u32 = 30;
+
+/// What a row of the file says about one comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// Where it is, for messages (`row 12`, `sheet "All comments" row 12`).
+    pub row: u32,
+    pub tracking: String,
+    /// `None`: the cell was blank (a blank cell leaves docket's value).
+    pub disposition: Option<Disposition>,
+    pub response: Option<String>,
+    /// The comment's version when exported, if the table has the column.
+    pub version: Option<i32>,
+}
+
+/// A cell the file cannot mean: which row, which column, what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellProblem {
+    pub row: u32,
+    pub column: String,
+    pub message: String,
+}
+
+/// Where the answers are in a table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub sheet: Option<String>,
+    pub header_row: u32,
+    tracking: usize,
+    version: Option<usize>,
+    answer: AnswerColumns,
+    /// The header of each column used, for messages.
+    headers: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AnswerColumns {
+    /// NIST and IEEE: one column each (either may be missing).
+    Apart {
+        disposition: Option<usize>,
+        response: Option<usize>,
+    },
+    /// ISO: `Accepted in principle. <response>` in one column.
+    Together(usize),
+}
+
+/// Header words (compact keys, see `intake::header::compact`).
+const TRACKING: &[&str] = &[
+    "tracking#",
+    "tracking",
+    "trackingnumber",
+    "trackingid",
+    "cid",
+];
+const DISPOSITION: &[&str] = &[
+    "disposition",
+    "commentdisposition",
+    "resnstatus",
+    "resolutionstatus",
+    "decision",
+];
+const RESPONSE: &[&str] = &["response", "resolution", "nistresponse", "motivation"];
+const TOGETHER: &[&str] = &[
+    "observationsofthesecretariat",
+    "secretariatobservationsoneachcommentsubmitted",
+    "secretariatobservations",
+];
+const VERSION: &[&str] = &["version"];
+
+/// The first sheet with a tracking column and an answer column, and where
+/// they are. `None` when no sheet has both in its first rows.
+pub fn find(sheets: &[Sheet]) -> Option<(usize, usize, Layout)> {
+    for (s, sheet) in sheets.iter().enumerate() {
+        if sheet.hidden {
+            continue;
+        }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            if row.number > SEARCH_ROWS {
+                break;
+            }
+            if let Some(layout) = layout_of(sheet, row) {
+                return Some((s, r, layout));
+            }
+        }
+    }
+    None
+}
+
+fn layout_of(sheet: &Sheet, row: &Row) -> Option<Layout> {
+    let keys: Vec<String> = row.cells.iter().map(|c| compact(c)).collect();
+    let find = |words: &[&str]| keys.iter().position(|k| words.contains(&k.as_str()));
+    let tracking = find(TRACKING)?;
+    let answer = match find(TOGETHER) {
+        Some(column) => AnswerColumns::Together(column),
+        None => {
+            let disposition = find(DISPOSITION);
+            let response = find(RESPONSE);
+            if disposition.is_none() && response.is_none() {
+                return None;
+            }
+            AnswerColumns::Apart {
+                disposition,
+                response,
+            }
+        }
+    };
+    Some(Layout {
+        sheet: sheet.name.clone(),
+        header_row: row.number,
+        tracking,
+        version: find(VERSION),
+        answer,
+        headers: row
+            .cells
+            .iter()
+            .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect(),
+    })
+}
+
+impl Layout {
+    fn header(&self, column: usize) -> String {
+        self.headers.get(column).cloned().unwrap_or_default()
+    }
+
+    /// The headers the answers are read from, for the preview.
+    pub fn answer_headers(&self) -> Vec<String> {
+        match self.answer {
+            AnswerColumns::Together(c) => vec![self.header(c)],
+            AnswerColumns::Apart {
+                disposition,
+                response,
+            } => [disposition, response]
+                .into_iter()
+                .flatten()
+                .map(|c| self.header(c))
+                .collect(),
+        }
+    }
+
+    pub fn has_versions(&self) -> bool {
+        self.version.is_some()
+    }
+
+    /// One row below the header: its answer, a problem, or `None` for a
+    /// row without a tracking number (notes, totals, blank lines).
+    pub fn read(&self, row: &Row) -> Option<Result<Answer, CellProblem>> {
+        let cell = |c: usize| cells::from_cell(row.cell(c).trim()).trim();
+        let tracking = cell(self.tracking);
+        if tracking.is_empty() {
+            return None;
+        }
+        let problem = |column: usize, message: String| CellProblem {
+            row: row.number,
+            column: self.header(column),
+            message,
+        };
+        let version = match self.version.map(|c| (c, cell(c))) {
+            None | Some((_, "")) => None,
+            Some((c, text)) => match text.trim_end_matches(".0").parse::<i32>() {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    return Some(Err(problem(
+                        c,
+                        format!("“{text}” is not a version number; leave this column as exported"),
+                    )));
+                }
+            },
+        };
+        let (disposition, response) = match self.answer {
+            AnswerColumns::Together(c) => {
+                let (d, rest) = disposition_word::split_answer(cell(c));
+                (d, Some(rest.to_owned()).filter(|r| !r.is_empty()))
+            }
+            AnswerColumns::Apart {
+                disposition,
+                response,
+            } => {
+                let d = match disposition.map(|c| (c, cell(c))) {
+                    None | Some((_, "")) => None,
+                    Some((c, word)) => match disposition_word::parse(word) {
+                        Some(d) => Some(d),
+                        None => {
+                            return Some(Err(problem(
+                                c,
+                                format!("“{word}” is not a disposition docket knows ({KNOWN})"),
+                            )));
+                        }
+                    },
+                };
+                let r = response
+                    .map(|c| cell(c).to_owned())
+                    .filter(|r| !r.is_empty());
+                (d, r)
+            }
+        };
+        Some(Ok(Answer {
+            row: row.number,
+            tracking: tracking.to_owned(),
+            disposition,
+            response,
+            version,
+        }))
+    }
+}
