@@ -1,5 +1,6 @@
 //! A document's comments as disposition tables list them: in outline order
-//! (what is filed under no node, General and not found, first), then page,
+//! (what is filed under no node, General and not found, last, as in the
+//! queues), then page,
 //! line, and the order the submissions came in. Read as one ordered
 //! statement whose rows stream one at a time (SQLite's statement cursor,
 //! libpq's row-by-row mode), so an export holds one row in memory however
@@ -54,10 +55,11 @@ pub struct ExportRow {
     pub section: Option<FiledUnder>,
 }
 
-/// Outline position first (no node: -1, before every node), then page and
+/// Outline position first (no node: after every node, as the queues have
+/// it), then page and
 /// line (what lacks one after the rest, on both back ends, whose NULL
 /// ordering differs), then the submissions' order, then the row's.
-const TABLE_ORDER: &str = "COALESCE(sections.position, -1), \
+const TABLE_ORDER: &str = "COALESCE(sections.position, 2147483647), \
      COALESCE(comments.page_sort, 2147483647), \
      COALESCE(comments.line_start, 2147483647), \
      submissions.received_at, submissions.seq, comments.seq";

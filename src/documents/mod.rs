@@ -3,6 +3,7 @@
 //! are in `outline`.
 
 mod outline_change;
+pub mod publish;
 
 pub use outline_change::{OutlineEdit, Retagged, edit_outline, import_outline, name_of, retag};
 

@@ -214,3 +214,162 @@ impl Layout {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Disposition::*;
+
+    fn row(number: u32, cells: &[&str]) -> Row {
+        Row {
+            number,
+            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
+
+    fn sheet(name: &str, rows: Vec<Row>) -> Sheet {
+        Sheet {
+            name: Some(name.to_owned()),
+            rows,
+            ..Sheet::default()
+        }
+    }
+
+    #[test]
+    fn nist_layout_below_title_rows() {
+        let sheets = vec![sheet(
+            "All comments",
+            vec![
+                row(1, &["Draft report"]),
+                row(2, &["Disposition of comments: All comments"]),
+                row(
+                    4,
+                    &[
+                        "Tracking #",
+                        "Comment",
+                        "Disposition",
+                        "Response",
+                        "Version (do not edit)",
+                    ],
+                ),
+                row(
+                    5,
+                    &["DOC-0001-1", "text", "partially-accepted", "Done.", "3"],
+                ),
+                row(6, &["", "a note under the table"]),
+                row(7, &["DOC-0001-2", "text", "", "", "1"]),
+            ],
+        )];
+        let (s, header, layout) = find(&sheets).expect("found");
+        assert_eq!((s, header, layout.header_row), (0, 2, 4));
+        assert!(layout.has_versions());
+        assert_eq!(layout.answer_headers(), ["Disposition", "Response"]);
+        let rows = &sheets[0].rows;
+        assert_eq!(
+            layout.read(&rows[3]),
+            Some(Ok(Answer {
+                row: 5,
+                tracking: "DOC-0001-1".into(),
+                disposition: Some(AcceptedWithModification),
+                response: Some("Done.".into()),
+                version: Some(3),
+            }))
+        );
+        assert_eq!(
+            layout.read(&rows[4]),
+            None,
+            "no tracking number: not a comment row"
+        );
+        let blank = layout.read(&rows[5]).expect("a row").expect("readable");
+        assert_eq!((blank.disposition, blank.response), (None, None));
+    }
+
+    #[test]
+    fn iso_and_ieee_layouts() {
+        let iso = vec![sheet(
+            "Sheet1",
+            vec![
+                row(
+                    1,
+                    &[
+                        "Tracking #",
+                        "MB/NC",
+                        "Comments",
+                        "Observations of the secretariat",
+                    ],
+                ),
+                row(2, &["T-1", "AFNOR", "x", "Not accepted. Out of scope."]),
+                row(3, &["T-2", "AFNOR", "x", "'=See 4.2"]),
+            ],
+        )];
+        let (_, _, layout) = find(&iso).expect("found");
+        assert!(!layout.has_versions());
+        let first = layout.read(&iso[0].rows[1]).expect("row").expect("ok");
+        assert_eq!(first.disposition, Some(Declined));
+        assert_eq!(first.response.as_deref(), Some("Out of scope."));
+        // The quote an export puts before a formula-like cell is taken off.
+        let second = layout.read(&iso[0].rows[2]).expect("row").expect("ok");
+        assert_eq!(
+            (second.disposition, second.response.as_deref()),
+            (None, Some("=See 4.2"))
+        );
+
+        let ieee = vec![sheet(
+            "Comments",
+            vec![
+                row(
+                    3,
+                    &["CID", "Clause", "Comment", "Resn Status", "Resolution"],
+                ),
+                row(4, &["T-9", "5", "x", "V", "Revised as proposed."]),
+            ],
+        )];
+        let (_, _, layout) = find(&ieee).expect("found");
+        let answer = layout.read(&ieee[0].rows[1]).expect("row").expect("ok");
+        assert_eq!(answer.disposition, Some(AcceptedWithModification));
+    }
+
+    #[test]
+    fn bad_cells_name_row_and_column() {
+        let sheets = vec![sheet(
+            "All comments",
+            vec![
+                row(
+                    4,
+                    &[
+                        "Tracking #",
+                        "Disposition",
+                        "Response",
+                        "Version (do not edit)",
+                    ],
+                ),
+                row(5, &["T-1", "Maybe", "", "1"]),
+                row(6, &["T-2", "Noted", "", "two"]),
+            ],
+        )];
+        let (_, _, layout) = find(&sheets).expect("found");
+        let bad_word = layout
+            .read(&sheets[0].rows[1])
+            .expect("row")
+            .expect_err("refused");
+        assert_eq!((bad_word.row, bad_word.column.as_str()), (5, "Disposition"));
+        assert!(bad_word.message.contains("“Maybe”"), "{}", bad_word.message);
+        let bad_version = layout
+            .read(&sheets[0].rows[2])
+            .expect("row")
+            .expect_err("refused");
+        assert_eq!(bad_version.column, "Version (do not edit)");
+    }
+
+    #[test]
+    fn a_comment_sheet_without_answers_is_not_a_table() {
+        let sheets = vec![sheet(
+            "Comments",
+            vec![row(
+                1,
+                &["Comment #", "Section", "Comment", "Suggested Change"],
+            )],
+        )];
+        assert!(find(&sheets).is_none());
+    }
+}

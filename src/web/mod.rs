@@ -44,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/", web::get().to(public::home::show))
         .route("/d/{slug}", web::get().to(public::document::show))
+        .route("/d/{slug}/comments", web::get().to(public::comments::show))
         .route(
             "/d/{slug}/template.{extension}",
             web::get().to(public::template::download),

@@ -46,14 +46,32 @@ pub struct ExportPage {
     comments: i64,
     /// Comments (not withdrawn) that lack a disposition or a response.
     unanswered: i64,
-    /// A refused final table: the comments it lacks answers for.
-    refused: Vec<Refused>,
+    /// A refused final table or publication: the comments it lacks
+    /// answers for.
+    pub(super) refused: Vec<Refused>,
+    /// When the disposition was published, if it was.
+    published: Option<String>,
+    /// Received comments are listed at `/d/{slug}/comments`.
+    public_posting: bool,
+    flash: Option<String>,
 }
 
-struct Refused {
+pub(super) struct Refused {
     id: i64,
     tracking: String,
     missing: &'static str,
+}
+
+impl Refused {
+    pub(super) fn list(rows: &[crate::db::export_rows::Unanswered]) -> Vec<Self> {
+        rows.iter()
+            .map(|r| Self {
+                id: r.id,
+                tracking: r.tracking_number.clone(),
+                missing: r.missing(),
+            })
+            .collect()
+    }
 }
 
 /// The form's fields, as text: unknown words are refused with a message.
@@ -167,14 +185,7 @@ pub async fn download(
         Ok(prepared) => prepared,
         Err(ExportError::Unanswered { rows, .. }) => {
             let mut page_data = load(&state, &who, &session, slug, asked).await?;
-            page_data.refused = rows
-                .iter()
-                .map(|r| Refused {
-                    id: r.id,
-                    tracking: r.tracking_number.clone(),
-                    missing: r.missing(),
-                })
-                .collect();
+            page_data.refused = Refused::list(&rows);
             return page(StatusCode::CONFLICT, &page_data);
         }
         Err(e) => return Err(e.into()),
@@ -248,7 +259,7 @@ impl Write for ChannelWriter {
     }
 }
 
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     who: &SignedIn,
     session: &Session,
@@ -294,5 +305,10 @@ async fn load(
         comments,
         unanswered,
         refused: Vec::new(),
+        published: document
+            .published_at
+            .map(|at| format!("{} UTC", export::when(at))),
+        public_posting: document.public_posting,
+        flash: super::take_flash(session),
     })
 }

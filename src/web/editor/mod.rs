@@ -10,6 +10,7 @@ mod home;
 mod notify;
 mod outline;
 mod outline_edit;
+mod publish;
 mod queue;
 mod queue_row;
 mod quick;
@@ -60,6 +61,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/editor/d/{slug}/export/download",
             web::get().to(export::download),
         )
+        .route("/editor/d/{slug}/publish", web::post().to(publish::publish))
+        .route("/editor/d/{slug}/posting", web::post().to(publish::posting))
         .route("/editor/d/{slug}/reimport", web::get().to(reimport::show))
         .route(
             "/editor/d/{slug}/reimport",

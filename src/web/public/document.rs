@@ -18,6 +18,8 @@ pub struct DocumentPage {
     description: String,
     period: String,
     status: &'static str,
+    /// Received comments are listed at `/d/{slug}/comments`.
+    posting: bool,
     outline: Vec<OutlineRow>,
 }
 
@@ -51,6 +53,7 @@ pub async fn show(
             Period::Closed => "Comment period closed",
         },
         period: format::period(document.opens_on, document.closes_on),
+        posting: document.public_posting,
         slug: document.slug,
         title: document.title,
         description: document.description,
