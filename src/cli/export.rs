@@ -100,7 +100,13 @@ pub fn run(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => std::path::Path::new("."),
             };
-            let temp = tempfile::NamedTempFile::new_in(dir)
+            // Readable like any file the user writes (a temporary file
+            // would otherwise keep its private 0600).
+            let mut builder = tempfile::Builder::new();
+            #[cfg(unix)]
+            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+            let temp = builder
+                .tempfile_in(dir)
                 .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
             let count = export::write(&mut conn, &prepared, BufWriter::new(temp.as_file()))?;
             temp.persist(path)

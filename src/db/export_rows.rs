@@ -180,6 +180,9 @@ impl Unanswered {
     }
 }
 
+/// What a blank response is made of.
+const BLANK: &str = " \t\r\n\u{a0}";
+
 /// The first `limit` comments of the filter that lack a disposition or a
 /// response (blank counts as missing), in id order, and how many there are.
 pub fn unanswered(
@@ -197,9 +200,11 @@ pub fn unanswered(
                     comments::disposition
                         .is_null()
                         .or(comments::response.is_null())
-                        .or(sql::<diesel::sql_types::Bool>(
-                            "trim(comments.response) = ''",
-                        )),
+                        // Blank: spaces, tabs, line breaks (a bare `trim`
+                        // takes only spaces off, on both back ends).
+                        .or(sql::<diesel::sql_types::Bool>("trim(comments.response, ")
+                            .bind::<diesel::sql_types::Text, _>(BLANK)
+                            .sql(") = ''")),
                 )
                 .into_boxed();
             narrow!(query, filter)

@@ -135,15 +135,15 @@ pub enum ExportError {
     #[error(transparent)]
     Database(#[from] DbError),
     /// The output could not be written (a full disk, a closed download).
-    #[error("the export could not be written: {0}")]
+    #[error("the export could not be written")]
     Output(#[from] std::io::Error),
-    #[error("the workbook could not be written: {0}")]
+    #[error("the workbook could not be written")]
     Workbook(#[from] rust_xlsxwriter::XlsxError),
-    #[error("the table could not be written: {0}")]
+    #[error("the table could not be written")]
     Csv(#[from] ::csv::Error),
-    #[error("the page could not be written: {0}")]
+    #[error("the page could not be written")]
     Page(#[from] askama::Error),
-    #[error("the JSON could not be written: {0}")]
+    #[error("the JSON could not be written")]
     Json(#[from] serde_json::Error),
 }
 
@@ -306,6 +306,9 @@ fn find_section<'a>(outline: &'a [Section], wanted: &str) -> Option<&'a Section>
         .strip_prefix("section")
         .or_else(|| wanted.strip_prefix('§'))
         .map_or(wanted.as_str(), str::trim);
+    if bare.is_empty() {
+        return None;
+    }
     let by = |key: fn(&Section) -> String| outline.iter().find(|s| norm(&key(s)) == bare);
     by(Section::cited)
         .or_else(|| by(Section::label))

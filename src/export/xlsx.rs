@@ -18,8 +18,10 @@ use crate::domain::Disposition;
 
 /// Rows above the header: title, what the table holds, a blank line.
 const HEADER_ROW: u32 = 3;
-/// Excel's limit on a sheet's name.
+/// Excel's limit on a sheet's name, in UTF-16 code units.
 const SHEET_NAME_MAX: usize = 31;
+const ALL_SHEET: &str = "All comments";
+const SUMMARY_SHEET: &str = "Summary";
 
 pub struct Table {
     workbook: Workbook,
@@ -112,7 +114,7 @@ impl Table {
     }
 
     fn write_summary(&self, sheet: &mut Worksheet) -> Result<(), XlsxError> {
-        sheet.set_name("Summary")?;
+        sheet.set_name(SUMMARY_SHEET)?;
         sheet.write_string_with_format(0, 0, &self.title, &self.formats.title)?;
         sheet.write_string(1, 0, &self.subtitle)?;
         sheet.set_column_width(0, 40)?;
@@ -181,7 +183,9 @@ impl Sink for Table {
             let top = line.top();
             if self.part_top != Some(top) {
                 self.part_top = Some(top);
-                let taken: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+                // The workbook's own sheets are taken too.
+                let mut taken: Vec<&str> = vec![ALL_SHEET, SUMMARY_SHEET];
+                taken.extend(parts.iter().map(|p| p.name.as_str()));
                 let name = sheet_name(&line.top_heading(), &taken);
                 let sheet = Sheet::new(
                     &mut self.workbook,
@@ -253,7 +257,7 @@ impl Sheet {
                 self.worksheet.write_string_with_format(
                     self.next_row,
                     i as u16,
-                    value.as_ref(),
+                    fitted(&value).as_ref(),
                     format,
                 )?;
             }
@@ -271,6 +275,34 @@ impl Sheet {
     }
 }
 
+/// Most characters an Excel cell holds, in UTF-16 code units.
+const CELL_MAX: usize = 32_767;
+
+/// `text`, cut to what a cell holds with a note saying so: one comment
+/// longer than Excel allows must not stop the whole workbook (CSV, HTML
+/// and JSON carry the full text).
+fn fitted(text: &str) -> std::borrow::Cow<'_, str> {
+    let units: usize = text.chars().map(char::len_utf16).sum();
+    if units <= CELL_MAX {
+        return text.into();
+    }
+    let note = format!(
+        " … [cut here: the full text has {} characters; see the CSV or JSON export]",
+        text.chars().count()
+    );
+    let room = CELL_MAX - note.encode_utf16().count();
+    let mut used = 0;
+    let mut cut: String = text
+        .chars()
+        .take_while(|c| {
+            used += c.len_utf16();
+            used <= room
+        })
+        .collect();
+    cut.push_str(&note);
+    cut.into()
+}
+
 /// A sheet name Excel accepts: none of `[]:*?/\` or `'`, at most 31 characters,
 /// and unlike the names `taken` (ignoring case, as Excel does).
 fn sheet_name(heading: &str, taken: &[&str]) -> String {
@@ -278,7 +310,18 @@ fn sheet_name(heading: &str, taken: &[&str]) -> String {
         .chars()
         .map(|c| if "[]:*?/\\'".contains(c) { ' ' } else { c })
         .collect();
-    let short = |s: &str, max: usize| s.chars().take(max).collect::<String>().trim().to_owned();
+    // Whole characters while they fit in `max` UTF-16 units.
+    let short = |s: &str, max: usize| {
+        let mut units = 0;
+        s.chars()
+            .take_while(|c| {
+                units += c.len_utf16();
+                units <= max
+            })
+            .collect::<String>()
+            .trim()
+            .to_owned()
+    };
     let mut name = short(clean.trim(), SHEET_NAME_MAX);
     let mut n = 1;
     while name.is_empty() || taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
@@ -301,6 +344,8 @@ mod tests {
         );
         let long = sheet_name(&"x".repeat(50), &[]);
         assert_eq!(long.chars().count(), 31);
+        let emoji = sheet_name(&"\u{1F510}".repeat(20), &[]);
+        assert_eq!(emoji.encode_utf16().count(), 30, "whole characters only");
         let again = sheet_name(&"x".repeat(50), &[&long]);
         assert_eq!(again.chars().count(), 31);
         assert!(again.ends_with(" (2)"), "{again}");
@@ -308,5 +353,17 @@ mod tests {
             sheet_name("General", &["general", "General (2)"]),
             "General (3)"
         );
+    }
+
+    #[test]
+    fn long_cells_are_cut_with_a_note() {
+        use super::{CELL_MAX, fitted};
+        assert_eq!(fitted("short"), "short");
+        let long = "é".repeat(CELL_MAX + 10);
+        let cut = fitted(&long);
+        assert_eq!(cut.encode_utf16().count(), CELL_MAX);
+        assert!(cut.ends_with("the full text has 32777 characters; see the CSV or JSON export]"));
+        let wide = "\u{1F510}".repeat(CELL_MAX);
+        assert!(fitted(&wide).encode_utf16().count() <= CELL_MAX);
     }
 }

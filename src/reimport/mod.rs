@@ -139,7 +139,12 @@ pub fn plan(
         let response = answer.response.clone().or_else(|| comment.response.clone());
         let same_response =
             response.as_deref().map(str::trim) == comment.response.as_deref().map(str::trim);
-        if disposition == comment.disposition.0 && same_response {
+        // ISO's column as exported for a response without a disposition.
+        let same_as_exported = comment.disposition.0.is_none()
+            && answer.as_written.is_some()
+            && answer.as_written.as_deref().map(str::trim)
+                == comment.response.as_deref().map(str::trim);
+        if (disposition == comment.disposition.0 && same_response) || same_as_exported {
             plan.unchanged += 1;
             continue;
         }

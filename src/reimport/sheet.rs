@@ -22,6 +22,11 @@ pub struct Answer {
     pub response: Option<String>,
     /// The comment's version when exported, if the table has the column.
     pub version: Option<i32>,
+    /// ISO's one answer column as written: a response that itself begins
+    /// with a disposition word (`Deferred until May.`) and has no
+    /// disposition is exported as just that, and reads back the same only
+    /// when taken whole.
+    pub as_written: Option<String>,
 }
 
 /// A cell the file cannot mean: which row, which column, what was expected.
@@ -178,8 +183,10 @@ impl Layout {
                 }
             },
         };
+        let mut as_written = None;
         let (disposition, response) = match self.answer {
             AnswerColumns::Together(c) => {
+                as_written = Some(cell(c).to_owned()).filter(|w| !w.is_empty());
                 let (d, rest) = disposition_word::split_answer(cell(c));
                 (d, Some(rest.to_owned()).filter(|r| !r.is_empty()))
             }
@@ -211,6 +218,7 @@ impl Layout {
             disposition,
             response,
             version,
+            as_written,
         }))
     }
 }
@@ -273,6 +281,7 @@ mod tests {
                 disposition: Some(AcceptedWithModification),
                 response: Some("Done.".into()),
                 version: Some(3),
+                as_written: None,
             }))
         );
         assert_eq!(

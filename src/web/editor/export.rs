@@ -49,6 +49,9 @@ pub struct ExportPage {
     /// A refused final table or publication: the comments it lacks
     /// answers for.
     pub(super) refused: Vec<Refused>,
+    /// How many the refused table or publication lacks answers for (more
+    /// than are listed, perhaps; for a section's table, that section's).
+    pub(super) refused_total: i64,
     /// When the disposition was published, if it was.
     published: Option<String>,
     /// Received comments are listed at `/d/{slug}/comments`.
@@ -119,7 +122,8 @@ impl ExportQuery {
                 }),
             }
         }
-        let on = |v: &str| !v.is_empty() && v != "0";
+        // A checkbox sends `1`; a link may say `true` or `false`.
+        let on = |v: &str| !matches!(v.trim(), "" | "0" | "false" | "off" | "no");
         Ok(ExportRequest {
             format: word(&self.format, "the format", "xlsx, csv, html, json")?,
             preset: word(&self.preset, "the preset", "nist, iso, ieee")?,
@@ -183,9 +187,10 @@ pub async fn download(
     };
     let prepared = match prepared {
         Ok(prepared) => prepared,
-        Err(ExportError::Unanswered { rows, .. }) => {
+        Err(ExportError::Unanswered { rows, total }) => {
             let mut page_data = load(&state, &who, &session, slug, asked).await?;
             page_data.refused = Refused::list(&rows);
+            page_data.refused_total = total;
             return page(StatusCode::CONFLICT, &page_data);
         }
         Err(e) => return Err(e.into()),
@@ -305,6 +310,7 @@ pub(super) async fn load(
         comments,
         unanswered,
         refused: Vec::new(),
+        refused_total: 0,
         published: document
             .published_at
             .map(|at| format!("{} UTC", export::when(at))),

@@ -13,6 +13,7 @@ use crate::web::{AppState, WebError, csrf, page, see_other};
 
 #[derive(serde::Deserialize)]
 pub struct PublishForm {
+    #[serde(default)]
     csrf: String,
 }
 
@@ -48,9 +49,10 @@ pub async fn publish(
             );
             Ok(see_other(&format!("/editor/d/{slug}/export")))
         }
-        Err(PublishError::Unanswered { rows, .. }) => {
+        Err(PublishError::Unanswered { rows, total }) => {
             let mut page_data = load(&state, &who, &session, slug, ExportQuery::default()).await?;
             page_data.refused = Refused::list(&rows);
+            page_data.refused_total = total;
             page(StatusCode::CONFLICT, &page_data)
         }
         Err(PublishError::Document(e)) => Err(e.into()),
@@ -59,6 +61,7 @@ pub async fn publish(
 
 #[derive(serde::Deserialize)]
 pub struct PostingForm {
+    #[serde(default)]
     csrf: String,
     /// `on` or `off`.
     posting: String,

@@ -151,6 +151,8 @@ pub async fn upload(
 
 #[derive(serde::Deserialize)]
 pub struct ApplyForm {
+    /// Missing is refused by the CSRF check (403), not by the form reader.
+    #[serde(default)]
     csrf: String,
 }
 
@@ -176,6 +178,11 @@ pub async fn apply(
             else {
                 return Ok(None);
             };
+            // Taken before anything is saved, so a second Apply (a double
+            // click) finds it gone instead of applying it again.
+            if table_uploads::delete(conn, &token).map_err(DbError::from)? == 0 {
+                return Ok(None);
+            }
             let plan = reimport::plan(conn, document.id, &upload.file_name, &upload.bytes, &limits);
             // It was read for the preview, so it reads the same way now.
             let plan = plan.map_err(unexpected)?;
@@ -185,7 +192,6 @@ pub async fn apply(
                     .iter()
                     .map(|c| c.comment.tracking_number.clone()),
             );
-            table_uploads::delete(conn, &token).map_err(DbError::from)?;
             Ok::<_, WebError>(Some((applied, preview(&upload, &plan))))
         })
         .await?;

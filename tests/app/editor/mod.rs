@@ -4,8 +4,10 @@
 //! editors who may only look.
 
 mod accounts;
+mod export;
 mod outline;
 mod ownership;
+mod reimport;
 mod retag;
 mod sign_in;
 mod users;
