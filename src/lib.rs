@@ -13,6 +13,7 @@ pub mod intake;
 pub mod mail;
 pub mod outline;
 pub mod reimport;
+pub mod replies;
 pub mod startup;
 pub mod submissions;
 pub mod tagging;

@@ -127,6 +127,24 @@ pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryRes
         .get_result(conn)
 }
 
+/// The submissions of a document that came as a file: (id, tracking
+/// number, file name), in the order they came.
+pub fn with_files(
+    conn: &mut DbConnection,
+    document_id: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    submissions::table
+        .inner_join(submission_files::table)
+        .filter(submissions::document_id.eq(document_id))
+        .order(submissions::seq)
+        .select((
+            submissions::id,
+            submissions::tracking_number,
+            submission_files::file_name,
+        ))
+        .load(conn)
+}
+
 pub fn file(conn: &mut DbConnection, submission_id: i64) -> QueryResult<SubmissionFile> {
     submission_files::table
         .find(submission_id)

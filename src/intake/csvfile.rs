@@ -138,7 +138,7 @@ pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
 
 /// The separator that splits the first records into the most rows of the
 /// same width (Excel pads every row to the sheet's width). Commas win ties.
-fn sniff_delimiter(text: &str) -> u8 {
+pub fn sniff_delimiter(text: &str) -> u8 {
     let mut best = (b',', 0usize, 0usize);
     for delimiter in [b',', b';', b'\t'] {
         let mut reader = csv::ReaderBuilder::new()

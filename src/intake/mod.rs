@@ -21,7 +21,8 @@ mod workbook;
 
 use serde::{Deserialize, Serialize};
 
-pub use grid::{Row, Sheet};
+pub use csvfile::{decode as decode_text, sniff_delimiter as csv_delimiter};
+pub use grid::{Row, Sheet, column_letters};
 pub use header::{Column, Field, Profile};
 pub use limits::Limits;
 pub use metadata::Metadata;

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod format;
 mod health;
 mod public;
+mod stream;
 pub mod submit;
 mod telemetry;
 

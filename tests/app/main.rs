@@ -28,6 +28,7 @@ mod migrations;
 mod public_pages;
 mod publication;
 mod queue;
+mod replies;
 mod server;
 pub(crate) mod submit;
 mod tag_review;

@@ -31,6 +31,8 @@ struct CommentPage {
     organization: String,
     received: String,
     file: String,
+    /// The submission came as a file (which can be had with replies).
+    has_file: bool,
     extra: Vec<(String, String)>,
     problems: Vec<String>,
     others: Vec<(i64, String, String)>,
@@ -103,6 +105,7 @@ async fn load(
         submitter: submission.submitter_name,
         organization: submission.organization,
         received: submission.received_at.date().to_string(),
+        has_file: file.is_some(),
         file: file.unwrap_or_else(|| "typed into the web form".to_owned()),
         extra,
         problems,

@@ -9,13 +9,10 @@
 //! rows then stream from a blocking thread through a small channel, so
 //! memory stays flat and a closed download stops the export.
 
-use std::io::Write;
-
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use bytes::Bytes;
 use strum::IntoEnumIterator;
 
 use super::{Chrome, SignedIn};
@@ -23,11 +20,7 @@ use crate::db::export_rows::{self, ExportFilter};
 use crate::db::{self, sections::Section};
 use crate::domain::{Disposition, TriageStatus};
 use crate::export::{self, ExportError, ExportRequest, Format, Preset};
-use crate::web::{AppState, WebError, page};
-
-/// Bytes per chunk of a streamed download, and chunks in flight.
-const CHUNK: usize = 64 * 1024;
-const CHUNKS_IN_FLIGHT: usize = 8;
+use crate::web::{AppState, WebError, page, stream};
 
 #[derive(Template)]
 #[template(path = "editor/export.html")]
@@ -195,73 +188,15 @@ pub async fn download(
         }
         Err(e) => return Err(e.into()),
     };
-    let (sender, mut receiver) =
-        tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
     let db = state.db.clone();
     let file_name = prepared.file_name();
     let content_type = prepared.request.format.content_type();
     tracing::info!(user = who.user.id, document = %prepared.document.slug, file = %file_name, "export");
-    actix_web::rt::task::spawn_blocking(move || {
-        let mut out = ChannelWriter {
-            buffer: Vec::with_capacity(CHUNK),
-            sender: sender.clone(),
-        };
-        let result = db
-            .get()
-            .map_err(ExportError::from)
-            .and_then(|mut conn| export::write(&mut conn, &prepared, &mut out))
-            .and_then(|_| out.flush().map_err(ExportError::from));
-        if let Err(error) = result {
-            // The client sees the download break off rather than end as if
-            // the table were complete.
-            tracing::error!(%error, "export failed while streaming");
-            let _ = sender.blocking_send(Err(std::io::Error::other("export failed")));
-        }
-    });
-    let body = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .streaming(body))
-}
-
-/// Sends what the export writes to the response in chunks; a closed
-/// download ends the export with an error.
-struct ChannelWriter {
-    buffer: Vec<u8>,
-    sender: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-}
-
-impl ChannelWriter {
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(
-            &mut self.buffer,
-            Vec::with_capacity(CHUNK),
-        ));
-        self.sender
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "download closed"))
-    }
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(data);
-        if self.buffer.len() >= CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
+    Ok(stream::attachment(content_type, &file_name, move |out| {
+        let mut conn = db.get()?;
+        export::write(&mut conn, &prepared, out)?;
+        Ok(())
+    }))
 }
 
 pub(super) async fn load(

@@ -15,6 +15,7 @@ mod queue;
 mod queue_row;
 mod quick;
 mod reimport;
+mod replies;
 mod tags;
 mod triage_form;
 
@@ -71,6 +72,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/editor/d/{slug}/reimport/{token}/apply",
             web::post().to(reimport::apply),
+        )
+        .route("/editor/d/{slug}/replies.zip", web::get().to(replies::all))
+        .route(
+            "/editor/submissions/{id}/replies",
+            web::get().to(replies::one),
         )
         .route("/editor/d/{slug}/tags", web::get().to(tags::show))
         .route("/editor/d/{slug}/s/{section}", web::get().to(queue::show))

@@ -1,0 +1,97 @@
+//! Replies in each submitter's own file (`replies`): one submission's,
+//! `/editor/submissions/{id}/replies`, or every file of a document in one
+//! ZIP, `/editor/d/{slug}/replies.zip`, written as it streams (each file is
+//! made, added and dropped in turn).
+
+use std::io::Write;
+
+use actix_web::{HttpResponse, web};
+use zip::write::SimpleFileOptions;
+
+use super::SignedIn;
+use crate::db;
+use crate::documents;
+use crate::replies::{self, ReplyError};
+use crate::web::{AppState, WebError, stream};
+
+impl From<ReplyError> for WebError {
+    fn from(error: ReplyError) -> Self {
+        match error {
+            e @ ReplyError::NoFile => Self::NotFound(e.to_string()),
+            ReplyError::Database(e) => e.into(),
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+pub async fn one(
+    _who: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let limits = replies_limits(&state);
+    let reply = state
+        .db
+        .run(move |conn| {
+            // No such submission: 404, like any missing record.
+            db::submissions::find(conn, id)?;
+            replies::for_submission(conn, id, &limits)
+        })
+        .await?;
+    let bytes = reply.bytes;
+    Ok(stream::attachment(
+        reply.content_type,
+        &reply.file_name,
+        move |out| {
+            out.write_all(&bytes)?;
+            Ok(())
+        },
+    ))
+}
+
+pub async fn all(
+    who: SignedIn,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let slug = slug.into_inner();
+    let lookup = slug.clone();
+    let files = state
+        .db
+        .run(move |conn| {
+            let document = documents::find(conn, &lookup)?;
+            Ok::<_, documents::DocumentError>(db::submissions::with_files(conn, document.id)?)
+        })
+        .await?;
+    let db = state.db.clone();
+    let limits = replies_limits(&state);
+    tracing::info!(user = who.user.id, files = files.len(), "replies zip");
+    Ok(stream::attachment(
+        "application/zip",
+        &format!("{slug}-replies.zip"),
+        move |out| {
+            let mut zip = zip::ZipWriter::new_stream(out);
+            let options =
+                SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            let mut conn = db.get()?;
+            for (id, tracking, _) in files {
+                let reply = replies::for_submission(&mut conn, id, &limits)?;
+                zip.start_file(format!("{tracking} {}", reply.file_name), options)?;
+                zip.write_all(&reply.bytes)?;
+            }
+            zip.finish()?;
+            Ok(())
+        },
+    ))
+}
+
+/// The intake limits, but any stored file is rewritten: it was accepted
+/// under the limits of its day, which may have been higher.
+fn replies_limits(state: &AppState) -> crate::intake::Limits {
+    crate::intake::Limits {
+        max_file_bytes: u64::MAX,
+        max_rows: usize::MAX / 2,
+        ..state.limits.clone()
+    }
+}
