@@ -14,9 +14,8 @@ mod html;
 pub mod json;
 mod line;
 mod preset;
+mod rows;
 mod xlsx;
-
-use std::io::Write;
 
 use strum::{AsRefStr, Display, EnumIter, EnumString, IntoStaticStr};
 use time::PrimitiveDateTime;
@@ -29,6 +28,7 @@ use crate::domain::{Disposition, TriageStatus};
 
 pub use line::{Line, disposition_label, status_label};
 pub use preset::{Column, columns};
+pub use rows::write;
 
 /// How many of the comments a final export lacks answers for are listed.
 pub const UNANSWERED_LISTED: i64 = 100;
@@ -324,46 +324,6 @@ fn subtree(outline: &[Section], id: i64) -> Vec<i64> {
         }
     }
     ids
-}
-
-/// Writes the prepared export to `out`; returns how many comments it holds.
-/// Holds the connection for the whole export (one streaming statement).
-pub fn write(
-    conn: &mut DbConnection,
-    prepared: &Prepared,
-    out: impl Write + Send,
-) -> Result<usize, ExportError> {
-    let each = |sink: &mut dyn Sink, conn: &mut DbConnection| {
-        export_rows::for_each(conn, prepared.document.id, &prepared.filter, |row| {
-            sink.row(&Line::new(row, prepared))
-        })
-    };
-    match prepared.request.format {
-        Format::Csv => {
-            let mut sink = csv::Table::new(prepared, out)?;
-            let count = each(&mut sink, conn)?;
-            sink.finish()?;
-            Ok(count)
-        }
-        Format::Xlsx => {
-            let mut sink = xlsx::Table::new(prepared)?;
-            let count = each(&mut sink, conn)?;
-            sink.finish(out)?;
-            Ok(count)
-        }
-        Format::Html => {
-            let mut sink = html::Table::new(prepared, out)?;
-            let count = each(&mut sink, conn)?;
-            sink.finish()?;
-            Ok(count)
-        }
-        Format::Json => {
-            let mut sink = json::Array::new(prepared, out)?;
-            let count = each(&mut sink, conn)?;
-            sink.finish()?;
-            Ok(count)
-        }
-    }
 }
 
 /// `28 November 2026 14:05`.

@@ -47,7 +47,6 @@ struct Sheet {
 struct Formats {
     title: Format,
     header: Format,
-    text: Format,
     wrapped: Format,
     bold: Format,
 }
@@ -61,6 +60,11 @@ struct Tally {
 impl Table {
     pub fn new(prepared: &Prepared) -> Result<Self, ExportError> {
         let mut workbook = Workbook::new();
+        // Every cell top-aligned by default (beside wrapped text, a value at
+        // the bottom of a tall row is easy to miss); set here once, not on
+        // each of millions of cells (a cell's own format costs a lookup).
+        // 20 and 64 are the default font's row height and column width.
+        workbook.set_default_format(&Format::new().set_align(FormatAlign::Top), 20, 64)?;
         let columns = columns(prepared.request.preset, prepared.request.public);
         let formats = Formats {
             title: Format::new().set_bold().set_font_size(14),
@@ -70,7 +74,6 @@ impl Table {
                 .set_align(FormatAlign::Top)
                 .set_background_color(Color::RGB(0xDDE4EE))
                 .set_border_bottom(FormatBorder::Thin),
-            text: Format::new().set_align(FormatAlign::Top),
             wrapped: Format::new().set_align(FormatAlign::Top).set_text_wrap(),
             bold: Format::new().set_bold(),
         };
@@ -247,19 +250,20 @@ impl Sheet {
         formats: &Formats,
     ) -> Result<(), XlsxError> {
         for (i, column) in columns.iter().enumerate() {
-            let format = if column.wrap {
-                &formats.wrapped
-            } else {
-                &formats.text
-            };
             let value = (column.value)(line);
-            if !value.is_empty() {
+            if value.is_empty() {
+                continue;
+            }
+            let (row, col, text) = (self.next_row, i as u16, fitted(&value));
+            if column.wrap {
                 self.worksheet.write_string_with_format(
-                    self.next_row,
-                    i as u16,
-                    fitted(&value).as_ref(),
-                    format,
+                    row,
+                    col,
+                    text.as_ref(),
+                    &formats.wrapped,
                 )?;
+            } else {
+                self.worksheet.write_string(row, col, text.as_ref())?;
             }
         }
         self.next_row += 1;
@@ -282,6 +286,10 @@ const CELL_MAX: usize = 32_767;
 /// longer than Excel allows must not stop the whole workbook (CSV, HTML
 /// and JSON carry the full text).
 fn fitted(text: &str) -> std::borrow::Cow<'_, str> {
+    // A UTF-8 byte count is never below the UTF-16 unit count.
+    if text.len() <= CELL_MAX {
+        return text.into();
+    }
     let units: usize = text.chars().map(char::len_utf16).sum();
     if units <= CELL_MAX {
         return text.into();
