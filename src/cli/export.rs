@@ -109,6 +109,9 @@ pub fn run(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
                 .tempfile_in(dir)
                 .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
             let count = export::write(&mut conn, &prepared, BufWriter::new(temp.as_file()))?;
+            temp.as_file()
+                .sync_all()
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             temp.persist(path)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
             eprintln!("Wrote {count} comment(s) to {}.", path.display());

@@ -181,7 +181,7 @@ impl Unanswered {
 }
 
 /// What a blank response is made of.
-const BLANK: &str = " \t\r\n\u{a0}";
+pub const BLANK: &str = " \t\r\n\u{a0}";
 
 /// The first `limit` comments of the filter that lack a disposition or a
 /// response (blank counts as missing), in id order, and how many there are.

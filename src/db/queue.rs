@@ -33,6 +33,10 @@ pub struct QueueFilter {
     /// Words that must all occur (stemmed) in the comment, suggested change
     /// or response.
     pub search: Option<String>,
+    /// The public comments page: withdrawn comments are left out, and a
+    /// search looks in the comment and the suggested change only, never
+    /// in a response (which may be a draft).
+    pub public: bool,
 }
 
 /// Where a filter looks: General, some outline nodes, or the whole document.
@@ -72,6 +76,7 @@ impl QueueFilter {
             && self.assignee.is_none()
             && self.submitter.is_none()
             && !self.conflicts_only
+            && !self.public
     }
 }
 
@@ -93,7 +98,12 @@ fn fts_expression(document_id: i64, filter: &QueueFilter, words: &[String]) -> S
             .join(" OR "),
         Scope::Document => format!("\"d{document_id}\""),
     };
-    format!("{{body suggested_change response}} : ({words}) AND search_scope : ({scope})")
+    let columns = if filter.public {
+        "body suggested_change"
+    } else {
+        "body suggested_change response"
+    };
+    format!("{{{columns}}} : ({words}) AND search_scope : ({scope})")
 }
 
 /// The words of a search: letters and digits only (so `AND`, `*` or quotes
@@ -291,6 +301,9 @@ macro_rules! queue_query {
         if filter.conflicts_only {
             query = query.filter(comments::tag_conflict.is_not_null());
         }
+        if filter.public {
+            query = query.filter(comments::status.ne("withdrawn"));
+        }
         if let Some(search) = &filter.search {
             let words = search_words(search);
             if !words.is_empty() {
@@ -300,6 +313,10 @@ macro_rules! queue_query {
         query
     }};
 }
+
+/// PostgreSQL: the words in the comment and suggested change alone (the
+/// indexed `search` column also holds the response).
+const PUBLIC_TEXT_MATCH: &str = "to_tsvector('english', coalesce(comments.body, '') || ' ' || coalesce(comments.suggested_change, '')) @@ plainto_tsquery('english', ";
 
 /// Most matches of a search that are counted. A common word can match
 /// most of a million comments; counting them all costs far more than the
@@ -502,11 +519,22 @@ pub fn page(
                 } else {
                     "comments.search"
                 };
-                move |words: &[String], _: &QueueFilter| {
+                move |words: &[String], filter: &QueueFilter| {
+                    // The public page checks the words again in the public
+                    // text alone (the index also holds responses); for
+                    // editors the check folds away (`TRUE OR …`).
+                    let (public, end) = if filter.public {
+                        (PUBLIC_TEXT_MATCH, ")")
+                    } else {
+                        ("(TRUE OR ", " IS NULL)")
+                    };
                     sql::<Bool>(search)
                         .sql(" @@ plainto_tsquery('english', ")
                         .bind::<Text, _>(words.join(" "))
-                        .sql(")")
+                        .sql(") AND ")
+                        .sql(public)
+                        .bind::<Text, _>(words.join(" "))
+                        .sql(end)
                 }
             };
             let small_scope =

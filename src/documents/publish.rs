@@ -6,8 +6,9 @@
 //! one statement) and records when, which the public comments page then
 //! shows answers from.
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 use time::PrimitiveDateTime;
 
 use super::DocumentError;
@@ -50,6 +51,17 @@ pub fn publish(
     db::write_transaction(conn, |conn| {
         let document = super::find(conn, slug)?;
         db::documents::lock(conn, document.id)?;
+        // On PostgreSQL, the comments to move are locked first, so a save
+        // cannot clear an answer between the check and the move (SQLite's
+        // write transaction already holds every writer off).
+        if let DbConnection::Postgres(pg) = conn {
+            comments::table
+                .filter(comments::document_id.eq(document.id))
+                .filter(comments::status.ne_all(not_moved()))
+                .select(comments::id)
+                .for_update()
+                .load::<i64>(pg)?;
+        }
         let answerable = ExportFilter {
             without_withdrawn: true,
             ..ExportFilter::default()
@@ -59,13 +71,18 @@ pub fn publish(
             return Err(PublishError::Unanswered { rows, total });
         }
         let at = db::now();
+        // Answered ones only: a comment that arrived after the check (and
+        // was not locked) waits for the next publication.
         let moving = || {
             comments::table
                 .filter(comments::document_id.eq(document.id))
-                .filter(comments::status.ne_all([
-                    String::from(TriageStatus::Withdrawn),
-                    String::from(TriageStatus::Published),
-                ]))
+                .filter(comments::status.ne_all(not_moved()))
+                .filter(comments::disposition.is_not_null())
+                .filter(
+                    sql::<Bool>("trim(comments.response, ")
+                        .bind::<Text, _>(export_rows::BLANK)
+                        .sql(") <> ''"),
+                )
         };
         let published: String = TriageStatus::Published.into();
         diesel::insert_into(audit_events::table)
@@ -118,6 +135,14 @@ pub fn publish(
             at,
         })
     })
+}
+
+/// Statuses publication leaves as they are.
+fn not_moved() -> [String; 2] {
+    [
+        String::from(TriageStatus::Withdrawn),
+        String::from(TriageStatus::Published),
+    ]
 }
 
 /// Turns public posting of received comments on or off.

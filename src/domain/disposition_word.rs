@@ -96,10 +96,15 @@ pub fn split_answer(cell: &str) -> (Option<Disposition>, &str) {
         if rest.chars().next().is_some_and(char::is_alphanumeric) {
             continue;
         }
-        let rest = rest.trim_start_matches(|c: char| {
-            c.is_whitespace() || matches!(c, '.' | ':' | ';' | ',' | '-' | '–' | '—')
-        });
-        return (Some(*disposition), rest.trim_end());
+        // One separator after the word (`.` as exports write it, or `:`
+        // `;` `,` `–` `—`), then spaces: what follows is the response as
+        // written, even when it starts with punctuation itself
+        // (`Accepted. - fixed` answers "- fixed").
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let rest = rest
+            .strip_prefix(['.', ':', ';', ',', '–', '—'])
+            .unwrap_or(rest);
+        return (Some(*disposition), rest.trim());
     }
     (None, cell.trim())
 }
@@ -164,6 +169,12 @@ mod tests {
             (None, "Acceptance criteria are in 5.1.")
         );
         assert_eq!(split_answer("  See 4.2  "), (None, "See 4.2"));
+        // Only one separator goes: the response keeps its own punctuation.
+        assert_eq!(
+            split_answer("Accepted. - fixed typo"),
+            (Some(Accepted), "- fixed typo")
+        );
+        assert_eq!(split_answer("Noted — see 5.1"), (Some(Noted), "see 5.1"));
         assert_eq!(split_answer(""), (None, ""));
     }
 }

@@ -7,6 +7,7 @@
 //! channel holds at most `IN_FLIGHT` batches.
 
 use std::io::Write;
+use std::ops::DerefMut;
 use std::sync::mpsc;
 
 use super::{ExportError, Format, Line, Prepared, Sink, csv, html, json, xlsx};
@@ -18,12 +19,13 @@ const BATCH: usize = 512;
 const IN_FLIGHT: usize = 4;
 
 /// Writes the prepared export to `out`; returns how many comments it holds.
-/// Holds the connection for the whole export (one streaming statement).
-pub fn write(
-    conn: &mut DbConnection,
-    prepared: &Prepared,
-    out: impl Write + Send,
-) -> Result<usize, ExportError> {
+/// The connection is used by one streaming statement and let go (dropped:
+/// a pooled one goes back to its pool) as soon as the last row is read,
+/// before a workbook is put together and while a client still downloads.
+pub fn write<C>(conn: C, prepared: &Prepared, out: impl Write + Send) -> Result<usize, ExportError>
+where
+    C: DerefMut<Target = DbConnection> + Send,
+{
     std::thread::scope(|scope| {
         let (sender, batches) = mpsc::sync_channel::<Vec<ExportRow>>(IN_FLIGHT);
         let reader = scope.spawn(move || read(conn, prepared, &sender));
@@ -42,14 +44,14 @@ pub fn write(
 }
 
 /// The reader: every row of the export, in batches, in table order.
-fn read(
-    conn: &mut DbConnection,
+fn read<C: DerefMut<Target = DbConnection>>(
+    mut conn: C,
     prepared: &Prepared,
     sender: &mpsc::SyncSender<Vec<ExportRow>>,
 ) -> Result<usize, ExportError> {
     let stopped = || ExportError::Output(std::io::Error::other("the writer stopped"));
     let mut batch = Vec::with_capacity(BATCH);
-    let count = export_rows::for_each(conn, prepared.document.id, &prepared.filter, |row| {
+    let count = export_rows::for_each(&mut conn, prepared.document.id, &prepared.filter, |row| {
         batch.push(row);
         if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));

@@ -102,7 +102,7 @@ impl Table {
     }
 
     /// Adds the summary and writes the workbook to `out`.
-    pub fn finish(mut self, out: impl Write + Send) -> Result<(), ExportError> {
+    pub fn finish(mut self, mut out: impl Write + Send) -> Result<(), ExportError> {
         let mut summary = self.workbook.new_worksheet_with_constant_memory()?;
         self.write_summary(&mut summary)?;
         self.all.close(self.columns.len())?;
@@ -112,7 +112,10 @@ impl Table {
             self.workbook.push_worksheet(part.worksheet);
         }
         self.workbook.push_worksheet(summary);
-        self.workbook.save_to_writer(out)?;
+        self.workbook.save_to_writer(&mut out)?;
+        // The zip writer does not flush: a full disk must fail here, not
+        // pass unseen when the buffer is dropped.
+        out.flush()?;
         Ok(())
     }
 

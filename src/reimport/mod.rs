@@ -83,6 +83,9 @@ pub struct Plan {
     pub unmatched: Vec<Unmatched>,
     pub problems: Vec<CellProblem>,
     pub unchanged: usize,
+    /// Other sheets with a tracking column (a sheet per section): not
+    /// read, so edits made there do not count; the preview says so.
+    pub other_sheets: Vec<String>,
 }
 
 /// Reads the file and compares it with what is stored. Writes nothing.
@@ -94,8 +97,11 @@ pub fn plan(
     limits: &Limits,
 ) -> Result<Plan, ReimportError> {
     let (_, sheets, _) = intake::read_sheets(file_name, bytes, limits)?;
-    let (s, header, layout) = sheet::find(&sheets).ok_or(ReimportError::NoTable)?;
+    let mut tables = sheet::tables(&sheets);
+    let (s, header, layout) = tables.next().ok_or(ReimportError::NoTable)?;
+    let other_sheets = tables.filter_map(|(_, _, l)| l.sheet).collect();
     let mut plan = Plan {
+        other_sheets,
         layout,
         changes: Vec::new(),
         conflicts: Vec::new(),

@@ -83,23 +83,22 @@ const TOGETHER: &[&str] = &[
 ];
 const VERSION: &[&str] = &["version"];
 
-/// The first sheet with a tracking column and an answer column, and where
-/// they are. `None` when no sheet has both in its first rows.
-pub fn find(sheets: &[Sheet]) -> Option<(usize, usize, Layout)> {
-    for (s, sheet) in sheets.iter().enumerate() {
-        if sheet.hidden {
-            continue;
-        }
-        for (r, row) in sheet.rows.iter().enumerate() {
-            if row.number > SEARCH_ROWS {
-                break;
-            }
-            if let Some(layout) = layout_of(sheet, row) {
-                return Some((s, r, layout));
-            }
-        }
-    }
-    None
+/// Every sheet with a tracking and an answer column in its first rows (a
+/// workbook exported with a sheet per section has several), in order:
+/// the sheet, the header's position among its rows, and the layout.
+pub fn tables(sheets: &[Sheet]) -> impl Iterator<Item = (usize, usize, Layout)> + '_ {
+    sheets
+        .iter()
+        .enumerate()
+        .filter(|(_, sheet)| !sheet.hidden)
+        .filter_map(|(s, sheet)| {
+            sheet
+                .rows
+                .iter()
+                .take_while(|row| row.number <= SEARCH_ROWS)
+                .enumerate()
+                .find_map(|(r, row)| layout_of(sheet, row).map(|layout| (s, r, layout)))
+        })
 }
 
 fn layout_of(sheet: &Sheet, row: &Row) -> Option<Layout> {
@@ -268,7 +267,7 @@ mod tests {
                 row(7, &["DOC-0001-2", "text", "", "", "1"]),
             ],
         )];
-        let (s, header, layout) = find(&sheets).expect("found");
+        let (s, header, layout) = tables(&sheets).next().expect("found");
         assert_eq!((s, header, layout.header_row), (0, 2, 4));
         assert!(layout.has_versions());
         assert_eq!(layout.answer_headers(), ["Disposition", "Response"]);
@@ -311,7 +310,7 @@ mod tests {
                 row(3, &["T-2", "AFNOR", "x", "'=See 4.2"]),
             ],
         )];
-        let (_, _, layout) = find(&iso).expect("found");
+        let (_, _, layout) = tables(&iso).next().expect("found");
         assert!(!layout.has_versions());
         let first = layout.read(&iso[0].rows[1]).expect("row").expect("ok");
         assert_eq!(first.disposition, Some(Declined));
@@ -333,7 +332,7 @@ mod tests {
                 row(4, &["T-9", "5", "x", "V", "Revised as proposed."]),
             ],
         )];
-        let (_, _, layout) = find(&ieee).expect("found");
+        let (_, _, layout) = tables(&ieee).next().expect("found");
         let answer = layout.read(&ieee[0].rows[1]).expect("row").expect("ok");
         assert_eq!(answer.disposition, Some(AcceptedWithModification));
     }
@@ -356,7 +355,7 @@ mod tests {
                 row(6, &["T-2", "Noted", "", "two"]),
             ],
         )];
-        let (_, _, layout) = find(&sheets).expect("found");
+        let (_, _, layout) = tables(&sheets).next().expect("found");
         let bad_word = layout
             .read(&sheets[0].rows[1])
             .expect("row")
@@ -379,6 +378,6 @@ mod tests {
                 &["Comment #", "Section", "Comment", "Suggested Change"],
             )],
         )];
-        assert!(find(&sheets).is_none());
+        assert!(tables(&sheets).next().is_none());
     }
 }

@@ -88,14 +88,19 @@ fn scan(entry: impl Read) -> Result<Used, ReplyError> {
     let mut reader = Reader::from_reader(BufReader::new(entry));
     let mut buffer = Vec::new();
     let mut used = Used::default();
+    // A cell without a reference is the one after the row's previous cell.
+    let mut next_col = 0;
     loop {
         match reader.read_event_into(&mut buffer).map_err(broken)? {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) => match e.local_name().into_inner() {
+                "row" => next_col = 0,
                 "c" => {
-                    if let Some(col) = attr(&e, "r").and_then(|r| column_of(&r)) {
-                        used.last_cell = used.last_cell.max(Some(col));
-                    }
+                    let col = attr(&e, "r")
+                        .and_then(|r| column_of(&r))
+                        .unwrap_or(next_col);
+                    used.last_cell = used.last_cell.max(Some(col));
+                    next_col = col + 1;
                 }
                 "col" => {
                     if let Some(max) = attr(&e, "max").and_then(|m| m.parse::<usize>().ok()) {
@@ -167,6 +172,22 @@ fn rewrite(
                 seen_cols = true;
                 if plan.widths {
                     widths(&mut writer, &prefix_of(e.name().into_inner()), plan)?;
+                }
+            }
+            Event::Empty(e) if e.local_name().into_inner() == "cols" => {
+                // `<cols/>`: written out whole, with the new widths in it.
+                seen_cols = true;
+                if plan.widths {
+                    let prefix = prefix_of(e.name().into_inner());
+                    writer
+                        .write_event(Event::Start(BytesStart::new(format!("{prefix}cols"))))
+                        .map_err(broken)?;
+                    widths(&mut writer, &prefix, plan)?;
+                    writer
+                        .write_event(Event::End(BytesEnd::new(format!("{prefix}cols"))))
+                        .map_err(broken)?;
+                    buffer.clear();
+                    continue;
                 }
             }
             Event::Start(e) | Event::Empty(e)

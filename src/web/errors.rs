@@ -36,6 +36,9 @@ pub enum WebError {
     SignInRequired { next: String },
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
+    /// Too many of one kind of work at once (downloads): try again soon.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -95,7 +98,8 @@ impl WebError {
             | Self::Forbidden(message)
             | Self::BadRequest(message)
             | Self::TooLarge(message)
-            | Self::Conflict(message) => message.clone(),
+            | Self::Conflict(message)
+            | Self::Busy(message) => message.clone(),
             Self::SignInRequired { .. } => "Sign in to see this page.".into(),
             Self::Unavailable(_) => {
                 "The database is not answering. Please try again in a moment.".into()
@@ -113,6 +117,7 @@ impl WebError {
             Self::Conflict(_) => "conflict",
             Self::SignInRequired { .. } => "unauthorized",
             Self::Unavailable(_) => "unavailable",
+            Self::Busy(_) => "busy",
             Self::Unexpected(_) => "internal",
         }
     }
@@ -154,7 +159,7 @@ impl ResponseError for WebError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

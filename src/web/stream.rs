@@ -4,9 +4,15 @@
 //! and a closed download stops the work (its next write fails).
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::HttpResponse;
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use bytes::Bytes;
+
+use super::WebError;
 
 /// Bytes per chunk, and chunks in flight.
 const CHUNK: usize = 64 * 1024;
@@ -17,12 +23,25 @@ type Chunk = Result<Bytes, std::io::Error>;
 /// A 200 attachment named `file_name` whose body `work` writes. When `work`
 /// fails, the failure is logged and the download breaks off, so the client
 /// never takes a cut file for a whole one.
-pub fn attachment<F>(content_type: &'static str, file_name: &str, work: F) -> HttpResponse
+pub fn attachment<F>(
+    content_type: &'static str,
+    file_name: &str,
+    work: F,
+) -> Result<HttpResponse, WebError>
 where
     F: FnOnce(&mut ChannelWriter) -> anyhow::Result<()> + Send + 'static,
 {
+    // Each download holds a database connection until its client has read
+    // the last byte; with at most this many at once, slow or stalled
+    // clients cannot take every connection from the pages.
+    let slot = DownloadSlot::take().ok_or_else(|| {
+        WebError::Busy(format!(
+            "{MAX_DOWNLOADS} downloads are being written right now; please try again in a minute"
+        ))
+    })?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Chunk>(CHUNKS_IN_FLIGHT);
     actix_web::rt::task::spawn_blocking(move || {
+        let _slot = slot;
         let mut out = ChannelWriter {
             buffer: Vec::with_capacity(CHUNK),
             sender: sender.clone(),
@@ -34,18 +53,68 @@ where
         }
     });
     let body = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
-    // Quotes and line breaks would end the header's value early.
-    let safe: String = file_name
-        .chars()
-        .map(|c| if c == '"' || c.is_control() { '_' } else { c })
-        .collect();
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{safe}\""),
-        ))
-        .streaming(body)
+        .insert_header(disposition(file_name))
+        .streaming(body))
+}
+
+/// Downloads written at once, per instance (the pool has 8 connections by
+/// default; half stay for pages).
+const MAX_DOWNLOADS: usize = 4;
+
+static DOWNLOADS: AtomicUsize = AtomicUsize::new(0);
+
+/// One of the [`MAX_DOWNLOADS`] places, given back when dropped.
+struct DownloadSlot;
+
+impl DownloadSlot {
+    fn take() -> Option<Self> {
+        DOWNLOADS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_DOWNLOADS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self)
+    }
+}
+
+impl Drop for DownloadSlot {
+    fn drop(&mut self) {
+        DOWNLOADS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// `attachment` with the name as an ASCII fallback (quotes, controls and
+/// other characters replaced) and as UTF-8 (RFC 6266), so a submitter's
+/// `Données.xlsx` downloads under its own name.
+fn disposition(file_name: &str) -> ContentDisposition {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && c != '"' && c != '\\' && !c.is_control() {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut parameters = vec![DispositionParam::Filename(ascii.clone())];
+    if ascii != file_name {
+        parameters.push(DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".to_owned()),
+            language_tag: None,
+            value: file_name
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+                .into_bytes(),
+        }));
+    }
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters,
+    }
 }
 
 /// What the work writes to: the response, in chunks.

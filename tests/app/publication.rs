@@ -179,14 +179,12 @@ on_both_backends! {
         assert!(!html.contains("@example.org"), "no e-mail address on the page");
         assert!(!html.contains("<script>alert"), "text is escaped");
         let page = scraper::Html::parse_document(&html);
-        assert_eq!(texts(&page, "p.total"), ["3 comment(s)."]);
-        // The outline's order, General last (as in the queues).
+        // The withdrawn comment (the only General one) is not posted.
+        assert_eq!(texts(&page, "p.total"), ["2 comment(s)."]);
         let headings = texts(&page, "section.section-group h2");
-        assert_eq!(headings.len(), 3, "{headings:?}");
+        assert_eq!(headings.len(), 2, "{headings:?}");
         assert!(headings[0].starts_with("5.1 ") && headings[1].starts_with("5.3 "), "{headings:?}");
-        assert_eq!(headings[2], "General");
         assert_eq!(texts(&page, ".posted .from")[0], "Sam Submitter (Acme Labs)");
-        assert_eq!(texts(&page, ".posted.withdrawn .body"), ["Withdrawn by its submitter."]);
         assert!(!html.contains("Withdrawn later by its submitter"), "a withdrawn comment's text is not shown");
         assert!(texts(&page, ".posted .body").iter().any(|b| b.starts_with("<script>alert('x')</script>")));
         assert!(texts(&page, ".answer").is_empty(), "no answers before publication");
@@ -194,6 +192,12 @@ on_both_backends! {
         let searched = app.page("/d/nistir-8200/comments?q=firmware+updates", 200).await;
         assert_eq!(texts(&searched, "p.total"), ["1 comment(s) matching “firmware updates”."]);
         assert_eq!(texts(&searched, ".posted .tracking").len(), 1);
+        // Neither an unpublished response nor a withdrawn comment's text
+        // can be found by searching.
+        for hidden in ["covers", "withdrawn"] {
+            let searched = app.page(&format!("/d/nistir-8200/comments?q={hidden}"), 200).await;
+            assert_eq!(texts(&searched, "p.total"), [format!("0 comment(s) matching “{hidden}”.")], "{hidden}");
+        }
 
         answer(&app, 2, "declined", "Out of scope.", "resolved");
         let response = post(&app, "/editor/d/nistir-8200/publish", &[]).await;
@@ -204,5 +208,9 @@ on_both_backends! {
             ["Accepted. The text now covers updates.", "Declined. Out of scope."]
         );
         assert_eq!(texts(&page, "p.published").len(), 1);
+        // An answer changed after publication waits for the next one.
+        answer(&app, 2, "accepted", "Draft: reconsidered.", "in_review");
+        let page = app.page("/d/nistir-8200/comments", 200).await;
+        assert_eq!(texts(&page, ".answer"), ["Accepted. The text now covers updates."]);
     }
 }

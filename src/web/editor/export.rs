@@ -192,11 +192,10 @@ pub async fn download(
     let file_name = prepared.file_name();
     let content_type = prepared.request.format.content_type();
     tracing::info!(user = who.user.id, document = %prepared.document.slug, file = %file_name, "export");
-    Ok(stream::attachment(content_type, &file_name, move |out| {
-        let mut conn = db.get()?;
-        export::write(&mut conn, &prepared, out)?;
+    stream::attachment(content_type, &file_name, move |out| {
+        export::write(db.get()?, &prepared, out)?;
         Ok(())
-    }))
+    })
 }
 
 pub(super) async fn load(

@@ -40,6 +40,8 @@ pub struct Preview {
     /// `sheet "All comments", header on row 4`.
     found: String,
     versions: bool,
+    /// Sheets with tracking numbers that were not read.
+    other_sheets: Vec<String>,
     changes: Vec<Line>,
     conflicts: Vec<Line>,
     unmatched: Vec<(u32, String)>,
@@ -244,6 +246,7 @@ fn preview(upload: &TableUpload, plan: &Plan) -> Preview {
             layout.answer_headers().join(" and ")
         ),
         versions: layout.has_versions(),
+        other_sheets: plan.other_sheets.clone(),
         changes: plan
             .changes
             .iter()

@@ -40,14 +40,10 @@ pub async fn one(
         })
         .await?;
     let bytes = reply.bytes;
-    Ok(stream::attachment(
-        reply.content_type,
-        &reply.file_name,
-        move |out| {
-            out.write_all(&bytes)?;
-            Ok(())
-        },
-    ))
+    stream::attachment(reply.content_type, &reply.file_name, move |out| {
+        out.write_all(&bytes)?;
+        Ok(())
+    })
 }
 
 pub async fn all(
@@ -67,23 +63,38 @@ pub async fn all(
     let db = state.db.clone();
     let limits = replies_limits(&state);
     tracing::info!(user = who.user.id, files = files.len(), "replies zip");
-    Ok(stream::attachment(
+    stream::attachment(
         "application/zip",
         &format!("{slug}-replies.zip"),
         move |out| {
             let mut zip = zip::ZipWriter::new_stream(out);
             let options =
                 SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-            let mut conn = db.get()?;
             for (id, tracking, _) in files {
-                let reply = replies::for_submission(&mut conn, id, &limits)?;
-                zip.start_file(format!("{tracking} {}", reply.file_name), options)?;
+                // A connection only while one file is read: the client may
+                // take its time over the ZIP.
+                let reply = replies::for_submission(&mut *db.get()?, id, &limits)?;
+                zip.start_file(entry_name(&tracking, &reply.file_name), options)?;
                 zip.write_all(&reply.bytes)?;
             }
             zip.finish()?;
             Ok(())
         },
-    ))
+    )
+}
+
+/// `TRACKING file name`, with only the file name's last part and no path
+/// or control characters: a submitter's file name (`../../x.csv`) must
+/// not place a file outside the folder an editor unpacks into.
+fn entry_name(tracking: &str, file_name: &str) -> String {
+    let last = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let clean: String = last
+        .chars()
+        .map(|c| if c.is_control() || c == ':' { '_' } else { c })
+        .take(120)
+        .collect();
+    let clean = clean.trim_start_matches('.');
+    format!("{tracking} {clean}")
 }
 
 /// The intake limits, but any stored file is rewritten: it was accepted
@@ -93,5 +104,18 @@ fn replies_limits(state: &AppState) -> crate::intake::Limits {
         max_file_bytes: u64::MAX,
         max_rows: usize::MAX / 2,
         ..state.limits.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn entry_names_stay_in_the_folder() {
+        assert_eq!(
+            super::entry_name("D-1", "../../x (replies).csv"),
+            "D-1 x (replies).csv"
+        );
+        assert_eq!(super::entry_name("D-2", "C:\\a\\b.xlsx"), "D-2 b.xlsx");
+        assert_eq!(super::entry_name("D-3", "a\nb:c.xlsx"), "D-3 a_b_c.xlsx");
     }
 }

@@ -1,8 +1,8 @@
 //! `/d/{slug}/comments`: the comments received on a document whose policy
 //! posts them publicly, by section in outline order, 50 to a page, with a
 //! full-text search; once the disposition is published, each with its
-//! disposition and response. Never an e-mail address; a comment withdrawn
-//! by its submitter is listed as withdrawn, without its text.
+//! disposition and response. Never an e-mail address, nor a comment its
+//! submitter withdrew; a search looks in what the page shows.
 
 use std::collections::HashMap;
 
@@ -48,7 +48,6 @@ struct Posted {
     from: String,
     kind: &'static str,
     place: String,
-    withdrawn: bool,
     body: String,
     suggested_change: String,
     disposition: &'static str,
@@ -81,6 +80,7 @@ pub async fn show(
             let outline = sections::for_document(conn, document.id)?;
             let filter = QueueFilter {
                 search: Some(search).filter(|s| !s.is_empty()),
+                public: true,
                 ..QueueFilter::default()
             };
             let (rows, total, page) =
@@ -155,7 +155,6 @@ fn heading(outline: &[Section], c: &Comment) -> String {
 }
 
 fn posted(c: &Comment, senders: &HashMap<i64, String>, published: bool) -> Posted {
-    let withdrawn = c.status == TriageStatus::Withdrawn;
     let from = match (c.commenter.as_deref(), c.organization.as_deref()) {
         (None, None) => senders.get(&c.submission_id).cloned().unwrap_or_default(),
         (name, org) => sender_of(name.unwrap_or(""), org.unwrap_or("")),
@@ -174,22 +173,17 @@ fn posted(c: &Comment, senders: &HashMap<i64, String>, published: bool) -> Poste
         from,
         kind: c.comment_type.0.map_or("", |t| t.into()),
         place,
-        withdrawn,
-        body: if withdrawn {
-            String::new()
-        } else {
-            c.body.clone()
-        },
-        suggested_change: if withdrawn {
-            String::new()
-        } else {
-            c.suggested_change.clone().unwrap_or_default()
-        },
+        body: c.body.clone(),
+        suggested_change: c.suggested_change.clone().unwrap_or_default(),
         disposition: match c.disposition.0 {
-            Some(d) if published && !withdrawn => export::disposition_label(d),
+            Some(d) if published && c.status == TriageStatus::Published => {
+                export::disposition_label(d)
+            }
             _ => "",
         },
-        response: if published && !withdrawn {
+        // Only what was published: an answer drafted since publication
+        // waits for the next one.
+        response: if published && c.status == TriageStatus::Published {
             c.response.clone().unwrap_or_default()
         } else {
             String::new()

@@ -942,7 +942,14 @@ on_both_backends! {
             assert_eq!(counts(&page), n([0, 0, 0, 0]), "{query}: {:?}", texts(&page, "table, section.problems"));
             let summary = texts(&page, "p.counts").join(" ");
             assert!(summary.ends_with("5 unchanged"), "{query}: {summary}");
-            assert!(texts(&page, "p.warning").is_empty(), "{query}");
+            assert!(texts(&page, "p.warning:not(.other-sheets)").is_empty(), "{query}");
+            // A sheet per section: only "All comments" is read, and the
+            // preview says so.
+            assert_eq!(
+                texts(&page, "p.other-sheets").len(),
+                usize::from(query.contains("sheets=1")),
+                "{query}"
+            );
             assert!(attrs(&page, "section.preview form", "action").is_empty(), "{query}: nothing to apply");
         }
         assert_eq!(all_stored(&app), before);
