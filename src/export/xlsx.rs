@@ -302,16 +302,22 @@ fn fitted(text: &str) -> std::borrow::Cow<'_, str> {
         text.chars().count()
     );
     let room = CELL_MAX - note.encode_utf16().count();
-    let mut used = 0;
-    let mut cut: String = text
-        .chars()
-        .take_while(|c| {
-            used += c.len_utf16();
-            used <= room
-        })
-        .collect();
+    let mut cut = utf16_prefix(text, room).to_owned();
     cut.push_str(&note);
     cut.into()
+}
+
+/// The longest start of `text` of whole characters within `max` UTF-16
+/// code units (how Excel counts a cell's and a sheet name's length).
+fn utf16_prefix(text: &str, max: usize) -> &str {
+    let mut units = 0;
+    for (at, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units > max {
+            return &text[..at];
+        }
+    }
+    text
 }
 
 /// A sheet name Excel accepts: none of `[]:*?/\` or `'`, at most 31 characters,
@@ -321,18 +327,7 @@ fn sheet_name(heading: &str, taken: &[&str]) -> String {
         .chars()
         .map(|c| if "[]:*?/\\'".contains(c) { ' ' } else { c })
         .collect();
-    // Whole characters while they fit in `max` UTF-16 units.
-    let short = |s: &str, max: usize| {
-        let mut units = 0;
-        s.chars()
-            .take_while(|c| {
-                units += c.len_utf16();
-                units <= max
-            })
-            .collect::<String>()
-            .trim()
-            .to_owned()
-    };
+    let short = |s: &str, max: usize| utf16_prefix(s, max).trim().to_owned();
     let mut name = short(clean.trim(), SHEET_NAME_MAX);
     let mut n = 1;
     while name.is_empty() || taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {

@@ -141,7 +141,7 @@ pub fn write(
     }
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const XLSX: &str = crate::export::Format::Xlsx.content_type();
 
 /// `xlsm` stays `xlsm` (its macros are kept); anything else is `fallback`.
 fn extension(name: &str, fallback: &str) -> String {

@@ -178,14 +178,7 @@ fn rewrite(
                 // `<cols/>`: written out whole, with the new widths in it.
                 seen_cols = true;
                 if plan.widths {
-                    let prefix = prefix_of(e.name().into_inner());
-                    writer
-                        .write_event(Event::Start(BytesStart::new(format!("{prefix}cols"))))
-                        .map_err(broken)?;
-                    widths(&mut writer, &prefix, plan)?;
-                    writer
-                        .write_event(Event::End(BytesEnd::new(format!("{prefix}cols"))))
-                        .map_err(broken)?;
+                    cols(&mut writer, &prefix_of(e.name().into_inner()), plan)?;
                     buffer.clear();
                     continue;
                 }
@@ -194,14 +187,7 @@ fn rewrite(
                 if e.local_name().into_inner() == "sheetData" && !seen_cols && plan.widths =>
             {
                 // Columns' widths come right before the data.
-                let prefix = prefix_of(e.name().into_inner());
-                writer
-                    .write_event(Event::Start(BytesStart::new(format!("{prefix}cols"))))
-                    .map_err(broken)?;
-                widths(&mut writer, &prefix, plan)?;
-                writer
-                    .write_event(Event::End(BytesEnd::new(format!("{prefix}cols"))))
-                    .map_err(broken)?;
+                cols(&mut writer, &prefix_of(e.name().into_inner()), plan)?;
             }
             _ => {}
         }
@@ -261,6 +247,18 @@ fn cells<W: Write>(
             writer.write_event(event).map_err(broken)?;
         }
     }
+    Ok(())
+}
+
+/// A `<cols>` element holding just the new columns' widths.
+fn cols<W: Write>(writer: &mut Writer<W>, prefix: &str, plan: &Plan<'_>) -> Result<(), ReplyError> {
+    writer
+        .write_event(Event::Start(BytesStart::new(format!("{prefix}cols"))))
+        .map_err(broken)?;
+    widths(writer, prefix, plan)?;
+    writer
+        .write_event(Event::End(BytesEnd::new(format!("{prefix}cols"))))
+        .map_err(broken)?;
     Ok(())
 }
 

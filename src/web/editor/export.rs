@@ -41,10 +41,10 @@ pub struct ExportPage {
     unanswered: i64,
     /// A refused final table or publication: the comments it lacks
     /// answers for.
-    pub(super) refused: Vec<Refused>,
+    refused: Vec<Refused>,
     /// How many the refused table or publication lacks answers for (more
     /// than are listed, perhaps; for a section's table, that section's).
-    pub(super) refused_total: i64,
+    refused_total: i64,
     /// When the disposition was published, if it was.
     published: Option<String>,
     /// Received comments are listed at `/d/{slug}/comments`.
@@ -52,14 +52,14 @@ pub struct ExportPage {
     flash: Option<String>,
 }
 
-pub(super) struct Refused {
+struct Refused {
     id: i64,
     tracking: String,
     missing: &'static str,
 }
 
 impl Refused {
-    pub(super) fn list(rows: &[crate::db::export_rows::Unanswered]) -> Vec<Self> {
+    fn list(rows: &[crate::db::export_rows::Unanswered]) -> Vec<Self> {
         rows.iter()
             .map(|r| Self {
                 id: r.id,
@@ -181,10 +181,7 @@ pub async fn download(
     let prepared = match prepared {
         Ok(prepared) => prepared,
         Err(ExportError::Unanswered { rows, total }) => {
-            let mut page_data = load(&state, &who, &session, slug, asked).await?;
-            page_data.refused = Refused::list(&rows);
-            page_data.refused_total = total;
-            return page(StatusCode::CONFLICT, &page_data);
+            return refused(&state, &who, &session, slug, asked, &rows, total).await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -198,7 +195,24 @@ pub async fn download(
     })
 }
 
-pub(super) async fn load(
+/// This page, refusing a final table or a publication (409): the comments
+/// that lack an answer (the first of `total`), each linked.
+pub(super) async fn refused(
+    state: &AppState,
+    who: &SignedIn,
+    session: &Session,
+    slug: String,
+    asked: ExportQuery,
+    rows: &[crate::db::export_rows::Unanswered],
+    total: i64,
+) -> Result<HttpResponse, WebError> {
+    let mut page_data = load(state, who, session, slug, asked).await?;
+    page_data.refused = Refused::list(rows);
+    page_data.refused_total = total;
+    page(StatusCode::CONFLICT, &page_data)
+}
+
+async fn load(
     state: &AppState,
     who: &SignedIn,
     session: &Session,

@@ -3,13 +3,12 @@
 //! received comments publicly or stop.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use super::export::{ExportQuery, Refused, load};
+use super::export::{ExportQuery, refused};
 use super::{SignedIn, flash};
 use crate::documents::publish::{self, PublishError};
-use crate::web::{AppState, WebError, csrf, page, see_other};
+use crate::web::{AppState, WebError, csrf, see_other};
 
 #[derive(serde::Deserialize)]
 pub struct PublishForm {
@@ -50,10 +49,16 @@ pub async fn publish(
             Ok(see_other(&format!("/editor/d/{slug}/export")))
         }
         Err(PublishError::Unanswered { rows, total }) => {
-            let mut page_data = load(&state, &who, &session, slug, ExportQuery::default()).await?;
-            page_data.refused = Refused::list(&rows);
-            page_data.refused_total = total;
-            page(StatusCode::CONFLICT, &page_data)
+            refused(
+                &state,
+                &who,
+                &session,
+                slug,
+                ExportQuery::default(),
+                &rows,
+                total,
+            )
+            .await
         }
         Err(PublishError::Document(e)) => Err(e.into()),
     }
