@@ -189,6 +189,11 @@ impl TestApp {
         let db = app.db().clone();
         tokio::spawn(app.into_server());
         let client = reqwest::Client::builder()
+            // A connection left idle longer than the server's keep-alive
+            // (5 s) can be closed by the server just as the client reuses
+            // it ("IncompleteMessage"); a test that spends seconds in the
+            // database between requests must not meet that race.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
             .build()

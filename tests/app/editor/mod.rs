@@ -77,6 +77,9 @@ impl Browser {
         Self {
             address: app.address.clone(),
             client: reqwest::Client::builder()
+                // See `TestApp::spawn_with`: no reuse of connections the
+                // server may be closing.
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
                 .redirect(reqwest::redirect::Policy::none())
                 .cookie_store(true)
                 .build()
