@@ -22,6 +22,7 @@ mod data_model;
 mod editor;
 mod editor_xss;
 mod export;
+mod export_large;
 mod htmx;
 mod intake;
 mod migrations;
