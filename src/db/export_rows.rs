@@ -54,10 +54,6 @@ pub struct ExportRow {
     pub section: Option<FiledUnder>,
 }
 
-/// Most rows of one node read at once on PostgreSQL (about 10 MB); a node
-/// with more is streamed row by row.
-const HELD_ROWS: i64 = 10_000;
-
 /// Within one outline node: page, then line (what lacks one after the
 /// rest, on both back ends, whose NULL ordering differs), then the
 /// submissions' order, then the row's.
@@ -184,19 +180,6 @@ where
                 }
             }
             DbConnection::Postgres(c) => {
-                // libpq hands over a node's rows at once far faster than
-                // one by one; only a node too large to hold is streamed.
-                let rows: Vec<ExportRow> = ordered!(document_id, filter, node)
-                    .limit(HELD_ROWS + 1)
-                    .load(c)?;
-                if rows.len() as i64 <= HELD_ROWS {
-                    for row in rows {
-                        each(row)?;
-                        count += 1;
-                    }
-                    continue;
-                }
-                drop(rows);
                 let rows = ordered!(document_id, filter, node)
                     .load_iter::<ExportRow, diesel::pg::PgRowByRowLoadingMode>(c)?;
                 for row in rows {

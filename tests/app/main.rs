@@ -22,7 +22,6 @@ mod data_model;
 mod editor;
 mod editor_xss;
 mod export;
-mod export_large;
 mod htmx;
 mod intake;
 mod migrations;
