@@ -1,9 +1,10 @@
 //! A document's comments as disposition tables list them: in outline order
 //! (what is filed under no node, General and not found, last, as in the
-//! queues), then page, line, and the order the submissions came in. Read
-//! node by node, each node's rows streamed one at a time (SQLite's
-//! statement cursor, libpq's row-by-row mode), so an export holds one row
-//! in memory however many there are.
+//! queues), then page,
+//! line, and the order the submissions came in. Read as one ordered
+//! statement whose rows stream one at a time (SQLite's statement cursor,
+//! libpq's row-by-row mode), so an export holds one row in memory however
+//! many there are; the back end's sorter spills to disk past its memory.
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -54,10 +55,12 @@ pub struct ExportRow {
     pub section: Option<FiledUnder>,
 }
 
-/// Within one outline node: page, then line (what lacks one after the
-/// rest, on both back ends, whose NULL ordering differs), then the
-/// submissions' order, then the row's.
-const IN_SECTION_ORDER: &str = "COALESCE(comments.page_sort, 2147483647), \
+/// Outline position first (no node: after every node, as the queues have
+/// it), then page and
+/// line (what lacks one after the rest, on both back ends, whose NULL
+/// ordering differs), then the submissions' order, then the row's.
+const TABLE_ORDER: &str = "COALESCE(sections.position, 2147483647), \
+     COALESCE(comments.page_sort, 2147483647), \
      COALESCE(comments.line_start, 2147483647), \
      submissions.received_at, submissions.seq, comments.seq";
 
@@ -85,11 +88,10 @@ macro_rules! narrow {
     }};
 }
 
-/// The boxed, ordered query of `$filter`'s comments of `$document_id`
-/// filed under `$section` (`None`: under no node), for one concrete
-/// connection (a boxed query names its back end).
+/// The boxed, ordered query of `$filter`'s comments of `$document_id`, for
+/// one concrete connection (a boxed query names its back end).
 macro_rules! ordered {
-    ($document_id:expr, $filter:expr, $section:expr) => {{
+    ($document_id:expr, $filter:expr) => {{
         let filter: &ExportFilter = $filter;
         let query = comments::table
             .inner_join(submissions::table)
@@ -100,12 +102,8 @@ macro_rules! ordered {
             .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
             .filter(comments::document_id.eq($document_id))
             .into_boxed();
-        let query = match $section {
-            Some(id) => query.filter(comments::section_id.eq(id)),
-            None => query.filter(comments::section_id.is_null()),
-        };
         narrow!(query, filter)
-            .order(sql::<Integer>(IN_SECTION_ORDER))
+            .order(sql::<Integer>(TABLE_ORDER))
             .select((
                 Comment::as_select(),
                 submissions::tracking_number,
@@ -129,14 +127,7 @@ macro_rules! ordered {
 
 /// Calls `each` with every row of the export in table order; returns how
 /// many there were. Stops at the first error `each` returns. The
-/// connection is busy with a statement while `each` runs: `each` must not
-/// use it.
-///
-/// Read node by node in outline order (General and not found last, as in
-/// the queues), each node's rows sorted apart: a million rows sorted in one
-/// statement spill out of the database's sort memory to disk (SQLite's
-/// temporary files, PostgreSQL's `work_mem`), while a node's few thousand
-/// sort in memory, found through the queue index.
+/// connection is busy with the statement until then: `each` must not use it.
 pub fn for_each<E>(
     conn: &mut DbConnection,
     document_id: i64,
@@ -146,46 +137,22 @@ pub fn for_each<E>(
 where
     E: From<diesel::result::Error>,
 {
-    let mut nodes: Vec<Option<i64>> = if filter.general_only {
-        Vec::new()
-    } else {
-        let outline: Vec<i64> = sections::table
-            .filter(sections::document_id.eq(document_id))
-            .order(sections::position)
-            .select(sections::id)
-            .load(conn)?;
-        outline
-            .into_iter()
-            .filter(|id| {
-                filter
-                    .sections
-                    .as_ref()
-                    .is_none_or(|wanted| wanted.contains(id))
-            })
-            .map(Some)
-            .collect()
-    };
-    if filter.sections.is_none() {
-        nodes.push(None);
-    }
     let mut count = 0;
-    for node in nodes {
-        match conn {
-            DbConnection::Sqlite(c) => {
-                let rows = ordered!(document_id, filter, node)
-                    .load_iter::<ExportRow, diesel::connection::DefaultLoadingMode>(c)?;
-                for row in rows {
-                    each(row?)?;
-                    count += 1;
-                }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let rows = ordered!(document_id, filter)
+                .load_iter::<ExportRow, diesel::connection::DefaultLoadingMode>(c)?;
+            for row in rows {
+                each(row?)?;
+                count += 1;
             }
-            DbConnection::Postgres(c) => {
-                let rows = ordered!(document_id, filter, node)
-                    .load_iter::<ExportRow, diesel::pg::PgRowByRowLoadingMode>(c)?;
-                for row in rows {
-                    each(row?)?;
-                    count += 1;
-                }
+        }
+        DbConnection::Postgres(c) => {
+            let rows = ordered!(document_id, filter)
+                .load_iter::<ExportRow, diesel::pg::PgRowByRowLoadingMode>(c)?;
+            for row in rows {
+                each(row?)?;
+                count += 1;
             }
         }
     }
