@@ -129,6 +129,7 @@ impl Application {
             mailer: Arc::new(mailer),
             limits: settings.intake.clone(),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
+            downloads: crate::web::stream::Downloads::default(),
         };
         let session = SessionConfig {
             key: settings.session_key()?,

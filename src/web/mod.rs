@@ -11,7 +11,7 @@ pub mod errors;
 pub mod format;
 mod health;
 mod public;
-mod stream;
+pub mod stream;
 pub mod submit;
 mod telemetry;
 
@@ -37,6 +37,8 @@ pub struct AppState {
     pub limits: Limits,
     /// `server.public_url` without a trailing slash, for links in e-mails.
     pub public_url: String,
+    /// Downloads being written now (`stream::attachment` caps them).
+    pub downloads: stream::Downloads,
 }
 
 /// Every route docket serves.

@@ -4,6 +4,7 @@
 //! and a closed download stops the work (its next write fails).
 
 use std::io::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::HttpResponse;
@@ -24,6 +25,7 @@ type Chunk = Result<Bytes, std::io::Error>;
 /// fails, the failure is logged and the download breaks off, so the client
 /// never takes a cut file for a whole one.
 pub fn attachment<F>(
+    downloads: &Downloads,
     content_type: &'static str,
     file_name: &str,
     work: F,
@@ -34,7 +36,7 @@ where
     // Each download holds a database connection until its client has read
     // the last byte; with at most this many at once, slow or stalled
     // clients cannot take every connection from the pages.
-    let slot = DownloadSlot::take().ok_or_else(|| {
+    let slot = downloads.take().ok_or_else(|| {
         WebError::Busy(format!(
             "{MAX_DOWNLOADS} downloads are being written right now; please try again in a minute"
         ))
@@ -59,29 +61,31 @@ where
         .streaming(body))
 }
 
-/// Downloads written at once, per instance (the pool has 8 connections by
+/// Downloads written at once by one app (the pool has 8 connections by
 /// default; half stay for pages).
 const MAX_DOWNLOADS: usize = 4;
 
-static DOWNLOADS: AtomicUsize = AtomicUsize::new(0);
+/// How many downloads an app is writing; shared by its workers.
+#[derive(Clone, Debug, Default)]
+pub struct Downloads(Arc<AtomicUsize>);
 
-/// One of the [`MAX_DOWNLOADS`] places, given back when dropped.
-struct DownloadSlot;
-
-impl DownloadSlot {
-    fn take() -> Option<Self> {
-        DOWNLOADS
+impl Downloads {
+    fn take(&self) -> Option<DownloadSlot> {
+        self.0
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < MAX_DOWNLOADS).then_some(n + 1)
             })
             .ok()
-            .map(|_| Self)
+            .map(|_| DownloadSlot(Arc::clone(&self.0)))
     }
 }
 
+/// One of the [`MAX_DOWNLOADS`] places, given back when dropped.
+struct DownloadSlot(Arc<AtomicUsize>);
+
 impl Drop for DownloadSlot {
     fn drop(&mut self) {
-        DOWNLOADS.fetch_sub(1, Ordering::AcqRel);
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -149,5 +153,41 @@ impl Write for ChannelWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.send()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downloads_past_the_cap_wait_for_a_place() {
+        let downloads = Downloads::default();
+        let held: Vec<DownloadSlot> = (0..MAX_DOWNLOADS)
+            .filter_map(|_| downloads.take())
+            .collect();
+        assert_eq!(held.len(), MAX_DOWNLOADS);
+        assert!(downloads.take().is_none(), "one more than the cap");
+        drop(held);
+        assert!(
+            downloads.take().is_some(),
+            "places come back when downloads end"
+        );
+        // Another app's count is its own.
+        assert!(Downloads::default().take().is_some());
+    }
+
+    #[test]
+    fn download_names_keep_utf8_and_an_ascii_fallback() {
+        let header = disposition("Données \"v2\".xlsx").to_string();
+        assert!(
+            header.starts_with("attachment; filename=\"Donn_es _v2_.xlsx\""),
+            "{header}"
+        );
+        assert!(header.contains("filename*=UTF-8''Donn%C3%A9es"), "{header}");
+        assert_eq!(
+            disposition("plain.csv").to_string(),
+            "attachment; filename=\"plain.csv\""
+        );
     }
 }

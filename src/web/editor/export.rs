@@ -189,7 +189,7 @@ pub async fn download(
     let file_name = prepared.file_name();
     let content_type = prepared.request.format.content_type();
     tracing::info!(user = who.user.id, document = %prepared.document.slug, file = %file_name, "export");
-    stream::attachment(content_type, &file_name, move |out| {
+    stream::attachment(&state.downloads, content_type, &file_name, move |out| {
         export::write(db.get()?, &prepared, out)?;
         Ok(())
     })

@@ -40,10 +40,15 @@ pub async fn one(
         })
         .await?;
     let bytes = reply.bytes;
-    stream::attachment(reply.content_type, &reply.file_name, move |out| {
-        out.write_all(&bytes)?;
-        Ok(())
-    })
+    stream::attachment(
+        &state.downloads,
+        reply.content_type,
+        &reply.file_name,
+        move |out| {
+            out.write_all(&bytes)?;
+            Ok(())
+        },
+    )
 }
 
 pub async fn all(
@@ -64,6 +69,7 @@ pub async fn all(
     let limits = replies_limits(&state);
     tracing::info!(user = who.user.id, files = files.len(), "replies zip");
     stream::attachment(
+        &state.downloads,
         "application/zip",
         &format!("{slug}-replies.zip"),
         move |out| {
