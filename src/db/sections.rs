@@ -57,6 +57,19 @@ pub fn in_volume(volume: &str, label: String) -> String {
     }
 }
 
+/// `id` and every node below it, from an outline in document order
+/// (parents before their children): a section as queues and exports take
+/// it, with its subsections.
+pub fn subtree(outline: &[Section], id: i64) -> Vec<i64> {
+    let mut ids = vec![id];
+    for s in outline {
+        if s.parent_id.is_some_and(|p| ids.contains(&p)) && !ids.contains(&s.id) {
+            ids.push(s.id);
+        }
+    }
+    ids
+}
+
 /// A node to insert, or the new values of an existing one.
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = sections, treat_none_as_null = true)]

@@ -269,7 +269,7 @@ pub fn prepare(
         Some(wanted) => {
             let node = find_section(&outline, wanted)
                 .ok_or_else(|| ExportError::NoSuchSection(wanted.trim().to_owned()))?;
-            filter.sections = Some(subtree(&outline, node.id));
+            filter.sections = Some(sections::subtree(&outline, node.id));
             format!("{} {} and below", node.cited(), node.title)
                 .trim()
                 .to_owned()
@@ -313,17 +313,6 @@ fn find_section<'a>(outline: &'a [Section], wanted: &str) -> Option<&'a Section>
     by(Section::cited)
         .or_else(|| by(Section::label))
         .or_else(|| by(|s| s.number.clone()))
-}
-
-/// `id` and every node below it (the outline lists parents first).
-fn subtree(outline: &[Section], id: i64) -> Vec<i64> {
-    let mut ids = vec![id];
-    for s in outline {
-        if s.parent_id.is_some_and(|p| ids.contains(&p)) && !ids.contains(&s.id) {
-            ids.push(s.id);
-        }
-    }
-    ids
 }
 
 /// `28 November 2026 14:05`.

@@ -180,16 +180,9 @@ fn scope(outline: &[Section], which: &str) -> Result<(QueueFilter, String), Docu
                 .ok()
                 .and_then(|id| outline.iter().find(|s| s.id == id))
                 .ok_or_else(|| DocumentError::NoSuchNode(id.parse().unwrap_or(0)))?;
-            let mut ids = vec![node.id];
-            // The outline is in document order, parents first.
-            for s in outline {
-                if s.parent_id.is_some_and(|p| ids.contains(&p)) && !ids.contains(&s.id) {
-                    ids.push(s.id);
-                }
-            }
             Ok((
                 QueueFilter {
-                    sections: Some(ids),
+                    sections: Some(crate::db::sections::subtree(outline, node.id)),
                     ..QueueFilter::default()
                 },
                 triage::filed_under(outline, Some(node.id)),
