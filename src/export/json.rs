@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{ExportError, Line, Prepared, Sink};
-use crate::db::export_rows::ExportRow;
 use crate::domain::TagSource;
 
 #[derive(Debug, Serialize)]
@@ -94,24 +93,22 @@ impl<W: Write> Sink for Array<W> {
     fn row(&mut self, line: &Line<'_>) -> Result<(), ExportError> {
         self.out
             .write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut self.out, &to_json(&line.row, self.public))?;
+        serde_json::to_writer(&mut self.out, &to_json(line, self.public))?;
         self.count += 1;
         Ok(())
     }
 }
 
-fn to_json(row: &ExportRow, public: bool) -> JsonComment<'_> {
+fn to_json<'a>(line: &'a Line<'_>, public: bool) -> JsonComment<'a> {
+    let row = &line.row;
     let c = &row.comment;
     let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
     JsonComment {
         tracking: &c.tracking_number,
         submission: &row.submission_tracking,
         comment_number: c.comment_number.as_deref(),
-        submitter: c.commenter.as_deref().unwrap_or(&row.submitter_name),
-        organization: c
-            .organization
-            .as_deref()
-            .unwrap_or(&row.submitter_organization),
+        submitter: line.submitter(),
+        organization: line.organization(),
         comment_type: c.comment_type.0.map(|t| t.into()),
         type_raw: c.type_raw.as_deref(),
         severity: c.severity.as_deref(),
