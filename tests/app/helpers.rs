@@ -38,9 +38,22 @@ macro_rules! on_both_backends {
 
 /// The server holding the PostgreSQL test databases, with a database to
 /// connect to for `CREATE DATABASE` (`.ci/run` sets it; this is the default).
+/// The server the PostgreSQL tests use, without TLS unless the URL asks
+/// for it: a server with `ssl = on` (as here) otherwise gets TLS
+/// connections from every test app, and when the test binary exits,
+/// OpenSSL's exit-time cleanup can run while a leaked app's thread is
+/// still inside a TLS read, crashing the process after every test passed
+/// (SIGSEGV, seen once in CI and once before). Loopback needs no TLS.
 fn postgres_admin_url() -> String {
-    std::env::var("DOCKET_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    let raw = std::env::var("DOCKET_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    match url::Url::parse(&raw) {
+        Ok(mut url) if !url.query_pairs().any(|(key, _)| key == "sslmode") => {
+            url.query_pairs_mut().append_pair("sslmode", "disable");
+            url.to_string()
+        }
+        _ => raw,
+    }
 }
 
 pub fn in_ci() -> bool {
@@ -52,7 +65,8 @@ pub struct TestDb {
     pub url: String,
     pub backend: docket::db::Backend,
     _dir: Option<tempfile::TempDir>,
-    pg_name: Option<String>,
+    /// The PostgreSQL database's name (`None` on SQLite).
+    pub pg_name: Option<String>,
 }
 
 impl TestDb {

@@ -90,7 +90,7 @@ async fn healthz_says_unavailable_when_postgres_is_gone() {
     let Some(db) = TestDb::postgres() else { return };
     let app = TestApp::spawn_with(db, "[database]\nacquire_timeout_secs = 1").await;
     assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
-    let name = app.test_db.url.rsplit('/').next().unwrap().to_owned();
+    let name = app.test_db.pg_name.clone().unwrap();
     app.test_db
         .admin()
         .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
@@ -145,7 +145,7 @@ async fn postgres_connections_the_server_dropped_are_replaced() {
     let Some(db) = TestDb::postgres() else {
         return;
     };
-    let name = db.url.rsplit('/').next().unwrap().to_owned();
+    let name = db.pg_name.clone().unwrap();
     let app = TestApp::spawn(db).await;
     let login = app.page("/login", 200).await;
     let token = crate::helpers::csrf_token(&login);
