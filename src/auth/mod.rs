@@ -2,6 +2,7 @@
 //! The web layer (`web::auth`) keeps the signed-in user in the session;
 //! everything here is plain functions over a connection.
 
+pub mod api_token;
 pub mod invite;
 pub mod password;
 

@@ -1,5 +1,5 @@
-//! One-time and long-lived tokens: invitations (and later password resets
-//! and API tokens). Only a SHA-256 of each token is stored, so a copy of
+//! One-time and long-lived tokens: invitations and API tokens (and later
+//! password resets). Only a SHA-256 of each token is stored, so a copy of
 //! the database does not hand out working links.
 
 use diesel::prelude::*;
@@ -89,4 +89,61 @@ pub fn void_unused(
     )
     .set(auth_tokens::used_at.eq(now))
     .execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<AuthToken> {
+    auth_tokens::table
+        .find(id)
+        .select(AuthToken::as_select())
+        .first(conn)
+}
+
+/// How many of a user's tokens of `kind` still work at `now`.
+pub fn count_usable(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    auth_tokens::table
+        .filter(auth_tokens::user_id.eq(user_id))
+        .filter(auth_tokens::kind.eq(kind))
+        .filter(auth_tokens::used_at.is_null())
+        .filter(
+            auth_tokens::expires_at
+                .is_null()
+                .or(auth_tokens::expires_at.gt(now)),
+        )
+        .count()
+        .get_result(conn)
+}
+
+/// A user's tokens of `kind`, newest first.
+pub fn of_user(conn: &mut DbConnection, user_id: i64, kind: &str) -> QueryResult<Vec<AuthToken>> {
+    auth_tokens::table
+        .filter(auth_tokens::user_id.eq(user_id))
+        .filter(auth_tokens::kind.eq(kind))
+        .order(auth_tokens::id.desc())
+        .select(AuthToken::as_select())
+        .load(conn)
+}
+
+/// Ends one of a user's tokens (`used_at`: when it stopped working).
+pub fn revoke(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        auth_tokens::table
+            .filter(auth_tokens::id.eq(id))
+            .filter(auth_tokens::user_id.eq(user_id))
+            .filter(auth_tokens::kind.eq(kind))
+            .filter(auth_tokens::used_at.is_null()),
+    )
+    .set(auth_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(changed == 1)
 }

@@ -86,7 +86,7 @@ on_both_backends! {
         let done = accept(&nia, &link, "a long enough password", "a long enough password").await;
         assert_eq!(see_other(&done), "/editor");
         let home = nia.page("/editor", 200).await;
-        assert!(texts(&home, "span.who")[0].starts_with("Nia <b>New</b>"), "{:?}", texts(&home, "span.who"));
+        assert!(texts(&home, "a.who")[0].starts_with("Nia <b>New</b>"), "{:?}", texts(&home, "a.who"));
 
         // The link works once; the password works on the sign-in form.
         assert_eq!(Browser::new(&app).get(&link).await.status().as_u16(), 410);
