@@ -450,3 +450,11 @@ pub fn find_by_tracking(
         .first(conn)
         .optional()
 }
+
+/// The tracking numbers of these comments, by id.
+pub fn trackings(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .select((comments::id, comments::tracking_number))
+        .load(conn)
+}

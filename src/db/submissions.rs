@@ -172,6 +172,23 @@ impl std::fmt::Debug for Submission {
     }
 }
 
+/// Tracking number, name and organisation of each of these submissions
+/// (no e-mail address: what a list of comments shows of its senders).
+pub fn senders(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, String, String, String)>> {
+    submissions::table
+        .filter(submissions::id.eq_any(ids))
+        .select((
+            submissions::id,
+            submissions::tracking_number,
+            submissions::submitter_name,
+            submissions::organization,
+        ))
+        .load(conn)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

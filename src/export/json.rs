@@ -130,11 +130,15 @@ fn to_json<'a>(line: &'a Line<'_>, public: bool) -> JsonComment<'a> {
         source_row: (!public).then_some(c.source_row),
         status: (!public).then(|| c.status.into()),
         section: match (&row.section, c.tag_source) {
-            (Some(s), _) => Some(match s.kind.as_str() {
-                "table" => format!("Table {}", s.number),
-                "figure" => format!("Figure {}", s.number),
-                _ => s.number.clone(),
-            }),
+            // In a multi-volume draft the number alone is ambiguous.
+            (Some(s), _) => Some(crate::db::sections::in_volume(
+                &s.volume,
+                match s.kind.as_str() {
+                    "table" => format!("Table {}", s.number),
+                    "figure" => format!("Figure {}", s.number),
+                    _ => s.number.clone(),
+                },
+            )),
             (None, TagSource::General | TagSource::Manual) => Some("General".to_owned()),
             (None, _) => None,
         },

@@ -299,7 +299,7 @@ pub fn prepare(
 
 /// The node `wanted` names: as cited (`Table 3`, `63A 5.1`), by its label
 /// or by its number alone, ignoring case and a leading `Section`/`§`.
-fn find_section<'a>(outline: &'a [Section], wanted: &str) -> Option<&'a Section> {
+pub fn find_section<'a>(outline: &'a [Section], wanted: &str) -> Option<&'a Section> {
     let norm = |s: &str| s.trim().to_lowercase();
     let wanted = norm(wanted);
     let bare = wanted

@@ -34,6 +34,18 @@ pub enum WebError {
     /// the sign-in form (coming back to `next` afterwards), the API says 401.
     #[error("sign in to see this page")]
     SignInRequired { next: String },
+    /// An API request without a working token (missing, unknown, revoked,
+    /// expired, or its account turned off: the message does not say which).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A save that must name the version it was based on and did not
+    /// (`If-Match` missing on an API `PATCH`).
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// Well-formed but not acceptable (an API body naming an unknown
+    /// disposition); the message lists each problem.
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
     /// Too many of one kind of work at once (downloads): try again soon.
@@ -99,6 +111,9 @@ impl WebError {
             | Self::BadRequest(message)
             | Self::TooLarge(message)
             | Self::Conflict(message)
+            | Self::Unauthorized(message)
+            | Self::PreconditionRequired(message)
+            | Self::Unprocessable(message)
             | Self::Busy(message) => message.clone(),
             Self::SignInRequired { .. } => "Sign in to see this page.".into(),
             Self::Unavailable(_) => {
@@ -115,7 +130,9 @@ impl WebError {
             Self::BadRequest(_) => "bad_request",
             Self::TooLarge(_) => "too_large",
             Self::Conflict(_) => "conflict",
-            Self::SignInRequired { .. } => "unauthorized",
+            Self::SignInRequired { .. } | Self::Unauthorized(_) => "unauthorized",
+            Self::PreconditionRequired(_) => "precondition_required",
+            Self::Unprocessable(_) => "unprocessable",
             Self::Unavailable(_) => "unavailable",
             Self::Busy(_) => "busy",
             Self::Unexpected(_) => "internal",
@@ -159,6 +176,9 @@ impl ResponseError for WebError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -228,6 +248,19 @@ impl ResponseError for HtmxError {
 #[error(transparent)]
 pub struct ApiError(#[from] pub WebError);
 
+/// Area errors reach the API's JSON the way they reach pages.
+macro_rules! api_from {
+    ($($area:ty),*) => {$(
+        impl From<$area> for ApiError {
+            fn from(error: $area) -> Self {
+                Self(error.into())
+            }
+        }
+    )*};
+}
+
+api_from!(DbError, DocumentError, AuthError, TriageError);
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self.0 {
@@ -238,7 +271,12 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         self.0.log_if_server_side();
-        HttpResponse::build(self.status_code()).json(serde_json::json!({
+        let status = self.status_code();
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header(("WWW-Authenticate", "Bearer realm=\"docket\""));
+        }
+        response.json(serde_json::json!({
             "error": { "code": self.0.code(), "message": self.0.public_message() }
         }))
     }

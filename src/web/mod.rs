@@ -3,6 +3,7 @@
 //! one askama page struct defined beside them.
 
 mod admin;
+pub mod api;
 mod assets;
 pub mod auth;
 mod csrf;
@@ -60,6 +61,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/invite/{token}", web::post().to(auth::invite::accept))
         .configure(editor::routes)
         .configure(admin::routes)
+        .route("/api/openapi.json", web::get().to(api::openapi_json))
+        .service(api::service())
         .default_service(web::to(not_found));
 }
 

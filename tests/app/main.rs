@@ -10,6 +10,7 @@
 #[macro_use]
 mod helpers;
 
+mod api;
 mod assignment_mail;
 mod browser;
 mod bulk;

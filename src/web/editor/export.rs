@@ -71,23 +71,42 @@ impl Refused {
 }
 
 /// The form's fields, as text: unknown words are refused with a message.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+/// The API's disposition table takes the same parameters.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
+    /// `xlsx`, `csv`, `html` or `json`.
     format: String,
+    /// Column layout: `nist` (default), `iso` or `ieee`.
     preset: String,
+    /// Only this section and what lies below it (`5.1`, `Table 3`).
     section: String,
+    /// Only comments in this status.
     status: String,
+    /// Only comments with this disposition.
     disposition: String,
+    /// `true`: the public variant (no e-mail addresses, no internal fields).
     public: String,
+    /// `true`: refuse (409) while any comment lacks a disposition or response.
     #[serde(rename = "final")]
     final_table: String,
+    /// `true`: XLSX gets a sheet per top-level section.
     sheets: String,
+    /// `true`: CSV starts with a byte-order mark (for Excel).
     bom: String,
 }
 
 impl ExportQuery {
-    fn request(&self) -> Result<ExportRequest, WebError> {
+    /// The same query, JSON when it names no format (the API's default).
+    pub(crate) fn json_unless_named(mut self) -> Self {
+        if self.format.trim().is_empty() {
+            "json".clone_into(&mut self.format);
+        }
+        self
+    }
+
+    pub(crate) fn request(&self) -> Result<ExportRequest, WebError> {
         fn word<T: std::str::FromStr + Default>(
             value: &str,
             what: &str,

@@ -5,11 +5,12 @@ mod bulk;
 mod clusters;
 mod comment;
 mod dashboard;
-mod export;
+pub(crate) mod export;
 mod home;
-mod notify;
+pub(crate) mod notify;
 mod outline;
 mod outline_edit;
+mod profile;
 mod publish;
 mod queue;
 mod queue_row;
@@ -27,6 +28,12 @@ use super::{WebError, csrf};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/editor", web::get().to(home::show))
+        .route("/editor/profile", web::get().to(profile::show))
+        .route("/editor/profile/tokens", web::post().to(profile::create))
+        .route(
+            "/editor/profile/tokens/{id}/revoke",
+            web::post().to(profile::revoke),
+        )
         .route("/editor/d/{slug}", web::get().to(dashboard::show))
         .route("/editor/d/{slug}/outline", web::get().to(outline::show))
         .route(

@@ -1,0 +1,226 @@
+//! `POST /api/v1/documents/{slug}/submissions`: comments sent as JSON,
+//! read exactly like the web form's typed rows (the same parsing, the same
+//! problems, the same limits), stored in one transaction, with the same
+//! receipt e-mail and receipt page. `?dry_run=true` reads and reports
+//! without storing: the preview of the web form.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::model::{ApiProblem, ErrorBody, FiledComment, NewSubmission, SubmissionReceipt};
+use super::{ApiResult, MaybeApiUser};
+use crate::db::pending::{self, PendingUpload};
+use crate::db::{self, DbConnection, DbError};
+use crate::domain::Channel;
+use crate::intake::{self, FormRow, IntakeError};
+use crate::mail::Receipt;
+use crate::submissions::{self, Request, Sender, Stored, SubmitError, normalise_email};
+use crate::web::submit::closed_reason;
+use crate::web::{ApiError, AppState, WebError};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubmitQuery {
+    /// Read and report, store nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// Sends comments on a document. Anyone may, while the comment period is
+/// open; an editor's token may also send them after it closes (stored as
+/// late). Problems found in single comments do not stop the submission:
+/// they are listed in the answer, as on the upload preview.
+#[utoipa::path(
+    operation_id = "create_submission",
+    tag = "submissions",
+    params(("slug" = String, Path, description = "The document's short name"), SubmitQuery),
+    request_body = NewSubmission,
+    responses(
+        (status = 201, description = "Stored; a receipt was e-mailed", body = SubmissionReceipt),
+        (status = 200, description = "A dry run: what would be stored", body = SubmissionReceipt),
+        (status = 403, description = "The comment period is not open", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 413, description = "Too many comments", body = ErrorBody),
+        (status = 422, description = "Name, e-mail or comments missing or unreadable", body = ErrorBody),
+    ),
+    security((), ("token" = []))
+)]
+#[post("/documents/{slug}/submissions")]
+pub async fn create(
+    who: MaybeApiUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<SubmitQuery>,
+    body: web::Json<NewSubmission>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let slug = slug.into_inner();
+    let document = state
+        .db
+        .run(move |conn| crate::documents::find(conn, &slug))
+        .await?;
+    let editor = who.0.is_some();
+    if !editor && let Some(reason) = closed_reason(&document) {
+        return Err(ApiError(WebError::Forbidden(format!(
+            "{reason} Nothing was stored."
+        ))));
+    }
+    let name = body.name.trim().to_owned();
+    let organization = body.organization.trim().to_owned();
+    let email = normalise_email(&body.email);
+    let mut missing = Vec::new();
+    if name.is_empty() {
+        missing.push("`name` is empty: editors need to know who sent the comments".to_owned());
+    }
+    if email.is_none() {
+        missing.push(format!(
+            "`email` must be an e-mail address such as name@example.org, not “{}”",
+            body.email.trim()
+        ));
+    }
+    if body.comments.is_empty() {
+        missing.push("`comments` is empty: send at least one comment".to_owned());
+    }
+    let (Some(email), true) = (email, missing.is_empty()) else {
+        return Err(ApiError(WebError::Unprocessable(format!(
+            "{}. Nothing was stored.",
+            missing.join("; ")
+        ))));
+    };
+    let rows: Vec<FormRow> = body
+        .comments
+        .into_iter()
+        .map(|c| FormRow {
+            kind: c.comment_type,
+            section: c.section,
+            page: c.page,
+            line: c.line,
+            comment: c.comment,
+            suggested_change: c.suggested_change,
+        })
+        .collect();
+    let limits = state.limits.clone();
+    let read_rows = rows.clone();
+    let intake = web::block(move || intake::from_form(&read_rows, &limits))
+        .await
+        .map_err(|e| ApiError(WebError::Unexpected(e.into())))?;
+    let intake = intake.map_err(|error| {
+        let message = format!("the comments could not be read: {error}. Nothing was stored.");
+        ApiError(match error {
+            IntakeError::TooLarge { .. } | IntakeError::TooManyRows { .. } => {
+                WebError::TooLarge(message)
+            }
+            _ => WebError::Unprocessable(message),
+        })
+    })?;
+    let problems: Vec<ApiProblem> = intake.problems().map(ApiProblem::from).collect();
+    if query.dry_run {
+        return Ok(HttpResponse::Ok().json(SubmissionReceipt {
+            tracking: None,
+            receipt_url: None,
+            comments: intake.comments.len(),
+            problems,
+            stored: false,
+            receipt_sent: false,
+            filed: Vec::new(),
+        }));
+    }
+    let token = hex::encode(rand::random::<[u8; 24]>());
+    let sender = Sender {
+        name: Some(name.clone()),
+        organization: Some(organization.clone()),
+        email: Some(email.clone()),
+    };
+    let pending = PendingUpload {
+        token: token.clone(),
+        document_id: document.id,
+        channel: "form".to_owned(),
+        submitter_name: name.clone(),
+        organization,
+        email: email.clone(),
+        file_name: None,
+        content_type: None,
+        bytes: None,
+        form_json: serde_json::to_string(&rows).ok(),
+        submission_id: None,
+        created_at: db::now(),
+    };
+    let title = document.title.clone();
+    let (tracking, filed) = state
+        .db
+        .run(move |conn| store(conn, &document, &sender, &intake, pending, editor))
+        .await?;
+    let receipt_url = format!("{}/receipt/{token}", state.public_url);
+    let receipt = Receipt {
+        document_title: &title,
+        tracking_number: &tracking,
+        comments: filed.len(),
+        submitter_name: &name,
+        receipt_url: &receipt_url,
+    };
+    let receipt_sent = match state
+        .mailer
+        .send(&email, &receipt.subject(), receipt.body())
+        .await
+    {
+        Ok(()) => !state.mailer.is_off(),
+        Err(error) => {
+            tracing::warn!(%tracking, reason = %error.log_reason(), "receipt e-mail not sent");
+            false
+        }
+    };
+    Ok(
+        HttpResponse::build(StatusCode::CREATED).json(SubmissionReceipt {
+            tracking: Some(tracking),
+            receipt_url: Some(receipt_url),
+            comments: filed.len(),
+            problems,
+            stored: true,
+            receipt_sent,
+            filed,
+        }),
+    )
+}
+
+/// Stores the submission and its receipt address together.
+fn store(
+    conn: &mut DbConnection,
+    document: &crate::db::documents::Document,
+    sender: &Sender,
+    intake: &intake::Intake,
+    mut pending: PendingUpload,
+    editor: bool,
+) -> Result<(String, Vec<FiledComment>), ApiError> {
+    let request = Request {
+        channel: Channel::Api,
+        file: None,
+        allow_late: editor,
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    let stored = db::write_transaction(conn, |conn| {
+        let submission =
+            match submissions::store(conn, document, sender, request, intake, &mut |_| {})? {
+                Stored::New { submission, .. } | Stored::AlreadyReceived { submission } => {
+                    submission
+                }
+            };
+        pending.submission_id = Some(submission.id);
+        pending::insert(conn, &pending).map_err(DbError::from)?;
+        let outline = db::sections::for_document(conn, document.id).map_err(DbError::from)?;
+        let filed = db::comments::for_submission(conn, submission.id)
+            .map_err(DbError::from)?
+            .into_iter()
+            .map(|c| FiledComment {
+                section: crate::triage::filed_under(&outline, c.section_id),
+                tracking: c.tracking_number,
+            })
+            .collect();
+        Ok::<_, SubmitError>((submission.tracking_number, filed))
+    });
+    stored.map_err(|error| match error {
+        SubmitError::Database(e) => e.into(),
+        other => ApiError(WebError::Forbidden(format!("{other}. Nothing was stored."))),
+    })
+}

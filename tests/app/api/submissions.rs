@@ -1,0 +1,184 @@
+//! Submitting comments as JSON: the web form's reading and limits, one
+//! transaction, the receipt e-mail and page, a dry run that stores nothing,
+//! and the comment period (editors' tokens may send late comments).
+
+use diesel::prelude::*;
+use docket::db::schema::{comments, submissions};
+use reqwest::Method;
+use serde_json::json as body;
+
+use super::{Api, api, json};
+
+const OPEN: &str = "/api/v1/documents/open-draft/submissions";
+const CLOSED: &str = "/api/v1/documents/nistir-8200/submissions";
+const NONE: &[(&str, &str)] = &[];
+
+fn open_document(api: &Api) {
+    api.app.with_conn(|conn| {
+        docket::documents::create(
+            conn,
+            &crate::helpers::draft_spec(
+                "open-draft",
+                time::macros::date!(2000 - 01 - 01),
+                time::macros::date!(2100 - 01 - 01),
+            ),
+        )
+        .unwrap();
+    });
+}
+
+fn stored(api: &Api) -> (i64, i64) {
+    api.app.with_conn(|conn| {
+        (
+            submissions::table.count().get_result(conn).unwrap(),
+            comments::table.count().get_result(conn).unwrap(),
+        )
+    })
+}
+
+fn two_comments() -> serde_json::Value {
+    body!({
+        "name": "Ada Lovelace",
+        "organization": "Analytical Engines",
+        "email": "  Ada@Example.ORG ",
+        "comments": [
+            {"type": "T", "section": "2.1", "page": "iv", "comment": "Define the term engine."},
+            {"type": "banana", "comment": "Second thought", "suggested_change": "=HYPERLINK(\"x\")"}
+        ]
+    })
+}
+
+on_both_backends! {
+    async fn anyone_may_submit_while_the_period_is_open(db: TestDb) {
+        let api = api(db).await;
+        open_document(&api);
+        let before = stored(&api);
+
+        // A dry run reports and stores nothing.
+        let dry = json(
+            api.call_with(Method::POST, &format!("{OPEN}?dry_run=true"), Some(two_comments()), NONE)
+                .await,
+            200,
+        )
+        .await;
+        assert_eq!(dry["stored"], false);
+        assert_eq!(dry["tracking"], serde_json::Value::Null);
+        assert_eq!(dry["comments"], 2);
+        assert_eq!(stored(&api), before);
+        assert!(api.mails().is_empty());
+
+        let receipt = json(
+            api.call_with(Method::POST, OPEN, Some(two_comments()), NONE).await,
+            201,
+        )
+        .await;
+        assert_eq!(receipt["stored"], true);
+        assert_eq!(receipt["comments"], 2);
+        let tracking = receipt["tracking"].as_str().unwrap().to_owned();
+        assert_eq!(receipt["filed"][0]["tracking"], format!("{tracking}-1"));
+        assert_eq!(receipt["filed"][1]["tracking"], format!("{tracking}-2"));
+        // The unknown type word is reported against its row and column,
+        // as on the upload preview, and the comment is kept.
+        let problems = receipt["problems"].as_array().unwrap();
+        assert!(
+            problems.iter().any(|p| p["row"] == 2 && p["value"] == "banana"),
+            "{problems:?}"
+        );
+        assert_eq!(stored(&api), (before.0 + 1, before.1 + 2));
+        let (channel, email): (String, Option<String>) = api.app.with_conn(|conn| {
+            submissions::table
+                .filter(submissions::tracking_number.eq(&tracking))
+                .select((submissions::channel, submissions::email))
+                .first(conn)
+                .unwrap()
+        });
+        assert_eq!(channel, "api");
+        assert_eq!(email.as_deref(), Some("ada@example.org"));
+        let formula: Option<String> = api.app.with_conn(|conn| {
+            comments::table
+                .filter(comments::tracking_number.eq(format!("{tracking}-2")))
+                .select(comments::suggested_change)
+                .first(conn)
+                .unwrap()
+        });
+        assert_eq!(formula.as_deref(), Some("=HYPERLINK(\"x\")"), "stored as sent");
+
+        // The receipt: e-mailed, and its page works.
+        assert_eq!(receipt["receipt_sent"], true);
+        let mails = api.mails();
+        assert_eq!(mails.len(), 1);
+        assert!(mails[0].contains("To: ada@example.org"));
+        assert!(mails[0].contains(&format!("Subject: Comments received: {tracking}")));
+        let url = receipt["receipt_url"].as_str().unwrap();
+        let path = url.strip_prefix("https://docket.example").unwrap();
+        let page = api.app.page(path, 200).await;
+        assert!(page.html().contains(&tracking));
+        // The answer never repeats the address.
+        assert!(!receipt.to_string().to_lowercase().contains("ada@example.org"));
+    }
+
+    async fn bad_submissions_are_refused_whole_with_the_reason(db: TestDb) {
+        let api = api(db).await;
+        open_document(&api);
+        let before = stored(&api);
+        for (sent, status, says) in [
+            (body!({"name": "", "email": "x", "comments": []}), 422, "`name` is empty"),
+            (body!({"name": "A", "email": "not an address", "comments": [{"comment": "x"}]}), 422, "`email` must be an e-mail address"),
+            (body!({"name": "A", "email": "a@example.org", "comments": []}), 422, "`comments` is empty"),
+            (body!({"name": "A", "email": "a@example.org", "comments": [{"page": "3"}]}), 400, "missing field `comment`"),
+            (body!({"name": "A", "email": "a@example.org", "comments": [{"comment": "x"}], "colour": 1}), 400, "unknown field `colour`"),
+            (body!({"name": "A", "email": "a@example.org", "comments": [{"comment": "  "}]}), 422, "could not be read"),
+        ] {
+            let refused = json(api.call_with(Method::POST, OPEN, Some(sent.clone()), NONE).await, status).await;
+            assert!(
+                refused["error"]["message"].as_str().unwrap().contains(says),
+                "{sent}: {refused}"
+            );
+        }
+        // Not JSON at all.
+        let client = reqwest::Client::new();
+        let response = client
+            .post(format!("{}{OPEN}", api.app.address))
+            .header("Content-Type", "text/plain")
+            .body("name=A")
+            .send()
+            .await
+            .unwrap();
+        let refused = json(response, 400).await;
+        assert!(refused["error"]["message"].as_str().unwrap().contains("Content-Type: application/json"));
+        // Unknown document.
+        json(
+            api.call_with(Method::POST, "/api/v1/documents/nope/submissions", Some(two_comments()), NONE)
+                .await,
+            404,
+        )
+        .await;
+        assert_eq!(stored(&api), before);
+        assert!(api.mails().is_empty());
+    }
+
+    async fn after_the_period_only_an_editor_token_may_submit(db: TestDb) {
+        let api = api(db).await;
+        let before = stored(&api);
+        let refused = json(api.call_with(Method::POST, CLOSED, Some(two_comments()), NONE).await, 403).await;
+        assert!(refused["error"]["message"].as_str().unwrap().contains("closed"));
+        assert_eq!(stored(&api), before);
+        // A wrong token is not taken for the public.
+        json(
+            api.call_with(Method::POST, CLOSED, Some(two_comments()), &[("Authorization", "Bearer docket_x")])
+                .await,
+            401,
+        )
+        .await;
+        let late = json(api.call(Method::POST, CLOSED, Some(two_comments())).await, 201).await;
+        let tracking = late["tracking"].as_str().unwrap().to_owned();
+        let is_late: bool = api.app.with_conn(|conn| {
+            submissions::table
+                .filter(submissions::tracking_number.eq(&tracking))
+                .select(submissions::late)
+                .first(conn)
+                .unwrap()
+        });
+        assert!(is_late);
+    }
+}
