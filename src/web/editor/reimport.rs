@@ -188,7 +188,19 @@ pub async fn apply(
             let plan = reimport::plan(conn, document.id, &upload.file_name, &upload.bytes, &limits);
             // It was read for the preview, so it reads the same way now.
             let plan = plan.map_err(unexpected)?;
-            let mut applied = reimport::apply(conn, &plan, user_id).map_err(unexpected)?;
+            let mut applied = match reimport::apply(conn, &plan, user_id) {
+                Ok(applied) => applied,
+                Err(error) => {
+                    // Chunks saved before the failure stay saved. The upload
+                    // waits again, so Apply can be pressed again: the rows
+                    // saved already now match the file, and the new plan
+                    // counts them unchanged instead of as conflicts.
+                    if let Err(again) = table_uploads::insert(conn, &upload) {
+                        tracing::warn!(error = %again, "a failed apply's upload could not be kept");
+                    }
+                    return Err(unexpected(error));
+                }
+            };
             applied.conflicts.extend(
                 plan.conflicts
                     .iter()

@@ -1140,4 +1140,77 @@ mod regressions {
             }
         }
     }
+
+    // Was a gap: src/web/editor/reimport.rs `apply` deleted the upload before
+    // saving, and saves run in transactions of 100; a database error in a
+    // later transaction left the earlier ones saved and the upload gone, so
+    // the editor had to find and send the file again. Now the upload waits
+    // again, and pressing Apply again saves the rest: the rows already saved
+    // match the file and count as unchanged, not as conflicts.
+    on_both_backends! {
+        async fn an_apply_that_fails_part_way_can_be_pressed_again(db: TestDb) {
+            let (app, browser, _) = app(db).await;
+            let dir = tempfile::tempdir().unwrap();
+            let mut more = String::from("Comment #,Section,Comment\n");
+            for n in 1..=150 {
+                more.push_str(&format!("{n},1,Bulk comment {n}\n"));
+            }
+            let file = write(dir.path(), "more.csv", &more);
+            run_ok(&app.test_db, &["import", "--document", SLUG, "--submitter", "Bob", &file]);
+            let mut table = Csv::read(&download(&browser, "format=csv").await);
+            let trackings: Vec<String> = table.rows.iter().map(|r| r[0].clone()).collect();
+            assert_eq!(trackings.len(), 155);
+            for (i, tracking) in trackings.iter().enumerate() {
+                let response = if i == 120 { "FAIL".to_owned() } else { format!("Answer {i}.") };
+                table.set(tracking, "Disposition", "Noted").set(tracking, "Response", &response);
+            }
+            // The database refuses the 121st save (a trigger on either back end).
+            let (create, drop) = match app.test_db.pg_name.is_some() {
+                true => (
+                    "CREATE FUNCTION refuse_fail() RETURNS trigger AS $$ BEGIN \
+                       IF NEW.response = 'FAIL' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; \
+                     END $$ LANGUAGE plpgsql; \
+                     CREATE TRIGGER refuse_fail BEFORE UPDATE ON comments \
+                       FOR EACH ROW EXECUTE FUNCTION refuse_fail();",
+                    "DROP TRIGGER refuse_fail ON comments; DROP FUNCTION refuse_fail();",
+                ),
+                false => (
+                    "CREATE TRIGGER refuse_fail BEFORE UPDATE ON comments \
+                       WHEN NEW.response = 'FAIL' BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+                    "DROP TRIGGER refuse_fail;",
+                ),
+            };
+            use diesel::connection::SimpleConnection;
+            app.with_conn(|conn| conn.batch_execute(create).unwrap());
+            let page = preview(&browser, "t.csv", "text/csv", &table.bytes()).await;
+            let changes = counts(&page)[0].parse::<usize>().unwrap();
+            assert!(changes > 120, "{changes}");
+            let failed = apply(&browser, &page).await;
+            assert_eq!(failed.status().as_u16(), 500);
+            let answered = |app: &TestApp| -> i64 {
+                app.with_conn(|conn| {
+                    comments::table
+                        .filter(comments::response.like("Answer %"))
+                        .count()
+                        .get_result(conn)
+                        .unwrap()
+                })
+            };
+            assert_eq!(answered(&app), 100, "the first transaction stays saved");
+            assert_eq!(waiting_uploads(&app), 1, "the upload waits again");
+
+            app.with_conn(|conn| conn.batch_execute(drop).unwrap());
+            applied(&browser, &page).await;
+            assert_eq!(answered(&app), 154);
+            let fail: Option<String> = app.with_conn(|conn| {
+                comments::table
+                    .filter(comments::tracking_number.eq(&trackings[120]))
+                    .select(comments::response)
+                    .first(conn)
+                    .unwrap()
+            });
+            assert_eq!(fail.as_deref(), Some("FAIL"));
+            assert_eq!(waiting_uploads(&app), 0);
+        }
+    }
 }
