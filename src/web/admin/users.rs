@@ -203,7 +203,23 @@ pub async fn set_active(
     let active = form.active == "1";
     let changed = state
         .db
-        .run(move |conn| db::users::set_active(conn, id, active).map_err(DbError::from))
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                // Turning an account off ends its API tokens for good: an
+                // account turned off because a token leaked must not get
+                // that token back when it is turned on again.
+                if !active {
+                    db::auth_tokens::void_unused(
+                        conn,
+                        id,
+                        crate::auth::api_token::KIND,
+                        db::now(),
+                    )?;
+                }
+                db::users::set_active(conn, id, active)
+            })
+            .map_err(DbError::from)
+        })
         .await?;
     if changed == 0 {
         return Err(WebError::NotFound(format!("account #{id} does not exist")));
@@ -213,7 +229,9 @@ pub async fn set_active(
         if active {
             format!("Account #{id} is on again.")
         } else {
-            format!("Account #{id} is off: it cannot sign in, and is signed out now.")
+            format!(
+                "Account #{id} is off: it cannot sign in, is signed out now, and its API tokens are revoked."
+            )
         },
     );
     Ok(see_other("/admin/users"))
