@@ -965,3 +965,28 @@ on_both_backends! {
         assert_eq!(err.matches("No space left on device").count(), 1, "{err}");
     }
 }
+
+// Was a gap: src/export/json.rs named a filed comment's section by its
+// number alone, so in a multi-volume draft (SP 800-63-4's 63A, 63B…) two
+// comments on different volumes' section 1 both said "1", while the
+// tables said "63A 1" and "63B 1".
+on_both_backends! {
+    async fn json_sections_name_their_volume(db: TestDb) {
+        small_document(
+            &db,
+            "volumes",
+            "number,title,kind,volume,page_start,page_end,line_start,line_end\n1,Intro A,,63A,,,,\n1,Intro B,,63B,,,,\n",
+            "Comment #,Publication,Section,Comment\n1,63A,1,On volume A.\n2,63B,1,On volume B.\n",
+        );
+        let out = docket(&db, &["export", "--document", "volumes", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let sections: Vec<&str> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["section"].as_str().unwrap())
+            .collect();
+        assert_eq!(sections, ["63A 1", "63B 1"]);
+    }
+}

@@ -10,7 +10,10 @@ use serde::Deserialize;
 use strum::IntoEnumIterator;
 use utoipa::IntoParams;
 
-use super::model::{ApiComment, CommentPage, CommentPatch, Context, ErrorBody, Sender};
+use super::model::{
+    ApiComment, CommentPage, CommentPatch, Context, ErrorBody, ErrorDetail, PatchSection, Sender,
+    StaleBody,
+};
 use super::{ApiResult, ApiUser};
 use crate::db::comments::Comment;
 use crate::db::queue::QueueFilter;
@@ -30,9 +33,12 @@ const MAX_PER_PAGE: i64 = 500;
 #[serde(default, deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// A section (with what lies below it), by outline id, label (`5.1`,
-    /// `Table 3`) or number; `general` for General and not found.
+    /// A section (with what lies below it), by label (`5.1`, `Table 3`,
+    /// `63A 5.1`) or number; `general` for General and not found.
     section: Option<String>,
+    /// A section (with what lies below it) by its outline id
+    /// (`filed.section_id`, or `id` in the outline).
+    section_id: Option<i64>,
     /// `editorial`, `general`, `technical` or `other`.
     #[serde(rename = "type")]
     #[param(rename = "type")]
@@ -71,25 +77,33 @@ fn word<T: std::str::FromStr + IntoEnumIterator + AsRef<str>>(
 impl ListQuery {
     fn filter(&self, outline: &[db::sections::Section]) -> Result<QueueFilter, WebError> {
         let mut filter = QueueFilter::default();
-        match self.section.as_deref().map(str::trim) {
-            None | Some("") => {}
-            Some(general) if general.eq_ignore_ascii_case("general") => {
+        let node = match (self.section.as_deref().map(str::trim), self.section_id) {
+            (Some(_), Some(_)) => {
+                return Err(WebError::BadRequest(
+                    "send `section` or `section_id`, not both".to_owned(),
+                ));
+            }
+            (Some(general), None) if general.eq_ignore_ascii_case("general") => {
                 filter.general_only = true;
+                None
             }
-            Some(wanted) => {
-                let node = wanted
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|id| outline.iter().find(|s| s.id == id))
-                    .or_else(|| export::find_section(outline, wanted))
-                    .ok_or_else(|| {
-                        WebError::NotFound(format!(
-                            "no section “{wanted}” is in this document's outline \
-                             (see /api/v1/documents/{{slug}}/outline)"
-                        ))
-                    })?;
-                filter.sections = Some(db::sections::subtree(outline, node.id));
+            (Some(wanted), None) => {
+                Some(export::find_section(outline, wanted).ok_or_else(|| {
+                    WebError::NotFound(format!(
+                        "no section “{wanted}” is in this document's outline \
+                     (see /api/v1/documents/{{slug}}/outline)"
+                    ))
+                })?)
             }
+            (None, Some(id)) => Some(outline.iter().find(|s| s.id == id).ok_or_else(|| {
+                WebError::NotFound(format!(
+                    "outline node {id} is not in this document's outline"
+                ))
+            })?),
+            (None, None) => None,
+        };
+        if let Some(node) = node {
+            filter.sections = Some(db::sections::subtree(outline, node.id));
         }
         if let Some(t) = &self.comment_type {
             filter.comment_type = Some(word::<CommentType>(t, "type")?.to_string());
@@ -185,6 +199,7 @@ pub async fn list(
             "`page` counts from 1, not {page}"
         ))));
     }
+    let searching = query.q.as_deref().is_some_and(|q| !q.trim().is_empty());
     let (comments, total, context) = state
         .db
         .run(move |conn| {
@@ -205,7 +220,7 @@ pub async fn list(
         .await?;
     Ok(web::Json(CommentPage {
         total,
-        capped: total > db::queue::SEARCH_CAP,
+        capped: searching && total > db::queue::SEARCH_CAP,
         page,
         per_page,
         comments: comments
@@ -260,8 +275,11 @@ pub async fn show(
         .json(comment))
 }
 
-/// The version `If-Match` names: `"7"` (or `7`).
-fn if_match(req: &HttpRequest) -> Result<i32, WebError> {
+/// The versions `If-Match` names (RFC 9110: a list of entity tags,
+/// compared strongly, so a weak tag `W/"3"` matches nothing). `*` names no
+/// version, so it is refused like a missing header: a change must say
+/// which version it was based on.
+fn if_match(req: &HttpRequest) -> Result<Vec<i32>, WebError> {
     let required = || {
         WebError::PreconditionRequired(
             "send `If-Match` with the comment's version (its ETag, from GET), so a change \
@@ -270,12 +288,27 @@ fn if_match(req: &HttpRequest) -> Result<i32, WebError> {
         )
     };
     let value = req.headers().get(IF_MATCH).ok_or_else(required)?;
-    value
-        .to_str()
-        .ok()
-        .map(|v| v.trim().trim_matches('"'))
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(required)
+    let unreadable = || {
+        WebError::BadRequest(format!(
+            "`If-Match` must be the comment's ETag, such as \"3\", not {value:?}"
+        ))
+    };
+    let text = value.to_str().map_err(|_| unreadable())?;
+    let mut versions = Vec::new();
+    for tag in text.split(',').map(str::trim) {
+        if tag == "*" {
+            return Err(required());
+        }
+        if tag.starts_with("W/") {
+            continue;
+        }
+        let bare = tag
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(tag);
+        versions.push(bare.parse().map_err(|_| unreadable())?);
+    }
+    Ok(versions)
 }
 
 /// Changes a comment's triage fields: status, disposition, response,
@@ -291,12 +324,14 @@ fn if_match(req: &HttpRequest) -> Result<i32, WebError> {
     ),
     request_body = CommentPatch,
     responses(
-        (status = 200, description = "Saved (or nothing to change)", body = ApiComment),
+        (status = 200, description = "Saved (or nothing to change)", body = ApiComment,
+            headers(("ETag" = String, description = "The new version, quoted"))),
+        (status = 400, description = "The body is not the JSON described (an unknown key), or `If-Match` is unreadable", body = ErrorBody),
         (status = 401, description = "No working API token", body = ErrorBody),
         (status = 404, description = "No such comment", body = ErrorBody),
-        (status = 412, description = "Changed by someone else since that version; `current` holds it now"),
+        (status = 412, description = "Changed by someone else since that version; `current` holds it now", body = StaleBody),
         (status = 422, description = "A value that cannot be saved", body = ErrorBody),
-        (status = 428, description = "`If-Match` missing", body = ErrorBody),
+        (status = 428, description = "`If-Match` missing, or `*`", body = ErrorBody),
     ),
     security(("token" = []))
 )]
@@ -309,11 +344,12 @@ pub async fn update(
     body: web::Json<CommentPatch>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let version = if_match(&req)?;
+    let versions = if_match(&req)?;
     let current = load(&state, id).await?;
-    if current.version != version {
-        return Ok(stale(current, version));
+    if !versions.contains(&current.version) {
+        return Ok(stale(current, &versions));
     }
+    let version = current.version;
     let edit = edit(&current, body.into_inner())?;
     let user = who.user.clone();
     let saved = state
@@ -334,7 +370,7 @@ pub async fn update(
                 .insert_header(etag(comment.version))
                 .json(comment))
         }
-        Err(TriageError::ChangedMeanwhile(_)) => Ok(stale(load(&state, id).await?, version)),
+        Err(TriageError::ChangedMeanwhile(_)) => Ok(stale(load(&state, id).await?, &[version])),
         Err(TriageError::Invalid(problems)) => Err(ApiError(WebError::Unprocessable(format!(
             "nothing was saved: {}",
             problems.join(" ")
@@ -347,20 +383,29 @@ pub async fn update(
 }
 
 /// 412 with the comment as it is now.
-fn stale(current: ApiComment, sent: i32) -> HttpResponse {
+fn stale(current: ApiComment, sent: &[i32]) -> HttpResponse {
+    let sent = match sent {
+        [] => "no strong ETag".to_owned(),
+        versions => versions
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(" or "),
+    };
+    let message = format!(
+        "{} was changed by someone else: it is at version {}, not {sent}. \
+         Nothing was saved; `current` is the comment now.",
+        current.tracking, current.version
+    );
     HttpResponse::PreconditionFailed()
         .insert_header(etag(current.version))
-        .json(serde_json::json!({
-            "error": {
-                "code": "stale",
-                "message": format!(
-                    "{} was changed by someone else: it is at version {}, not {sent}. \
-                     Nothing was saved; `current` is the comment now.",
-                    current.tracking, current.version
-                ),
+        .json(StaleBody {
+            error: ErrorDetail {
+                code: "stale".to_owned(),
+                message,
             },
-            "current": current,
-        }))
+            current,
+        })
 }
 
 /// The comment's triage fields with the patch's keys applied.
@@ -386,14 +431,19 @@ fn edit(current: &ApiComment, patch: CommentPatch) -> Result<TriageEdit, ApiErro
             .transpose()
             .map_err(unprocessable)?,
     };
-    let section = match patch.section.as_deref().map(str::trim) {
+    let section = match patch.section {
         None => SectionChoice::Keep,
-        Some(g) if g.eq_ignore_ascii_case("general") => SectionChoice::General,
-        Some(node) => SectionChoice::Node(node.parse().map_err(|_| {
-            ApiError(WebError::Unprocessable(format!(
-                "`section` must be an outline node id or `general`, not “{node}”"
-            )))
-        })?),
+        Some(PatchSection::Id(node)) => SectionChoice::Node(node),
+        Some(PatchSection::Word(word)) if word.trim().eq_ignore_ascii_case("general") => {
+            SectionChoice::General
+        }
+        Some(PatchSection::Word(word)) => {
+            SectionChoice::Node(word.trim().parse().map_err(|_| {
+                ApiError(WebError::Unprocessable(format!(
+                    "`section` must be an outline node id or \"general\", not “{word}”"
+                )))
+            })?)
+        }
     };
     Ok(TriageEdit {
         section,
@@ -426,10 +476,18 @@ fn unprocessable(error: WebError) -> ApiError {
     tag = "comments",
     params(("slug" = String, Path, description = "The document's short name"), ExportQuery),
     responses(
-        (status = 200, description = "The table, in the format asked for"),
+        (status = 200, description = "The table, in the format asked for (JSON when none is named)",
+            content(
+                ("application/json"),
+                ("text/csv"),
+                ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                ("text/html"),
+            )),
+        (status = 400, description = "A format, preset, status or disposition docket does not know", body = ErrorBody),
         (status = 401, description = "No working API token", body = ErrorBody),
         (status = 404, description = "No such document or section", body = ErrorBody),
         (status = 409, description = "A final table with comments unanswered", body = ErrorBody),
+        (status = 503, description = "Too many downloads at once; try again in a minute", body = ErrorBody),
     ),
     security(("token" = []))
 )]

@@ -11,7 +11,8 @@ use crate::domain::{CommentType, Disposition, TriageStatus};
 use crate::export::{disposition_label, status_label};
 use crate::web::AppState;
 
-/// Every document, newest first.
+/// Every document, by the end of its comment period (soonest first;
+/// those without one last).
 #[utoipa::path(
     operation_id = "list_documents",
     tag = "documents",

@@ -35,6 +35,7 @@ pub fn service() -> impl HttpServiceFactory + OpenApiFactory + 'static {
     utoipa_actix_web::scope("/api/v1")
         .app_data(json_config())
         .app_data(query_config())
+        .app_data(path_config())
         .service(documents::list)
         .service(documents::show)
         .service(documents::outline)
@@ -127,6 +128,17 @@ fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _req| {
         ApiError(WebError::BadRequest(format!(
             "the query string could not be read: {error}"
+        )))
+        .into()
+    })
+}
+
+/// Path segments that do not fit (`/comments/abc`) get a JSON 404.
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error, req| {
+        ApiError(WebError::NotFound(format!(
+            "{} names nothing the API has: {error}",
+            req.path()
         )))
         .into()
     })

@@ -9,7 +9,13 @@ use utoipa::ToSchema;
 use crate::db::comments::Comment;
 use crate::db::documents::{Document, Period};
 use crate::db::sections::Section;
-use crate::export::when;
+
+/// A UTC timestamp as RFC 3339 (`2026-11-28T22:30:00Z`), for machines.
+fn rfc3339(t: time::PrimitiveDateTime) -> String {
+    t.assume_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
 
 /// A draft open (or once open) for comment.
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,7 +33,7 @@ pub struct ApiDocument {
     pub period: &'static str,
     /// Received comments are listed publicly at `/d/{slug}/comments`.
     pub public_posting: bool,
-    /// When the disposition was published (`YYYY-MM-DD HH:MM UTC`).
+    /// When the disposition was published (RFC 3339, UTC).
     pub published_at: Option<String>,
     /// The blank comment templates, relative to the site.
     pub template_csv: String,
@@ -50,7 +56,7 @@ impl From<&Document> for ApiDocument {
             closes_on: d.closes_on.map(|day| day.to_string()),
             period,
             public_posting: d.public_posting,
-            published_at: d.published_at.map(when),
+            published_at: d.published_at.map(rfc3339),
             template_csv: format!("/d/{}/template.csv", d.slug),
             template_xlsx: format!("/d/{}/template.xlsx", d.slug),
         }
@@ -60,7 +66,8 @@ impl From<&Document> for ApiDocument {
 /// One node of a draft's outline, in document order.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiSection {
-    /// Use it as `section` in filters and `section_id` in changes.
+    /// Use it as `section_id` in comment filters and as `section` in a
+    /// change to a comment.
     pub id: i64,
     pub parent_id: Option<i64>,
     /// The volume of a multi-volume draft; empty otherwise.
@@ -155,6 +162,7 @@ pub struct ApiComment {
     pub duplicate_of: Option<String>,
     /// Comments with the same cluster id read alike (form letters).
     pub cluster_id: Option<i64>,
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: String,
 }
 
@@ -220,7 +228,7 @@ impl ApiComment {
                 .duplicate_of_id
                 .and_then(|id| context.trackings.get(&id).cloned()),
             cluster_id: c.cluster_id,
-            updated_at: when(c.updated_at),
+            updated_at: rfc3339(c.updated_at),
             tracking: c.tracking_number,
         }
     }
@@ -258,8 +266,18 @@ pub struct CommentPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub duplicate_of: Option<Option<String>>,
-    /// An outline node id, or `general` to file it under General.
-    pub section: Option<String>,
+    /// An outline node id (a number, or a string of one), or `general`
+    /// to file it under General.
+    #[schema(value_type = Option<String>)]
+    pub section: Option<PatchSection>,
+}
+
+/// Where a change files a comment.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum PatchSection {
+    Id(i64),
+    Word(String),
 }
 
 /// Tells a key sent as `null` (`Some(None)`) from a key left out (`None`).
@@ -360,6 +378,14 @@ pub struct Vocabulary {
     pub dispositions: Vec<Word>,
     pub statuses: Vec<Word>,
     pub types: Vec<Word>,
+}
+
+/// A change refused because the comment moved on (412): the comment as
+/// it is now, to merge with and send again at its new version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaleBody {
+    pub error: ErrorDetail,
+    pub current: ApiComment,
 }
 
 /// Every error: `{"error": {"code": "not_found", "message": "…"}}`.

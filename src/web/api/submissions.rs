@@ -21,6 +21,7 @@ use crate::web::submit::closed_reason;
 use crate::web::{ApiError, AppState, WebError};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SubmitQuery {
     /// Read and report, store nothing.
@@ -29,17 +30,23 @@ pub struct SubmitQuery {
 }
 
 /// Sends comments on a document. Anyone may, while the comment period is
-/// open; an editor's token may also send them after it closes (stored as
-/// late). Problems found in single comments do not stop the submission:
-/// they are listed in the answer, as on the upload preview.
+/// open; an editor's token may send them outside it too (stored as late
+/// after it closes), as `docket import --late` does. At most 1,000
+/// comments, as on the web form; more go in a template file. Problems
+/// found in single comments do not stop the submission: they are listed
+/// in the answer, as on the upload preview.
 #[utoipa::path(
     operation_id = "create_submission",
     tag = "submissions",
     params(("slug" = String, Path, description = "The document's short name"), SubmitQuery),
     request_body = NewSubmission,
     responses(
-        (status = 201, description = "Stored; a receipt was e-mailed", body = SubmissionReceipt),
+        (status = 201, description = "Stored; `receipt_sent` says whether the receipt e-mail went out",
+            body = SubmissionReceipt,
+            headers(("Location" = String, description = "The receipt page"))),
         (status = 200, description = "A dry run: what would be stored", body = SubmissionReceipt),
+        (status = 400, description = "The body is not the JSON described, or an unknown query parameter", body = ErrorBody),
+        (status = 401, description = "A token was sent and does not work", body = ErrorBody),
         (status = 403, description = "The comment period is not open", body = ErrorBody),
         (status = 404, description = "No such document", body = ErrorBody),
         (status = 413, description = "Too many comments", body = ErrorBody),
@@ -82,6 +89,14 @@ pub async fn create(
     }
     if body.comments.is_empty() {
         missing.push("`comments` is empty: send at least one comment".to_owned());
+    }
+    if body.comments.len() > crate::web::submit::MAX_TYPED {
+        return Err(ApiError(WebError::TooLarge(format!(
+            "{} comments were sent; at most {} go in one submission, as on the web form. \
+             Put more in the comment template and upload it. Nothing was stored.",
+            body.comments.len(),
+            crate::web::submit::MAX_TYPED
+        ))));
     }
     let (Some(email), true) = (email, missing.is_empty()) else {
         return Err(ApiError(WebError::Unprocessable(format!(
@@ -152,7 +167,7 @@ pub async fn create(
         .db
         .run(move |conn| store(conn, &document, &sender, &intake, pending, editor))
         .await?;
-    let receipt_url = format!("{}/receipt/{token}", state.public_url);
+    let mut receipt_url = format!("{}/receipt/{token}", state.public_url);
     let receipt = Receipt {
         document_title: &title,
         tracking_number: &tracking,
@@ -168,11 +183,14 @@ pub async fn create(
         Ok(()) => !state.mailer.is_off(),
         Err(error) => {
             tracing::warn!(%tracking, reason = %error.log_reason(), "receipt e-mail not sent");
+            // As after the web form's Confirm: the page says the e-mail failed.
+            receipt_url.push_str("?mail=failed");
             false
         }
     };
-    Ok(
-        HttpResponse::build(StatusCode::CREATED).json(SubmissionReceipt {
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header(("Location", receipt_url.clone()))
+        .json(SubmissionReceipt {
             tracking: Some(tracking),
             receipt_url: Some(receipt_url),
             comments: filed.len(),
@@ -180,8 +198,7 @@ pub async fn create(
             stored: true,
             receipt_sent,
             filed,
-        }),
-    )
+        }))
 }
 
 /// Stores the submission and its receipt address together.

@@ -133,7 +133,13 @@ pub async fn create(
             tracing::info!(user = user_id, token = created.row.id, "API token created");
             let mut profile = load(&state, &who, &session).await?;
             profile.new_token = Some(created.token);
-            page(StatusCode::CREATED, &profile)
+            let mut response = page(StatusCode::CREATED, &profile)?;
+            // The one page that holds the secret: never kept by a cache.
+            response.headers_mut().insert(
+                actix_web::http::header::CACHE_CONTROL,
+                actix_web::http::header::HeaderValue::from_static("no-store"),
+            );
+            Ok(response)
         }
         Err(TokenError::Auth(e)) => Err(e.into()),
         Err(problem) => {

@@ -20,7 +20,7 @@ const MAX_ROWS: usize = 50;
 /// Previews not confirmed within this many hours are forgotten.
 const KEEP_UNCONFIRMED_HOURS: i64 = 24;
 /// Most comments typed into one form; more belong in a file.
-const MAX_TYPED: usize = 1000;
+pub const MAX_TYPED: usize = 1000;
 
 #[derive(Template)]
 #[template(path = "submit/form.html")]

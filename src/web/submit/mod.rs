@@ -8,6 +8,7 @@
 
 mod confirm;
 mod form;
+pub use form::MAX_TYPED;
 mod preview;
 mod receipt;
 

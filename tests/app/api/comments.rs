@@ -128,8 +128,22 @@ on_both_backends! {
                 assert!(t.ends_with(e), "{query}: {got:?}");
             }
         }
-        let by_id = api.get_json(&format!("{LIST}?section={}", first["filed"]["section_id"]), 200).await;
+        let by_id = api.get_json(&format!("{LIST}?section_id={}", first["filed"]["section_id"]), 200).await;
         assert_eq!(by_id["total"], 1);
+        assert_eq!(trackings(&by_id), trackings(&api.get_json(&format!("{LIST}?section=5.1"), 200).await));
+        // A number names a section, never an outline id that happens to match.
+        let id = first["filed"]["section_id"].as_i64().unwrap();
+        let as_number = api.app.with_conn(|conn| {
+            docket::db::sections::for_document(conn, 1)
+                .unwrap()
+                .iter()
+                .any(|s| s.number == id.to_string())
+        });
+        if !as_number {
+            json(api.call(Method::GET, &format!("{LIST}?section={id}"), None).await, 404).await;
+        }
+        let both = api.get_json(&format!("{LIST}?section=5.1&section_id={id}"), 400).await;
+        assert!(both["error"]["message"].as_str().unwrap().contains("not both"));
 
         for (query, says) in [
             ("?status=done", "`status` must be one of new, in_review"),
@@ -265,6 +279,66 @@ on_both_backends! {
         assert_eq!(moved["filed"]["label"], "General");
         assert_eq!(moved["filed"]["source"], "manual");
         assert_eq!(moved["duplicate_of"], other);
+
+        // If-Match as RFC 9110 has it: a list; weak tags never match; `*`
+        // names no version; anything else is unreadable.
+        for (header, status) in [
+            ("W/\"4\"", 412),
+            ("*", 428),
+            ("four", 400),
+        ] {
+            let answer = api
+                .call_with(Method::PATCH, &path, Some(body!({"response": "x"})), &[auth, ("If-Match", header)])
+                .await;
+            json(answer, status).await;
+        }
+        let listed = api
+            .call_with(
+                Method::PATCH,
+                &path,
+                Some(body!({"assignee_id": 1})),
+                &[auth, ("If-Match", "\"1\", \"4\"")],
+            )
+            .await;
+        assert_eq!(listed.headers()["etag"], "\"5\"");
+        let assigned = json(listed, 200).await;
+        assert_eq!(assigned["assignee_id"], 1);
+        let inactive = api.app.with_conn(|conn| {
+            docket::auth::create_user(conn, "gone@example.org", "Gone", docket::domain::Role::Editor, "a long enough password")
+                .unwrap()
+                .id
+        });
+        api.app.with_conn(|conn| {
+            diesel::update(docket::db::schema::users::table.find(inactive))
+                .set(docket::db::schema::users::active.eq(false))
+                .execute(conn)
+                .unwrap();
+        });
+        let refused = json(
+            api.call_with(Method::PATCH, &path, Some(body!({"assignee_id": inactive})), &[auth, ("If-Match", "5")])
+                .await,
+            422,
+        )
+        .await;
+        assert!(refused["error"]["message"].as_str().unwrap().contains("Assignee"));
+        let unassigned = json(
+            api.call_with(Method::PATCH, &path, Some(body!({"assignee_id": null, "section": 0})), &[auth, ("If-Match", "5")])
+                .await,
+            422,
+        )
+        .await;
+        assert!(unassigned["error"]["message"].as_str().unwrap().contains("outline node #0"), "{unassigned}");
+        let unassigned = json(
+            api.call_with(Method::PATCH, &path, Some(body!({"assignee_id": null})), &[auth, ("If-Match", "5")])
+                .await,
+            200,
+        )
+        .await;
+        assert_eq!(unassigned["assignee_id"], Value::Null);
+
+        // A path id that is no number: 404, still JSON.
+        let odd = json(api.call(Method::GET, "/api/v1/comments/abc", None).await, 404).await;
+        assert_eq!(odd["error"]["code"], "not_found");
 
         // Unknown comment: 404, JSON.
         let missing = json(

@@ -30,9 +30,14 @@ pub(crate) struct Api {
 }
 
 pub(crate) async fn api(db: TestDb) -> Api {
+    api_with_mail(db, "transport = \"file\"").await
+}
+
+/// `api` with these `[mail]` settings.
+pub(crate) async fn api_with_mail(db: TestDb, mail: &str) -> Api {
     let outbox = tempfile::tempdir().unwrap();
     let config = format!(
-        "[server]\npublic_url = \"https://docket.example\"\n[mail]\ntransport = \"file\"\noutbox_dir = \"{}\"\n",
+        "[server]\npublic_url = \"https://docket.example\"\n[mail]\n{mail}\noutbox_dir = \"{}\"\n",
         outbox.path().display()
     );
     let app = app_with_config(db, COMMENTS, &config).await;

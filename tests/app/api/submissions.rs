@@ -7,7 +7,7 @@ use docket::db::schema::{comments, submissions};
 use reqwest::Method;
 use serde_json::json as body;
 
-use super::{Api, api, json};
+use super::{Api, api, api_with_mail, json};
 
 const OPEN: &str = "/api/v1/documents/open-draft/submissions";
 const CLOSED: &str = "/api/v1/documents/nistir-8200/submissions";
@@ -49,6 +49,26 @@ fn two_comments() -> serde_json::Value {
 }
 
 on_both_backends! {
+    async fn a_receipt_e_mail_that_fails_loses_nothing_and_the_receipt_says_so(db: TestDb) {
+        // An SMTP port where nothing listens: the connection is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let api = api_with_mail(
+            db,
+            &format!("transport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsmtp_tls = \"none\"\nsmtp_timeout_secs = 5"),
+        )
+        .await;
+        open_document(&api);
+        let before = stored(&api);
+        let receipt = json(api.call_with(Method::POST, OPEN, Some(two_comments()), NONE).await, 201).await;
+        assert_eq!(receipt["stored"], true);
+        assert_eq!(receipt["receipt_sent"], false);
+        assert_eq!(stored(&api), (before.0 + 1, before.1 + 2));
+        let url = receipt["receipt_url"].as_str().unwrap();
+        assert!(url.ends_with("?mail=failed"), "{url}");
+        let page = api.app.page(url.strip_prefix("https://docket.example").unwrap(), 200).await;
+        assert!(page.html().contains(receipt["tracking"].as_str().unwrap()));
+    }
+
     async fn anyone_may_submit_while_the_period_is_open(db: TestDb) {
         let api = api(db).await;
         open_document(&api);
@@ -67,11 +87,10 @@ on_both_backends! {
         assert_eq!(stored(&api), before);
         assert!(api.mails().is_empty());
 
-        let receipt = json(
-            api.call_with(Method::POST, OPEN, Some(two_comments()), NONE).await,
-            201,
-        )
-        .await;
+        let created = api.call_with(Method::POST, OPEN, Some(two_comments()), NONE).await;
+        let location = created.headers()["location"].to_str().unwrap().to_owned();
+        let receipt = json(created, 201).await;
+        assert_eq!(receipt["receipt_url"], location.as_str());
         assert_eq!(receipt["stored"], true);
         assert_eq!(receipt["comments"], 2);
         let tracking = receipt["tracking"].as_str().unwrap().to_owned();
@@ -135,6 +154,28 @@ on_both_backends! {
                 "{sent}: {refused}"
             );
         }
+        // A misspelt dry run is refused, not taken for a real submission.
+        let typo = json(
+            api.call_with(Method::POST, &format!("{OPEN}?dryrun=true"), Some(two_comments()), NONE).await,
+            400,
+        )
+        .await;
+        assert!(typo["error"]["message"].as_str().unwrap().contains("dryrun"), "{typo}");
+        // More than the web form takes.
+        let many: Vec<serde_json::Value> =
+            (0..1001).map(|n| body!({"comment": format!("Comment {n}")})).collect();
+        let refused = json(
+            api.call_with(
+                Method::POST,
+                OPEN,
+                Some(body!({"name": "A", "email": "a@example.org", "comments": many})),
+                NONE,
+            )
+            .await,
+            413,
+        )
+        .await;
+        assert!(refused["error"]["message"].as_str().unwrap().contains("at most 1000"), "{refused}");
         // Not JSON at all.
         let client = reqwest::Client::new();
         let response = client

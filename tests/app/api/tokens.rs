@@ -112,6 +112,45 @@ on_both_backends! {
         json(api.call_with(Method::GET, COMMENTS, None, &with_third).await, 401).await;
     }
 
+    async fn an_account_turned_off_and_on_again_does_not_get_its_tokens_back(db: TestDb) {
+        let api = api(db).await;
+        api.app.with_conn(|conn| {
+            diesel::update(users::table.filter(users::email.eq("ed@example.org")))
+                .set(users::role.eq("admin"))
+                .execute(conn)
+                .unwrap();
+        });
+        let other = api.app.with_conn(|conn| {
+            let user = docket::auth::create_user(
+                conn,
+                "other@example.org",
+                "Other Editor",
+                docket::domain::Role::Editor,
+                "another long password",
+            )
+            .unwrap();
+            docket::auth::api_token::create(conn, user.id, "theirs", None).unwrap()
+        });
+        let bearer = format!("Bearer {}", other.token);
+        let theirs = [("Authorization", bearer.as_str())];
+        json(api.call_with(Method::GET, COMMENTS, None, &theirs).await, 200).await;
+        let csrf = csrf_token(&api.app.page("/admin/users", 200).await);
+        for active in ["0", "1"] {
+            let response = api
+                .app
+                .post_form(
+                    &format!("/admin/users/{}/active", other.row.user_id),
+                    &[("csrf", &csrf), ("active", active)],
+                )
+                .await;
+            assert_eq!(see_other(&response), "/admin/users");
+        }
+        let body = json(api.call_with(Method::GET, COMMENTS, None, &theirs).await, 401).await;
+        assert_eq!(body["error"]["code"], "unauthorized");
+        // Ed's own token is untouched.
+        json(api.call(Method::GET, COMMENTS, None).await, 200).await;
+    }
+
     async fn the_profile_page_refuses_bad_tokens_and_others_cannot_revoke_yours(db: TestDb) {
         let api = api(db).await;
         let csrf = csrf_token(&api.app.page("/editor/profile", 200).await);
