@@ -123,6 +123,9 @@ pub async fn show(
         })
         .await?;
     let words = search_words(&query.q);
+    // Only a search stops counting at the cap; without one the total is exact
+    // (a document of a million comments has 20,000 pages, not 200).
+    let capped = !words.is_empty() && total > db::queue::SEARCH_CAP;
     let name_of = |id: Option<i64>| name_in(&users, id);
     let rows = comments
         .into_iter()
@@ -146,10 +149,11 @@ pub async fn show(
             heading,
             query,
             total,
-            capped: total > db::queue::SEARCH_CAP,
+            capped,
             cap: db::queue::SEARCH_CAP,
             page: page_number,
-            pages: ((total.min(db::queue::SEARCH_CAP) + PER_PAGE - 1) / PER_PAGE).max(1),
+            pages: ((if capped { db::queue::SEARCH_CAP } else { total } + PER_PAGE - 1) / PER_PAGE)
+                .max(1),
             keep,
             rows,
             sections: triage::section_choices(&outline),
