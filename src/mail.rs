@@ -176,7 +176,11 @@ impl Mailer {
     }
 
     /// A message from docket to `to`, its body still to come.
-    fn message(&self, to: &str, subject: &str) -> Result<lettre::message::MessageBuilder, MailError> {
+    fn message(
+        &self,
+        to: &str,
+        subject: &str,
+    ) -> Result<lettre::message::MessageBuilder, MailError> {
         let to = to
             .parse::<Mailbox>()
             .map_err(|e| MailError::Build(e.to_string()))?;
@@ -429,10 +433,20 @@ impl ReplyNotice<'_> {
 /// text, then its answer.
 fn listed_answer(answer: &ListedAnswer) -> String {
     let mut place = Vec::new();
-    if let Some(number) = answer.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    if let Some(number) = answer
+        .number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         place.push(format!("comment {number}"));
     }
-    if let Some(section) = answer.section.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(section) = answer
+        .section
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         place.push(format!("section {section}"));
     }
     let place = if place.is_empty() {
@@ -442,9 +456,12 @@ fn listed_answer(answer: &ListedAnswer) -> String {
     };
     let answered = match &answer.answer {
         Some((disposition, response)) => {
-            format!("  Disposition: {disposition}\n  Response: {}\n", response.trim())
+            format!(
+                "  Disposition: {disposition}\n  Response: {}\n",
+                response.trim()
+            )
         }
-        None => "  Not answered yet.\n".to_owned(),
+        None => "  No published answer yet.\n".to_owned(),
     };
     format!(
         "{tracking}{place}\n  Your comment: {comment}\n{answered}",
@@ -511,9 +528,15 @@ mod tests {
         assert_eq!(n.subject(), "Answers to your comments: NISTIR-8200-0002");
         let body = n.body();
         assert!(body.starts_with("Dear Sam Submitter,\n\nThe disposition of the comments on Draft NISTIR 8200 is published."), "{body}");
-        assert!(body.contains("Tracking number: NISTIR-8200-0002\nComments answered: 2 of 3\n"), "{body}");
+        assert!(
+            body.contains("Tracking number: NISTIR-8200-0002\nComments answered: 2 of 3\n"),
+            "{body}"
+        );
         assert!(body.contains("The attached file, comments (replies).csv, is the file you sent, with two columns added after yours, Disposition and Response"), "{body}");
-        assert!(body.contains("is posted at:\nhttps://docket.example/d/nistir-8200/comments\n"), "{body}");
+        assert!(
+            body.contains("is posted at:\nhttps://docket.example/d/nistir-8200/comments\n"),
+            "{body}"
+        );
         assert!(!body.contains("Your comments and their answers"), "{body}");
     }
 
@@ -526,7 +549,10 @@ mod tests {
                 number: Some("1".to_owned()),
                 section: Some("5.1".to_owned()),
                 comment: "Vehicles need\n  a firmware update path".to_owned(),
-                answer: Some(("Accepted".to_owned(), "The text now covers updates.".to_owned())),
+                answer: Some((
+                    "Accepted".to_owned(),
+                    "The text now covers updates.".to_owned(),
+                )),
             },
             ListedAnswer {
                 tracking_number: "NISTIR-8200-0002-2".to_owned(),
@@ -538,17 +564,26 @@ mod tests {
         ];
         let n = notice(ReplyAnswers::Listed(&listed), None);
         let body = n.body();
-        assert!(body.contains(
-            "Your comments and their answers:\n\n\
+        assert!(
+            body.contains(
+                "Your comments and their answers:\n\n\
              NISTIR-8200-0002-1 (comment 1, section 5.1)\n  \
              Your comment: Vehicles need a firmware update path\n  \
              Disposition: Accepted\n  Response: The text now covers updates.\n\n\
              NISTIR-8200-0002-2\n  Your comment: word word"
-        ), "{body}");
-        assert!(body.contains("word…\n  Not answered yet.\n"), "{body}");
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains("word…\n  No published answer yet.\n"),
+            "{body}"
+        );
         assert!(!body.contains("tail words"), "{body}");
         assert!(!body.contains("attached"), "{body}");
-        assert!(!body.contains("posted at"), "no link while comments are not posted: {body}");
+        assert!(
+            !body.contains("posted at"),
+            "no link while comments are not posted: {body}"
+        );
     }
 
     #[test]
@@ -566,7 +601,10 @@ mod tests {
         assert!(cut.ends_with("abc…"), "{cut}");
         assert!(cut.chars().count() <= 201, "{}", cut.chars().count());
         // No space to cut at: cut inside the word, on a character.
-        assert_eq!(shortened(&"é".repeat(300), 200), format!("{}…", "é".repeat(200)));
+        assert_eq!(
+            shortened(&"é".repeat(300), 200),
+            format!("{}…", "é".repeat(200))
+        );
     }
 
     #[test]
