@@ -1,11 +1,13 @@
-//! Outgoing e-mail: receipts for submitters. lettre over SMTP (rustls), or
-//! `.eml` files in an outbox directory by default so a fresh docket never
-//! sends mail anywhere. Addresses are never logged.
+//! Outgoing e-mail: receipts and replies for submitters, notices for
+//! editors. lettre over SMTP (rustls), or `.eml` files in an outbox
+//! directory by default so a fresh docket never sends mail anywhere.
+//! Addresses are never logged.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
@@ -136,16 +138,59 @@ impl Mailer {
 
     /// Sends a plain-text message to one address.
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
-        let to = to
-            .parse::<Mailbox>()
-            .map_err(|e| MailError::Build(e.to_string()))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
+        let message = self
+            .message(to, subject)?
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|e| MailError::Build(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    /// Sends a plain-text message with one file attached. The file goes
+    /// base64-encoded whatever its type: sent as text, a CSV's line ends
+    /// could be rewritten on the way, and the submitter's file must arrive
+    /// byte for byte as docket made it.
+    pub async fn send_with_attachment(
+        &self,
+        to: &str,
+        subject: &str,
+        body: String,
+        attachment: Attachment<'_>,
+    ) -> Result<(), MailError> {
+        let content_type = ContentType::parse(attachment.content_type)
+            .or_else(|_| ContentType::parse("application/octet-stream"))
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        let file = Body::new_with_encoding(attachment.bytes, ContentTransferEncoding::Base64)
+            .map_err(|_| MailError::Build("the attachment could not be encoded".to_owned()))?;
+        let file = lettre::message::Attachment::new(safe_file_name(attachment.file_name))
+            .body(file, content_type);
+        let message = self
+            .message(to, subject)?
+            .multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(body))
+                    .singlepart(file),
+            )
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    /// A message from docket to `to`, its body still to come.
+    fn message(
+        &self,
+        to: &str,
+        subject: &str,
+    ) -> Result<lettre::message::MessageBuilder, MailError> {
+        let to = to
+            .parse::<Mailbox>()
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject))
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), MailError> {
         match &self.transport {
             Transport::File(t) => {
                 t.send(message).await?;
@@ -156,6 +201,35 @@ impl Mailer {
             Transport::Off => {}
         }
         Ok(())
+    }
+}
+
+/// A file to send along with a message.
+pub struct Attachment<'a> {
+    /// As the recipient will see it; made safe by [`safe_file_name`].
+    pub file_name: &'a str,
+    /// `text/csv; charset=utf-8`; one that does not parse goes as
+    /// `application/octet-stream`.
+    pub content_type: &'a str,
+    pub bytes: Vec<u8>,
+}
+
+/// `file_name` as an attachment's name: its last path part only, without
+/// control characters (a name from a submitter's upload must not place a
+/// file outside the folder a mail program saves into, nor break the
+/// header), at most 120 characters; `attachment` if nothing is left.
+pub fn safe_file_name(file_name: &str) -> String {
+    let last = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let clean: String = last
+        .chars()
+        .map(|c| if c.is_control() || c == ':' { '_' } else { c })
+        .take(120)
+        .collect();
+    let clean = clean.trim().trim_start_matches('.');
+    if clean.is_empty() {
+        "attachment".to_owned()
+    } else {
+        clean.to_owned()
     }
 }
 
@@ -267,6 +341,150 @@ impl InviteNotice<'_> {
     }
 }
 
+/// What a submitter is sent when the disposition is published: how many
+/// of their comments are answered, and the answers themselves, in their
+/// own file (attached) or, for comments typed into the form or sent
+/// through the API, listed in the text.
+pub struct ReplyNotice<'a> {
+    pub submitter_name: &'a str,
+    pub document_title: &'a str,
+    pub tracking_number: &'a str,
+    /// Their comments with a published answer.
+    pub answered: usize,
+    /// Their comments, withdrawn ones left out.
+    pub comments: usize,
+    /// `{public_url}/d/{slug}/comments`, while the comments are posted.
+    pub comments_url: Option<&'a str>,
+    pub answers: ReplyAnswers<'a>,
+}
+
+/// Where a reply notice's answers are.
+pub enum ReplyAnswers<'a> {
+    /// In the attached file, named so.
+    Attached { file_name: &'a str },
+    /// In the text, one after the other.
+    Listed(&'a [ListedAnswer]),
+}
+
+/// One comment and its answer, as a reply notice lists it.
+#[derive(Clone, Debug, Default)]
+pub struct ListedAnswer {
+    /// The comment's own tracking number (`NISTIR-8200-0042-3`).
+    pub tracking_number: String,
+    /// The submitter's number for it (`Comment #`), if they gave one.
+    pub number: Option<String>,
+    /// The section as the submitter wrote it.
+    pub section: Option<String>,
+    pub comment: String,
+    /// `None`: not answered (not published) yet.
+    pub answer: Option<(String, String)>,
+}
+
+/// How much of a comment a notice quotes: enough to recognise it.
+const QUOTED_CHARS: usize = 200;
+
+impl ReplyNotice<'_> {
+    pub fn subject(&self) -> String {
+        format!("Answers to your comments: {}", self.tracking_number)
+    }
+
+    pub fn body(&self) -> String {
+        let greeting = if self.submitter_name.trim().is_empty() {
+            "Hello,".to_owned()
+        } else {
+            format!("Dear {},", self.submitter_name.trim())
+        };
+        let answers = match &self.answers {
+            ReplyAnswers::Attached { file_name } => format!(
+                "The attached file, {}, is the file you sent, with two columns added after \
+                 yours, Disposition and Response, filled in on the row of each comment \
+                 answered.\n",
+                safe_file_name(file_name)
+            ),
+            ReplyAnswers::Listed(listed) => {
+                let mut text = "Your comments and their answers:\n".to_owned();
+                for answer in listed.iter() {
+                    text.push('\n');
+                    text.push_str(&listed_answer(answer));
+                }
+                text
+            }
+        };
+        let posted = self.comments_url.map_or_else(String::new, |url| {
+            format!("\nEvery comment received, with its answer, is posted at:\n{url}\n")
+        });
+        format!(
+            "{greeting}\n\n\
+             The disposition of the comments on {title} is published.\n\n\
+             Tracking number: {tracking}\n\
+             Comments answered: {answered} of {comments}\n\n\
+             {answers}{posted}\n\
+             Quote the tracking number in any question about your comments.\n\
+             This message was sent by docket because this address was given with the comments.\n",
+            title = self.document_title,
+            tracking = self.tracking_number,
+            answered = self.answered,
+            comments = self.comments,
+        )
+    }
+}
+
+/// One listed comment: its tracking number and place, the start of its
+/// text, then its answer.
+fn listed_answer(answer: &ListedAnswer) -> String {
+    let mut place = Vec::new();
+    if let Some(number) = answer
+        .number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        place.push(format!("comment {number}"));
+    }
+    if let Some(section) = answer
+        .section
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        place.push(format!("section {section}"));
+    }
+    let place = if place.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", place.join(", "))
+    };
+    let answered = match &answer.answer {
+        Some((disposition, response)) => {
+            format!(
+                "  Disposition: {disposition}\n  Response: {}\n",
+                response.trim()
+            )
+        }
+        None => "  No published answer yet.\n".to_owned(),
+    };
+    format!(
+        "{tracking}{place}\n  Your comment: {comment}\n{answered}",
+        tracking = answer.tracking_number,
+        comment = shortened(&answer.comment, QUOTED_CHARS),
+    )
+}
+
+/// `text` on one line (runs of white space made one space), cut after
+/// `max` characters at a word's end where there is one, with `…` added.
+pub fn shortened(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let at_word = match cut.rfind(' ') {
+        Some(space) if space > max / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", at_word.trim_end_matches([' ', ',', ';', ':', '.']))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +503,116 @@ mod tests {
         assert!(body.starts_with("Dear Jane Roe,"));
         assert!(body.contains("Tracking number: NISTIR-8200-0042\nComments received: 7 (NISTIR-8200-0042-1 to NISTIR-8200-0042-7)"));
         assert!(body.contains("http://127.0.0.1:8080/receipt/abc"));
+    }
+
+    fn notice<'a>(answers: ReplyAnswers<'a>, comments_url: Option<&'a str>) -> ReplyNotice<'a> {
+        ReplyNotice {
+            submitter_name: "Sam Submitter",
+            document_title: "Draft NISTIR 8200",
+            tracking_number: "NISTIR-8200-0002",
+            answered: 2,
+            comments: 3,
+            comments_url,
+            answers,
+        }
+    }
+
+    #[test]
+    fn a_reply_notice_says_the_file_is_theirs_with_the_answers() {
+        let n = notice(
+            ReplyAnswers::Attached {
+                file_name: "../up/comments (replies).csv",
+            },
+            Some("https://docket.example/d/nistir-8200/comments"),
+        );
+        assert_eq!(n.subject(), "Answers to your comments: NISTIR-8200-0002");
+        let body = n.body();
+        assert!(body.starts_with("Dear Sam Submitter,\n\nThe disposition of the comments on Draft NISTIR 8200 is published."), "{body}");
+        assert!(
+            body.contains("Tracking number: NISTIR-8200-0002\nComments answered: 2 of 3\n"),
+            "{body}"
+        );
+        assert!(body.contains("The attached file, comments (replies).csv, is the file you sent, with two columns added after yours, Disposition and Response"), "{body}");
+        assert!(
+            body.contains("is posted at:\nhttps://docket.example/d/nistir-8200/comments\n"),
+            "{body}"
+        );
+        assert!(!body.contains("Your comments and their answers"), "{body}");
+    }
+
+    #[test]
+    fn a_reply_notice_lists_typed_comments_with_their_answers() {
+        let long = format!("{} tail words beyond the cut", "word ".repeat(60));
+        let listed = [
+            ListedAnswer {
+                tracking_number: "NISTIR-8200-0002-1".to_owned(),
+                number: Some("1".to_owned()),
+                section: Some("5.1".to_owned()),
+                comment: "Vehicles need\n  a firmware update path".to_owned(),
+                answer: Some((
+                    "Accepted".to_owned(),
+                    "The text now covers updates.".to_owned(),
+                )),
+            },
+            ListedAnswer {
+                tracking_number: "NISTIR-8200-0002-2".to_owned(),
+                number: None,
+                section: None,
+                comment: long,
+                answer: None,
+            },
+        ];
+        let n = notice(ReplyAnswers::Listed(&listed), None);
+        let body = n.body();
+        assert!(
+            body.contains(
+                "Your comments and their answers:\n\n\
+             NISTIR-8200-0002-1 (comment 1, section 5.1)\n  \
+             Your comment: Vehicles need a firmware update path\n  \
+             Disposition: Accepted\n  Response: The text now covers updates.\n\n\
+             NISTIR-8200-0002-2\n  Your comment: word word"
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains("word…\n  No published answer yet.\n"),
+            "{body}"
+        );
+        assert!(!body.contains("tail words"), "{body}");
+        assert!(!body.contains("attached"), "{body}");
+        assert!(
+            !body.contains("posted at"),
+            "no link while comments are not posted: {body}"
+        );
+    }
+
+    #[test]
+    fn a_reply_notice_without_a_name_says_hello() {
+        let mut n = notice(ReplyAnswers::Listed(&[]), None);
+        n.submitter_name = "  ";
+        assert!(n.body().starts_with("Hello,\n"));
+    }
+
+    #[test]
+    fn comments_are_shortened_at_a_word_to_about_200_characters() {
+        assert_eq!(shortened("  short\n text ", 200), "short text");
+        let long = "abc ".repeat(100);
+        let cut = shortened(&long, 200);
+        assert!(cut.ends_with("abc…"), "{cut}");
+        assert!(cut.chars().count() <= 201, "{}", cut.chars().count());
+        // No space to cut at: cut inside the word, on a character.
+        assert_eq!(
+            shortened(&"é".repeat(300), 200),
+            format!("{}…", "é".repeat(200))
+        );
+    }
+
+    #[test]
+    fn attachment_names_keep_only_the_file_s_own_name() {
+        assert_eq!(safe_file_name("../../x (replies).csv"), "x (replies).csv");
+        assert_eq!(safe_file_name("C:\\a\\b.xlsx"), "b.xlsx");
+        assert_eq!(safe_file_name("a\nb:c.xlsx"), "a_b_c.xlsx");
+        assert_eq!(safe_file_name(".hidden.csv"), "hidden.csv");
+        assert_eq!(safe_file_name("../"), "attachment");
     }
 }

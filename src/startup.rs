@@ -130,6 +130,7 @@ impl Application {
             limits: settings.intake.clone(),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
             downloads: crate::web::stream::Downloads::default(),
+            reply_runs: crate::web::editor::ReplyRuns::default(),
         };
         let session = SessionConfig {
             key: settings.session_key()?,

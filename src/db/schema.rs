@@ -89,6 +89,7 @@ diesel::table! {
         late -> Bool,
         withdrawn_at -> Nullable<Timestamp>,
         received_at -> Timestamp,
+        reply_sent_at -> Nullable<Timestamp>,
     }
 }
 

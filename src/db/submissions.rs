@@ -4,8 +4,8 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::schema::{submission_files, submissions};
-use crate::domain::Channel;
+use super::schema::{comments, submission_files, submissions};
+use crate::domain::{Channel, TriageStatus};
 
 /// `Debug` is written by hand: it leaves out the e-mail address.
 #[derive(Clone, Queryable, Selectable, Identifiable)]
@@ -31,6 +31,9 @@ pub struct Submission {
     pub late: bool,
     pub withdrawn_at: Option<PrimitiveDateTime>,
     pub received_at: PrimitiveDateTime,
+    /// When the submitter was e-mailed their replies (`NULL`: not yet), so
+    /// no one is mailed twice.
+    pub reply_sent_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -159,6 +162,65 @@ pub fn file_name(conn: &mut DbConnection, submission_id: i64) -> QueryResult<Opt
         .select(submission_files::file_name)
         .first(conn)
         .optional()
+}
+
+/// The submissions of a document owed an e-mail with their replies once
+/// the disposition is published: an address given, not withdrawn, and at
+/// least one comment published (a submission that came after publication
+/// has no answers to send yet).
+fn owed_replies(document_id: i64) -> submissions::BoxedQuery<'static, Backend> {
+    let published = String::from(TriageStatus::Published);
+    submissions::table
+        .filter(submissions::document_id.eq(document_id))
+        .filter(submissions::withdrawn_at.is_null())
+        .filter(submissions::email.is_not_null())
+        .filter(submissions::email.ne(""))
+        .filter(diesel::dsl::exists(
+            comments::table
+                .filter(comments::submission_id.eq(submissions::id))
+                .filter(comments::status.eq(published)),
+        ))
+        .into_boxed()
+}
+
+type Backend = <DbConnection as Connection>::Backend;
+
+/// The submissions still owed their replies, by id in the order they
+/// came: ids only, so a run over a large document holds no rows.
+pub fn replies_unsent(conn: &mut DbConnection, document_id: i64) -> QueryResult<Vec<i64>> {
+    owed_replies(document_id)
+        .filter(submissions::reply_sent_at.is_null())
+        .order(submissions::seq)
+        .select(submissions::id)
+        .load(conn)
+}
+
+/// (replies sent, submissions owed one in all), for the export page.
+pub fn reply_counts(conn: &mut DbConnection, document_id: i64) -> QueryResult<(i64, i64)> {
+    let (sent, owed) = owed_replies(document_id)
+        .select((
+            diesel::dsl::count(submissions::reply_sent_at),
+            diesel::dsl::count_star(),
+        ))
+        .first(conn)?;
+    Ok((sent, owed))
+}
+
+/// Records that submission `id` was mailed its replies at `at`. `false`:
+/// it was marked already (another run got there first).
+pub fn mark_reply_sent(
+    conn: &mut DbConnection,
+    id: i64,
+    at: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let marked = diesel::update(
+        submissions::table
+            .find(id)
+            .filter(submissions::reply_sent_at.is_null()),
+    )
+    .set(submissions::reply_sent_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(marked == 1)
 }
 
 impl std::fmt::Debug for Submission {

@@ -8,9 +8,13 @@
 //! - CSV: the same records, separator and row numbers (`csv.rs`), UTF-8;
 //! - XLS and ODS, which docket does not write: a new XLSX of the same
 //!   sheets' values (`grid.rs`).
+//!
+//! `notice.rs` makes the e-mail each submitter is sent when the
+//! disposition is published, with this file attached.
 
 mod csv;
 mod grid;
+pub mod notice;
 mod xlsx;
 
 use std::collections::HashMap;

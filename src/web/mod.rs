@@ -40,6 +40,8 @@ pub struct AppState {
     pub public_url: String,
     /// Downloads being written now (`stream::attachment` caps them).
     pub downloads: stream::Downloads,
+    /// Documents whose replies are being e-mailed now, one run each.
+    pub reply_runs: editor::ReplyRuns,
 }
 
 /// Every route docket serves.

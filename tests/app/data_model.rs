@@ -111,6 +111,11 @@ on_both_backends! {
         let submission = submissions::insert(conn, new_submission(&document, 1, &tracking)).unwrap();
         assert_eq!(submission.tracking_number, "SP800-63-4-0001");
         assert_eq!(submission.channel, Channel::Upload);
+        // Reply mail (migration 000012): unsent until marked, marked once.
+        assert_eq!(submission.reply_sent_at, None);
+        assert!(submissions::mark_reply_sent(conn, submission.id, db::now()).unwrap());
+        assert!(!submissions::mark_reply_sent(conn, submission.id, db::now()).unwrap(), "marked once");
+        assert!(submissions::find(conn, submission.id).unwrap().reply_sent_at.is_some());
 
         // The original file, byte for byte, including bytes that are not UTF-8.
         let bytes: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0, 0x50, 0x4b]).collect();

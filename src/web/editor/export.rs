@@ -49,6 +49,14 @@ pub struct ExportPage {
     published: Option<String>,
     /// Received comments are listed at `/d/{slug}/comments`.
     public_posting: bool,
+    /// Submitters e-mailed their replies, of those owed one (an address,
+    /// a published answer).
+    replies_sent: i64,
+    replies_owed: i64,
+    /// This instance is e-mailing replies to this document now.
+    replies_sending: bool,
+    /// `mail.transport = "off"`: no replies can be sent.
+    mail_off: bool,
     flash: Option<String>,
 }
 
@@ -238,7 +246,7 @@ async fn load(
     slug: String,
     asked: ExportQuery,
 ) -> Result<ExportPage, WebError> {
-    let (document, outline, comments, unanswered) = state
+    let (document, outline, comments, unanswered, (replies_sent, replies_owed)) = state
         .db
         .run(move |conn| {
             let document = crate::documents::find(conn, &slug)?;
@@ -249,7 +257,10 @@ async fn load(
                 ..ExportFilter::default()
             };
             let (_, unanswered) = export_rows::unanswered(conn, document.id, &ready, 0)?;
-            Ok::<_, crate::documents::DocumentError>((document, outline, comments, unanswered))
+            let replies = db::submissions::reply_counts(conn, document.id)?;
+            Ok::<_, crate::documents::DocumentError>((
+                document, outline, comments, unanswered, replies,
+            ))
         })
         .await?;
     let mut sections = vec![
@@ -282,6 +293,10 @@ async fn load(
             .published_at
             .map(|at| format!("{} UTC", export::when(at))),
         public_posting: document.public_posting,
+        replies_sent,
+        replies_owed,
+        replies_sending: state.reply_runs.running(document.id),
+        mail_off: state.mailer.is_off(),
         flash: super::take_flash(session),
     })
 }

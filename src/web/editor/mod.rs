@@ -17,6 +17,7 @@ mod queue_row;
 mod quick;
 mod reimport;
 mod replies;
+mod reply_mail;
 mod tags;
 mod triage_form;
 
@@ -25,6 +26,8 @@ use actix_web::web;
 
 use super::auth::SignedIn;
 use super::{WebError, csrf};
+
+pub use reply_mail::ReplyRuns;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/editor", web::get().to(home::show))
@@ -71,6 +74,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/editor/d/{slug}/publish", web::post().to(publish::publish))
         .route("/editor/d/{slug}/posting", web::post().to(publish::posting))
+        .route(
+            "/editor/d/{slug}/replies/send",
+            web::post().to(publish::send_replies),
+        )
         .route("/editor/d/{slug}/reimport", web::get().to(reimport::show))
         .route(
             "/editor/d/{slug}/reimport",

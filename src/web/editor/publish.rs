@@ -1,11 +1,14 @@
 //! The export page's publication forms (admins): publish the disposition
-//! (refused, listing them, while a comment lacks an answer), and post the
-//! received comments publicly or stop.
+//! (refused, listing them, while a comment lacks an answer), and with it,
+//! unless the box is cleared, e-mail each submitter their replies
+//! (`reply_mail.rs`); send the replies still owed; post the received
+//! comments publicly or stop.
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 
 use super::export::{ExportQuery, refused};
+use super::reply_mail::{self, Started};
 use super::{SignedIn, flash};
 use crate::documents::publish::{self, PublishError};
 use crate::web::{AppState, WebError, csrf, see_other};
@@ -14,6 +17,16 @@ use crate::web::{AppState, WebError, csrf, see_other};
 pub struct PublishForm {
     #[serde(default)]
     csrf: String,
+    /// The box "E-mail each submitter their file with the answers": `1`
+    /// when checked, absent when not (as browsers send checkboxes).
+    #[serde(default)]
+    reply_mail: String,
+}
+
+impl PublishForm {
+    fn reply_mail(&self) -> bool {
+        !matches!(self.reply_mail.trim(), "" | "0" | "false" | "off" | "no")
+    }
 }
 
 pub async fn publish(
@@ -39,13 +52,26 @@ pub async fn publish(
                 comments = done.comments,
                 "disposition published"
             );
-            flash(
-                &session,
-                format!(
-                    "Published: {} comment(s) moved to “published”. The public comments page shows the answers.",
-                    done.comments
-                ),
+            let mut message = format!(
+                "Published: {} comment(s) moved to “published”. The public comments page shows the answers.",
+                done.comments
             );
+            // After the commit: a message never announces answers that a
+            // rolled-back publication did not publish.
+            if form.reply_mail() {
+                message.push(' ');
+                match reply_mail::start(&state, slug.clone()).await {
+                    Ok(started) => message.push_str(&started.message()),
+                    // Published all the same: say so, not a bare error page.
+                    Err(error) => {
+                        tracing::warn!(%error, "reply e-mails not started");
+                        message.push_str(
+                            "The reply e-mails could not be started; send them with “Send the remaining replies”.",
+                        );
+                    }
+                }
+            }
+            flash(&session, message);
             Ok(see_other(&format!("/editor/d/{slug}/export")))
         }
         Err(PublishError::Unanswered { rows, total }) => {
@@ -62,6 +88,27 @@ pub async fn publish(
         }
         Err(PublishError::Document(e)) => Err(e.into()),
     }
+}
+
+/// "Send the remaining replies": the replies a failure (or a publication
+/// without the box) left unsent.
+pub async fn send_replies(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    form: web::Form<PublishForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf::check(&session, &form.csrf)?;
+    who.require_admin("e-mail the replies")?;
+    let slug = slug.into_inner();
+    let started = reply_mail::start(&state, slug.clone()).await?;
+    if started == Started::NotPublished {
+        return Err(WebError::Conflict(started.message()));
+    }
+    tracing::info!(user = who.user.id, "remaining replies asked for");
+    flash(&session, started.message());
+    Ok(see_other(&format!("/editor/d/{slug}/export")))
 }
 
 #[derive(serde::Deserialize)]

@@ -105,7 +105,7 @@ fn entry_name(tracking: &str, file_name: &str) -> String {
 
 /// The intake limits, but any stored file is rewritten: it was accepted
 /// under the limits of its day, which may have been higher.
-fn replies_limits(state: &AppState) -> crate::intake::Limits {
+pub(super) fn replies_limits(state: &AppState) -> crate::intake::Limits {
     crate::intake::Limits {
         max_file_bytes: u64::MAX,
         max_rows: usize::MAX / 2,

@@ -71,7 +71,7 @@ fn assert_receipt_message(message: &str, tracking: &str, token: &str) {
 }
 
 /// Decodes a quoted-printable body (RFC 2045 §6.7), line ends already LF.
-fn quoted_printable(body: &str) -> String {
+pub(crate) fn quoted_printable(body: &str) -> String {
     let joined = body.replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -1,0 +1,1 @@
+ALTER TABLE submissions DROP COLUMN reply_sent_at;

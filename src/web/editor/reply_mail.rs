@@ -1,0 +1,234 @@
+//! E-mailing each submitter their replies once the disposition is
+//! published (publishing with the box checked, or "Send the remaining
+//! replies"): their own file with the answers attached, or the answers
+//! listed in the text for comments typed in.
+//!
+//! The request only lists who is owed a reply and returns; a background
+//! task then makes and sends the messages one submission at a time (each
+//! made on a blocking thread, so one file is in memory at a time), and
+//! marks each submission right after its message went out
+//! (`submissions.reply_sent_at`). A failure leaves the submission
+//! unmarked for the next "Send the remaining replies"; so does a restart.
+//! Logs name tracking numbers and reasons, never addresses.
+//!
+//! One run per document at a time in this instance ([`ReplyRuns`]), and
+//! each submission's mark is read again just before its message is made,
+//! so a second run never mails anyone a run before it has mailed.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use actix_web::web;
+use parking_lot::Mutex;
+
+use crate::db::{self, DbError};
+use crate::mail::Attachment;
+use crate::replies::notice::{self, NoticeDocument, Outgoing};
+use crate::replies::{Reply, ReplyError};
+use crate::web::{AppState, WebError};
+
+/// Failures in a row after which a run stops: the mail server is most
+/// likely down, and each attempt would wait for its time-out. The rest
+/// wait for "Send the remaining replies".
+const GIVE_UP_AFTER: usize = 5;
+
+/// The documents whose replies this instance is e-mailing now.
+#[derive(Clone, Default)]
+pub struct ReplyRuns(Arc<Mutex<HashSet<i64>>>);
+
+impl ReplyRuns {
+    /// Whether replies to `document_id` are being sent now.
+    pub fn running(&self, document_id: i64) -> bool {
+        self.0.lock().contains(&document_id)
+    }
+
+    /// The run of `document_id`, unless one is going already.
+    fn claim(&self, document_id: i64) -> Option<RunGuard> {
+        self.0.lock().insert(document_id).then(|| RunGuard {
+            runs: self.clone(),
+            document_id,
+        })
+    }
+}
+
+/// Ends a run when dropped, however the run ends.
+struct RunGuard {
+    runs: ReplyRuns,
+    document_id: i64,
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        self.runs.0.lock().remove(&self.document_id);
+    }
+}
+
+/// What asking to send the replies did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Started {
+    /// This many messages are being sent in the background.
+    Sending(usize),
+    /// Everyone owed a reply has been sent theirs.
+    NoneOwed,
+    /// `mail.transport = "off"`.
+    MailOff,
+    /// A run for this document is going already.
+    AlreadyRunning,
+    /// The disposition is not published: there is nothing to send yet.
+    NotPublished,
+}
+
+impl Started {
+    /// The flash message saying so.
+    pub fn message(self) -> String {
+        match self {
+            Started::Sending(n) => format!(
+                "Sending {n} reply e-mail(s) in the background; this page counts them as they go out."
+            ),
+            Started::NoneOwed => "No reply e-mails left to send.".to_owned(),
+            Started::MailOff => {
+                "E-mail is turned off (mail.transport = \"off\"), so no replies were e-mailed."
+                    .to_owned()
+            }
+            Started::AlreadyRunning => {
+                "Replies to this document are being e-mailed already; send any left over when that run ends."
+                    .to_owned()
+            }
+            Started::NotPublished => {
+                "The disposition is not published, so there are no replies to send yet.".to_owned()
+            }
+        }
+    }
+}
+
+/// Starts e-mailing the submitters of document `slug` the replies they
+/// are still owed, in the background.
+pub async fn start(state: &web::Data<AppState>, slug: String) -> Result<Started, WebError> {
+    if state.mailer.is_off() {
+        return Ok(Started::MailOff);
+    }
+    let public_url = state.public_url.clone();
+    let owed = state
+        .db
+        .run(move |conn| {
+            let document = crate::documents::find(conn, &slug)?;
+            if document.published_at.is_none() {
+                return Ok(None);
+            }
+            let ids = db::submissions::replies_unsent(conn, document.id)?;
+            let notice = NoticeDocument {
+                title: document.title,
+                comments_url: document
+                    .public_posting
+                    .then(|| format!("{public_url}/d/{}/comments", document.slug)),
+            };
+            Ok::<_, crate::documents::DocumentError>(Some((document.id, notice, ids)))
+        })
+        .await?;
+    let Some((document_id, document, ids)) = owed else {
+        return Ok(Started::NotPublished);
+    };
+    if ids.is_empty() {
+        return Ok(Started::NoneOwed);
+    }
+    let Some(guard) = state.reply_runs.claim(document_id) else {
+        return Ok(Started::AlreadyRunning);
+    };
+    let count = ids.len();
+    tracing::info!(
+        document = document_id,
+        replies = count,
+        "reply e-mails started"
+    );
+    actix_web::rt::spawn(run(state.clone(), guard, document, ids));
+    Ok(Started::Sending(count))
+}
+
+/// Sends each submission in `ids` its reply, in turn.
+async fn run(state: web::Data<AppState>, guard: RunGuard, document: NoticeDocument, ids: Vec<i64>) {
+    let limits = super::replies::replies_limits(&state);
+    let (mut sent, mut failed, mut in_a_row) = (0usize, 0usize, 0usize);
+    for id in ids {
+        if in_a_row >= GIVE_UP_AFTER {
+            tracing::warn!(
+                document = guard.document_id,
+                failures = in_a_row,
+                "reply e-mails stopped after failures in a row; the rest wait for “Send the remaining replies”"
+            );
+            break;
+        }
+        let made = {
+            let (document, limits) = (document.clone(), limits.clone());
+            state
+                .db
+                .run(move |conn| notice::outgoing(conn, id, &document, &limits))
+                .await
+        };
+        let outgoing = match made {
+            Ok(Some(outgoing)) => outgoing,
+            Ok(None) => continue,
+            Err(error) => {
+                log_unmade(id, &error);
+                failed += 1;
+                in_a_row += 1;
+                continue;
+            }
+        };
+        let tracking = outgoing.tracking_number.clone();
+        if let Err(error) = send(&state, outgoing).await {
+            tracing::warn!(%tracking, reason = %error.log_reason(), "reply e-mail not sent");
+            failed += 1;
+            in_a_row += 1;
+            continue;
+        }
+        in_a_row = 0;
+        sent += 1;
+        let marked = state
+            .db
+            .run(move |conn| {
+                db::submissions::mark_reply_sent(conn, id, db::now()).map_err(DbError::from)
+            })
+            .await;
+        if let Err(error) = marked {
+            tracing::warn!(%tracking, %error, "reply e-mail sent but not marked: it may be sent again");
+        }
+    }
+    tracing::info!(
+        document = guard.document_id,
+        sent,
+        failed,
+        "reply e-mails done"
+    );
+}
+
+async fn send(state: &AppState, outgoing: Outgoing) -> Result<(), crate::mail::MailError> {
+    let Outgoing {
+        to,
+        subject,
+        body,
+        attachment,
+        ..
+    } = outgoing;
+    match attachment {
+        Some(Reply {
+            file_name,
+            content_type,
+            bytes,
+        }) => {
+            let file = Attachment {
+                file_name: &file_name,
+                content_type,
+                bytes,
+            };
+            state
+                .mailer
+                .send_with_attachment(&to, &subject, body, file)
+                .await
+        }
+        None => state.mailer.send(&to, &subject, body).await,
+    }
+}
+
+fn log_unmade(submission: i64, error: &ReplyError) {
+    tracing::warn!(submission, %error, "reply e-mail not made");
+}
