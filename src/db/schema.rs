@@ -90,6 +90,7 @@ diesel::table! {
         withdrawn_at -> Nullable<Timestamp>,
         received_at -> Timestamp,
         reply_sent_at -> Nullable<Timestamp>,
+        reply_claimed_at -> Nullable<Timestamp>,
     }
 }
 

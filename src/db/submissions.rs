@@ -34,6 +34,8 @@ pub struct Submission {
     /// When the submitter was e-mailed their replies (`NULL`: not yet), so
     /// no one is mailed twice.
     pub reply_sent_at: Option<PrimitiveDateTime>,
+    /// When a run took the sending of that reply on (see `claim_reply`).
+    pub reply_claimed_at: Option<PrimitiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -204,6 +206,44 @@ pub fn reply_counts(conn: &mut DbConnection, document_id: i64) -> QueryResult<(i
         ))
         .first(conn)?;
     Ok((sent, owed))
+}
+
+/// How long a claim on sending one reply holds: far longer than one
+/// message takes (SMTP time-outs are seconds), so only a claim whose
+/// instance died is taken over.
+pub const REPLY_CLAIM_MINUTES: i64 = 10;
+
+/// Takes the sending of submission `id`'s reply on, at `now`: `false`
+/// when it was sent already or another run claimed it less than
+/// [`REPLY_CLAIM_MINUTES`] ago. One conditional update, so of two
+/// instances (or runs) only one gets `true`.
+pub fn claim_reply(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<bool> {
+    let stale = now - time::Duration::minutes(REPLY_CLAIM_MINUTES);
+    let claimed = diesel::update(
+        submissions::table
+            .find(id)
+            .filter(submissions::reply_sent_at.is_null())
+            .filter(
+                submissions::reply_claimed_at
+                    .is_null()
+                    .or(submissions::reply_claimed_at.lt(stale)),
+            ),
+    )
+    .set(submissions::reply_claimed_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Gives a claim up (the message could not be made or sent), so the next
+/// "Send the remaining replies" tries again at once.
+pub fn release_reply(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(
+        submissions::table
+            .find(id)
+            .filter(submissions::reply_sent_at.is_null()),
+    )
+    .set(submissions::reply_claimed_at.eq(None::<PrimitiveDateTime>))
+    .execute(conn)
 }
 
 /// Records that submission `id` was mailed its replies at `at`. `false`:

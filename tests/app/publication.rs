@@ -596,3 +596,46 @@ on_both_backends! {
         assert!(outbox(&dir).is_empty());
     }
 }
+
+// Was a gap: a run guarded each document in its own instance only, so two
+// instances pressing "Send the remaining replies" at once could both mail
+// one submitter. Each reply is now claimed in the database first.
+on_both_backends! {
+    async fn a_reply_another_instance_is_sending_is_left_to_it(db: TestDb) {
+        let (app, dir) = mail_app(db).await;
+        assert_eq!(see_other(&post(&app, "/editor/d/nistir-8200/publish", &[]).await), EXPORT);
+        let claim = |minutes_ago: i64| {
+            app.with_conn(|conn| {
+                diesel::update(submissions::table.filter(submissions::seq.eq(1)))
+                    .set(submissions::reply_claimed_at.eq(Some(
+                        docket::db::now() - time::Duration::minutes(minutes_ago),
+                    )))
+                    .execute(conn)
+                    .unwrap();
+            })
+        };
+        // Another instance claimed submission 1 a minute ago: only 2 goes.
+        claim(1);
+        assert_eq!(see_other(&post(&app, SEND, &[]).await), EXPORT);
+        let (_, page) = flash_then_settled(&app).await;
+        assert_eq!(sent_marks(&app), [false, true]);
+        assert_eq!(reply_line(&page).0, "1 of 2");
+        let mails = outbox(&dir);
+        assert_eq!(mails.iter().map(|m| m.header("To")).collect::<Vec<_>>(), ["typist@example.org"]);
+        let held: Option<time::PrimitiveDateTime> = app.with_conn(|conn| {
+            submissions::table
+                .filter(submissions::seq.eq(1))
+                .select(submissions::reply_claimed_at)
+                .first(conn)
+                .unwrap()
+        });
+        assert!(held.is_some(), "another run's claim is not this run's to give up");
+
+        // That instance died eleven minutes ago: its claim is taken over.
+        claim(11);
+        assert_eq!(see_other(&post(&app, SEND, &[]).await), EXPORT);
+        flash_then_settled(&app).await;
+        assert_eq!(sent_marks(&app), [true, true]);
+        assert_eq!(outbox(&dir).len(), 2);
+    }
+}

@@ -11,9 +11,12 @@
 //! unmarked for the next "Send the remaining replies"; so does a restart.
 //! Logs name tracking numbers and reasons, never addresses.
 //!
-//! One run per document at a time in this instance ([`ReplyRuns`]), and
-//! each submission's mark is read again just before its message is made,
-//! so a second run never mails anyone a run before it has mailed.
+//! One run per document at a time in this instance ([`ReplyRuns`]); across
+//! instances, each submission is claimed with a conditional update before
+//! its message is made (`submissions.reply_claimed_at`, taken over only
+//! when older than `REPLY_CLAIM_MINUTES`: its instance died), so two runs
+//! never both mail one submitter. A claim is given up when the message
+//! fails, and ends in the mark when it goes out.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -161,14 +164,27 @@ async fn run(state: web::Data<AppState>, guard: RunGuard, document: NoticeDocume
             let (document, limits) = (document.clone(), limits.clone());
             state
                 .db
-                .run(move |conn| notice::outgoing(conn, id, &document, &limits))
+                .run(move |conn| {
+                    if !db::submissions::claim_reply(conn, id, db::now())? {
+                        // Sent meanwhile, or another instance is sending it.
+                        return Ok(None);
+                    }
+                    notice::outgoing(conn, id, &document, &limits).map(Some)
+                })
                 .await
         };
         let outgoing = match made {
-            Ok(Some(outgoing)) => outgoing,
+            Ok(Some(Some(outgoing))) => outgoing,
+            // Not ours to send.
             Ok(None) => continue,
+            // Ours, and nothing is owed after all (no published answer).
+            Ok(Some(None)) => {
+                release(&state, id).await;
+                continue;
+            }
             Err(error) => {
                 log_unmade(id, &error);
+                release(&state, id).await;
                 failed += 1;
                 in_a_row += 1;
                 continue;
@@ -177,6 +193,7 @@ async fn run(state: web::Data<AppState>, guard: RunGuard, document: NoticeDocume
         let tracking = outgoing.tracking_number.clone();
         if let Err(error) = send(&state, outgoing).await {
             tracing::warn!(%tracking, reason = %error.log_reason(), "reply e-mail not sent");
+            release(&state, id).await;
             failed += 1;
             in_a_row += 1;
             continue;
@@ -226,6 +243,17 @@ async fn send(state: &AppState, outgoing: Outgoing) -> Result<(), crate::mail::M
                 .await
         }
         None => state.mailer.send(&to, &subject, body).await,
+    }
+}
+
+/// Gives up this run's claim on a reply it did not send.
+async fn release(state: &AppState, id: i64) {
+    let released = state
+        .db
+        .run(move |conn| db::submissions::release_reply(conn, id).map_err(DbError::from))
+        .await;
+    if let Err(error) = released {
+        tracing::warn!(submission = id, %error, "a reply's claim was not given up; it is taken over in 10 minutes");
     }
 }
 
