@@ -59,19 +59,30 @@ async fn resolve(state: Option<web::Data<AppState>>, token: String) -> Result<Ap
         .ok_or_else(|| refuse("this token does not work (unknown, revoked or expired)"))
 }
 
+/// The caller's user when a token was sent (`None` without one), or why
+/// the token sent does not work.
+fn caller(req: &HttpRequest) -> impl Future<Output = Result<Option<ApiUser>, WebError>> + use<> {
+    let token = presented(req);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    async move {
+        match token? {
+            None => Ok(None),
+            Some(token) => resolve(state, token).await.map(Some),
+        }
+    }
+}
+
 impl FromRequest for ApiUser {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = presented(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let caller = caller(req);
         Box::pin(async move {
-            let user = async {
-                let token = token?.ok_or_else(|| refuse("this needs an editor's API token"))?;
-                resolve(state, token).await
-            };
-            user.await.map_err(|e| ApiError(e).into())
+            caller
+                .await
+                .and_then(|user| user.ok_or_else(|| refuse("this needs an editor's API token")))
+                .map_err(|e| ApiError(e).into())
         })
     }
 }
@@ -81,15 +92,7 @@ impl FromRequest for MaybeApiUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = presented(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            match token {
-                Ok(None) => Ok(Self(None)),
-                Ok(Some(token)) => resolve(state, token).await.map(|u| Self(Some(u))),
-                Err(e) => Err(e),
-            }
-            .map_err(|e| ApiError(e).into())
-        })
+        let caller = caller(req);
+        Box::pin(async move { caller.await.map(Self).map_err(|e| ApiError(e).into()) })
     }
 }

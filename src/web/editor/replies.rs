@@ -93,14 +93,7 @@ pub async fn all(
 /// or control characters: a submitter's file name (`../../x.csv`) must
 /// not place a file outside the folder an editor unpacks into.
 fn entry_name(tracking: &str, file_name: &str) -> String {
-    let last = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    let clean: String = last
-        .chars()
-        .map(|c| if c.is_control() || c == ':' { '_' } else { c })
-        .take(120)
-        .collect();
-    let clean = clean.trim_start_matches('.');
-    format!("{tracking} {clean}")
+    format!("{tracking} {}", crate::mail::safe_file_name(file_name))
 }
 
 /// The intake limits, but any stored file is rewritten: it was accepted
