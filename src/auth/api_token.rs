@@ -118,5 +118,8 @@ pub fn list(conn: &mut DbConnection, user_id: i64) -> Result<Vec<AuthToken>, Aut
 /// Revokes one of `user_id`'s tokens; false when it is not theirs or was
 /// revoked already.
 pub fn revoke(conn: &mut DbConnection, user_id: i64, id: i64) -> Result<bool, AuthError> {
-    Ok(auth_tokens::revoke(conn, user_id, KIND, id, db::now())?)
+    let now = db::now();
+    Ok(db::write_transaction(conn, |conn| {
+        auth_tokens::revoke(conn, user_id, KIND, id, now)
+    })?)
 }

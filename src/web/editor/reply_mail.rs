@@ -165,7 +165,13 @@ async fn run(state: web::Data<AppState>, guard: RunGuard, document: NoticeDocume
             state
                 .db
                 .run(move |conn| {
-                    if !db::submissions::claim_reply(conn, id, db::now())? {
+                    // Each write in a write transaction: on SQLite a bare
+                    // UPDATE can meet another writer (the re-clustering
+                    // pass) and fail at once instead of queueing.
+                    let claimed = db::write_transaction(conn, |conn| {
+                        db::submissions::claim_reply(conn, id, db::now())
+                    })?;
+                    if !claimed {
                         // Sent meanwhile, or another instance is sending it.
                         return Ok(None);
                     }
@@ -203,7 +209,10 @@ async fn run(state: web::Data<AppState>, guard: RunGuard, document: NoticeDocume
         let marked = state
             .db
             .run(move |conn| {
-                db::submissions::mark_reply_sent(conn, id, db::now()).map_err(DbError::from)
+                db::write_transaction(conn, |conn| {
+                    db::submissions::mark_reply_sent(conn, id, db::now())
+                })
+                .map_err(DbError::from)
             })
             .await;
         if let Err(error) = marked {
@@ -250,7 +259,10 @@ async fn send(state: &AppState, outgoing: Outgoing) -> Result<(), crate::mail::M
 async fn release(state: &AppState, id: i64) {
     let released = state
         .db
-        .run(move |conn| db::submissions::release_reply(conn, id).map_err(DbError::from))
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| db::submissions::release_reply(conn, id))
+                .map_err(DbError::from)
+        })
         .await;
     if let Err(error) = released {
         tracing::warn!(submission = id, %error, "a reply's claim was not given up; it is taken over in 10 minutes");
