@@ -9,12 +9,11 @@
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
-use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::comments::Comment;
+use super::comments::OptionalText;
 use super::schema::{comments, sections, submission_files, submissions};
-use crate::domain::{Disposition, TriageStatus};
+use crate::domain::{CommentType, Disposition, TagSource, TriageStatus};
 
 /// Which comments an export holds; the default holds them all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,29 +29,61 @@ pub struct ExportFilter {
     pub without_withdrawn: bool,
 }
 
-/// The outline node a comment is filed under, as exports name it.
-#[derive(Clone, Debug, Queryable)]
-pub struct FiledUnder {
-    pub id: i64,
-    pub parent_id: Option<i64>,
-    pub volume: String,
-    pub kind: String,
-    pub number: String,
-    pub title: String,
+/// What a disposition table shows of a comment: the verbatim and parsed
+/// cells and the triage fields, and nothing else. Reading a million rows
+/// is mostly decoding them, so the columns no table uses (timestamps,
+/// which are parsed from text on SQLite; ids; the clustering fields) are
+/// not read.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = comments)]
+pub struct ExportComment {
+    pub tracking_number: String,
+    pub source_sheet: Option<String>,
+    pub source_row: Option<i32>,
+    pub extra_json: String,
+    pub problems_json: String,
+    pub comment_number: Option<String>,
+    pub commenter: Option<String>,
+    pub organization: Option<String>,
+    pub volume_raw: Option<String>,
+    pub type_raw: Option<String>,
+    #[diesel(deserialize_as = Option<String>)]
+    pub comment_type: OptionalText<CommentType>,
+    pub severity: Option<String>,
+    pub section_raw: Option<String>,
+    pub paragraph_raw: Option<String>,
+    pub page_raw: Option<String>,
+    pub page_start: Option<String>,
+    pub page_end: Option<String>,
+    pub line_raw: Option<String>,
+    pub line_start: Option<i32>,
+    pub line_end: Option<i32>,
+    pub body: String,
+    pub suggested_change: Option<String>,
+    pub section_id: Option<i64>,
+    #[diesel(deserialize_as = String)]
+    pub tag_source: TagSource,
+    pub tag_conflict: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub status: TriageStatus,
+    #[diesel(deserialize_as = Option<String>)]
+    pub disposition: OptionalText<Disposition>,
+    pub disposition_raw: Option<String>,
+    pub response: Option<String>,
+    pub version: i32,
 }
 
-/// A stored comment with what export needs of its submission and section.
+/// A stored comment with what export needs of its submission. Its
+/// section comes from the outline the export holds (by `section_id`).
 #[derive(Clone, Debug, Queryable)]
 pub struct ExportRow {
-    pub comment: Comment,
+    pub comment: ExportComment,
     pub submission_tracking: String,
     pub submitter_name: String,
     pub submitter_organization: String,
     /// Internal exports only; never on a public one.
     pub submitter_email: Option<String>,
-    pub received_at: PrimitiveDateTime,
     pub file_name: Option<String>,
-    pub section: Option<FiledUnder>,
 }
 
 /// Outline position first (no node: after every node, as the queues have
@@ -105,22 +136,12 @@ macro_rules! ordered {
         narrow!(query, filter)
             .order(sql::<Integer>(TABLE_ORDER))
             .select((
-                Comment::as_select(),
+                ExportComment::as_select(),
                 submissions::tracking_number,
                 submissions::submitter_name,
                 submissions::organization,
                 submissions::email,
-                submissions::received_at,
                 submission_files::file_name.nullable(),
-                (
-                    sections::id,
-                    sections::parent_id,
-                    sections::volume,
-                    sections::kind,
-                    sections::number,
-                    sections::title,
-                )
-                    .nullable(),
             ))
     }};
 }

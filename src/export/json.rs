@@ -49,9 +49,9 @@ struct JsonComment<'a> {
     source_row: Option<Option<i32>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'a str>,
-    /// The tagged section (`5.1`, `Table 3`, `Appendix D`), `General`, or
+    /// The tagged section (`5.1`, `Table 3`, `63A 5.1`), `General`, or
     /// null when unresolved.
-    section: Option<String>,
+    section: Option<&'a str>,
     section_title: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tag_source: Option<&'a str>,
@@ -103,6 +103,7 @@ fn to_json<'a>(line: &'a Line<'_>, public: bool) -> JsonComment<'a> {
     let row = &line.row;
     let c = &row.comment;
     let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
+    let filed = line.json_section();
     JsonComment {
         tracking: &c.tracking_number,
         submission: &row.submission_tracking,
@@ -129,20 +130,12 @@ fn to_json<'a>(line: &'a Line<'_>, public: bool) -> JsonComment<'a> {
         source_sheet: (!public).then_some(c.source_sheet.as_deref()),
         source_row: (!public).then_some(c.source_row),
         status: (!public).then(|| c.status.into()),
-        section: match (&row.section, c.tag_source) {
-            // In a multi-volume draft the number alone is ambiguous.
-            (Some(s), _) => Some(crate::db::sections::in_volume(
-                &s.volume,
-                match s.kind.as_str() {
-                    "table" => format!("Table {}", s.number),
-                    "figure" => format!("Figure {}", s.number),
-                    _ => s.number.clone(),
-                },
-            )),
-            (None, TagSource::General | TagSource::Manual) => Some("General".to_owned()),
+        section: match (filed, c.tag_source) {
+            (Some((label, _)), _) => Some(label),
+            (None, TagSource::General | TagSource::Manual) => Some("General"),
             (None, _) => None,
         },
-        section_title: row.section.as_ref().map(|s| s.title.as_str()),
+        section_title: filed.map(|(_, title)| title),
         tag_source: (!public).then(|| c.tag_source.into()),
         tag_conflict: (!public).then_some(c.tag_conflict.as_deref()),
         disposition: c.disposition.0.map(Into::into),

@@ -75,6 +75,11 @@ impl<'a> Line<'a> {
         }
     }
 
+    /// The filed node's label as JSON gives it, and its title.
+    pub fn json_section(&self) -> Option<(&str, &str)> {
+        self.prepared.outline.json(self.row.comment.section_id)
+    }
+
     pub fn section_title(&self) -> &str {
         self.prepared
             .outline

@@ -24,7 +24,7 @@ use crate::db::documents::{self, Document};
 use crate::db::export_rows::{self, ExportFilter, Unanswered};
 use crate::db::sections::{self, Section};
 use crate::db::{DbConnection, DbError};
-use crate::domain::{Disposition, TriageStatus};
+use crate::domain::{Disposition, SectionKind, TriageStatus};
 
 pub use line::{Line, disposition_label, status_label};
 pub use preset::{Column, columns};
@@ -203,6 +203,9 @@ pub struct Outline {
 #[derive(Clone, Debug)]
 struct Node {
     cited: String,
+    /// The label JSON has always given: the number (`Table 3` for tables
+    /// and figures, never `Appendix D`), after the volume when there is one.
+    json: String,
     title: String,
     top: i64,
 }
@@ -220,6 +223,13 @@ impl Outline {
                 s.id,
                 Node {
                     cited: s.cited(),
+                    json: sections::in_volume(
+                        &s.volume,
+                        match s.kind {
+                            SectionKind::Table | SectionKind::Figure => s.label(),
+                            _ => s.number.clone(),
+                        },
+                    ),
                     title: s.title.clone(),
                     top,
                 },
@@ -232,6 +242,12 @@ impl Outline {
     fn cited(&self, id: Option<i64>) -> Option<(&str, &str)> {
         let node = self.nodes.get(&id?)?;
         Some((&node.cited, &node.title))
+    }
+
+    /// The section's label in JSON and its title; `None` for General.
+    fn json(&self, id: Option<i64>) -> Option<(&str, &str)> {
+        let node = self.nodes.get(&id?)?;
+        Some((&node.json, &node.title))
     }
 
     /// The top-level node above `id` (itself for a top-level node).
