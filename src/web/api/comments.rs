@@ -137,7 +137,7 @@ impl ListQuery {
 /// The senders, outline and duplicate targets of some comments.
 fn context(
     conn: &mut DbConnection,
-    document_id: i64,
+    outline: Vec<db::sections::Section>,
     comments: &[Comment],
 ) -> Result<Context, DbError> {
     let mut submissions: Vec<i64> = comments.iter().map(|c| c.submission_id).collect();
@@ -145,7 +145,7 @@ fn context(
     submissions.dedup();
     let duplicates: Vec<i64> = comments.iter().filter_map(|c| c.duplicate_of_id).collect();
     Ok(Context {
-        outline: db::sections::for_document(conn, document_id)?,
+        outline,
         senders: db::submissions::senders(conn, &submissions)?
             .into_iter()
             .map(|(id, tracking, name, organization)| {
@@ -214,7 +214,7 @@ pub async fn list(
                 per_page,
             )
             .map_err(DbError::from)?;
-            let context = context(conn, document.id, &comments)?;
+            let context = context(conn, outline, &comments)?;
             Ok::<_, ApiError>((comments, total, context))
         })
         .await?;
@@ -230,8 +230,8 @@ pub async fn list(
     }))
 }
 
-/// One comment and its context, with its version as the `ETag`.
-async fn load(state: &AppState, id: i64) -> Result<ApiComment, ApiError> {
+/// One comment and its context.
+async fn load(state: &AppState, id: i64) -> Result<(Comment, Context), ApiError> {
     state
         .db
         .run(move |conn| {
@@ -241,10 +241,27 @@ async fn load(state: &AppState, id: i64) -> Result<ApiComment, ApiError> {
                 }
                 other => DbError::from(other).into(),
             })?;
-            let context = context(conn, comment.document_id, std::slice::from_ref(&comment))?;
-            Ok(ApiComment::new(comment, &context))
+            let context = comment_context(conn, &comment)?;
+            Ok((comment, context))
         })
         .await
+}
+
+/// A comment the caller has (a save's result), as the API shows it.
+async fn describe(state: &AppState, comment: Comment) -> Result<ApiComment, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            let context = comment_context(conn, &comment)?;
+            Ok::<_, DbError>(ApiComment::new(comment, &context))
+        })
+        .await
+        .map_err(ApiError::from)
+}
+
+fn comment_context(conn: &mut DbConnection, comment: &Comment) -> Result<Context, DbError> {
+    let outline = db::sections::for_document(conn, comment.document_id)?;
+    context(conn, outline, std::slice::from_ref(comment))
 }
 
 fn etag(version: i32) -> (actix_web::http::header::HeaderName, String) {
@@ -269,7 +286,8 @@ pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let comment = load(&state, id.into_inner()).await?;
+    let (comment, context) = load(&state, id.into_inner()).await?;
+    let comment = ApiComment::new(comment, &context);
     Ok(HttpResponse::Ok()
         .insert_header(etag(comment.version))
         .json(comment))
@@ -345,12 +363,12 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let versions = if_match(&req)?;
-    let current = load(&state, id).await?;
+    let (current, context) = load(&state, id).await?;
     if !versions.contains(&current.version) {
-        return Ok(stale(current, &versions));
+        return Ok(stale(ApiComment::new(current, &context), &versions));
     }
     let version = current.version;
-    let edit = edit(&current, body.into_inner())?;
+    let edit = edit(&current, &context, body.into_inner())?;
     let user = who.user.clone();
     let saved = state
         .db
@@ -360,7 +378,7 @@ pub async fn update(
         Ok(saved) => {
             crate::web::editor::notify::assigned(&state, &who.user, std::slice::from_ref(&saved))
                 .await;
-            let comment = load(&state, id).await?;
+            let comment = describe(&state, saved.comment).await?;
             tracing::info!(
                 user = who.user.id,
                 comment = id,
@@ -370,7 +388,9 @@ pub async fn update(
                 .insert_header(etag(comment.version))
                 .json(comment))
         }
-        Err(TriageError::ChangedMeanwhile(_)) => Ok(stale(load(&state, id).await?, &[version])),
+        Err(TriageError::ChangedMeanwhile(now)) => {
+            Ok(stale(describe(&state, *now).await?, &[version]))
+        }
         Err(TriageError::Invalid(problems)) => Err(ApiError(WebError::Unprocessable(format!(
             "nothing was saved: {}",
             problems.join(" ")
@@ -409,12 +429,11 @@ fn stale(current: ApiComment, sent: &[i32]) -> HttpResponse {
 }
 
 /// The comment's triage fields with the patch's keys applied.
-fn edit(current: &ApiComment, patch: CommentPatch) -> Result<TriageEdit, ApiError> {
+fn edit(current: &Comment, context: &Context, patch: CommentPatch) -> Result<TriageEdit, ApiError> {
     let status = match &patch.status {
-        Some(s) => word::<TriageStatus>(s, "status"),
-        None => word::<TriageStatus>(&current.status, "status"),
-    }
-    .map_err(unprocessable)?;
+        Some(s) => word::<TriageStatus>(s, "status").map_err(unprocessable)?,
+        None => current.status,
+    };
     let disposition = match patch.disposition {
         Some(Some(d)) => Some(crate::domain::disposition_word::parse(&d).ok_or_else(|| {
             let words: Vec<&str> = Disposition::iter().map(Into::into).collect();
@@ -424,12 +443,7 @@ fn edit(current: &ApiComment, patch: CommentPatch) -> Result<TriageEdit, ApiErro
             )))
         })?),
         Some(None) => None,
-        None => current
-            .disposition
-            .as_deref()
-            .map(|d| word::<Disposition>(d, "disposition"))
-            .transpose()
-            .map_err(unprocessable)?,
+        None => current.disposition.0,
     };
     let section = match patch.section {
         None => SectionChoice::Keep,
@@ -459,7 +473,10 @@ fn edit(current: &ApiComment, patch: CommentPatch) -> Result<TriageEdit, ApiErro
         },
         duplicate_of: match patch.duplicate_of {
             Some(d) => d.unwrap_or_default(),
-            None => current.duplicate_of.clone().unwrap_or_default(),
+            None => current
+                .duplicate_of_id
+                .and_then(|other| context.trackings.get(&other).cloned())
+                .unwrap_or_default(),
         },
     })
 }
