@@ -233,6 +233,15 @@ pub fn safe_file_name(file_name: &str) -> String {
     }
 }
 
+/// `Dear Ada Lovelace,`, or `Hello,` for a submitter who gave no name
+/// (a template's rows may not say one).
+fn greeting(name: &str) -> String {
+    match name.trim() {
+        "" => "Hello,".to_owned(),
+        name => format!("Dear {name},"),
+    }
+}
+
 /// What a receipt says.
 pub struct Receipt<'a> {
     pub document_title: &'a str,
@@ -248,11 +257,7 @@ impl Receipt<'_> {
     }
 
     pub fn body(&self) -> String {
-        let greeting = if self.submitter_name.is_empty() {
-            "Hello,".to_owned()
-        } else {
-            format!("Dear {},", self.submitter_name)
-        };
+        let greeting = greeting(self.submitter_name);
         let range = if self.comments == 1 {
             format!("{}-1", self.tracking_number)
         } else {
@@ -389,11 +394,7 @@ impl ReplyNotice<'_> {
     }
 
     pub fn body(&self) -> String {
-        let greeting = if self.submitter_name.trim().is_empty() {
-            "Hello,".to_owned()
-        } else {
-            format!("Dear {},", self.submitter_name.trim())
-        };
+        let greeting = greeting(self.submitter_name);
         let answers = match &self.answers {
             ReplyAnswers::Attached { file_name } => format!(
                 "The attached file, {}, is the file you sent, with two columns added after \
