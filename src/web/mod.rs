@@ -108,6 +108,13 @@ pub fn form_config() -> web::FormConfig {
         })
 }
 
+/// Whether a checkbox (or a yes/no query parameter) is on: browsers send
+/// a checked box's value (`1`, `on`) and leave an unchecked one out; a
+/// script may write `true` or `false`.
+pub fn checked(value: &str) -> bool {
+    !matches!(value.trim(), "" | "0" | "false" | "off" | "no")
+}
+
 /// Query strings that do not fit (`?page=abc`) get docket's 400 page too.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _req| {

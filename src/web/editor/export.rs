@@ -143,17 +143,16 @@ impl ExportQuery {
             }
         }
         // A checkbox sends `1`; a link may say `true` or `false`.
-        let on = |v: &str| !matches!(v.trim(), "" | "0" | "false" | "off" | "no");
         Ok(ExportRequest {
             format: word(&self.format, "the format", "xlsx, csv, html, json")?,
             preset: word(&self.preset, "the preset", "nist, iso, ieee")?,
             section: Some(self.section.trim().to_owned()).filter(|s| !s.is_empty()),
             status: optional(&self.status, "the status")?,
             disposition: optional(&self.disposition, "the disposition")?,
-            public: on(&self.public),
-            final_table: on(&self.final_table),
-            sheet_per_section: on(&self.sheets),
-            bom: on(&self.bom),
+            public: crate::web::checked(&self.public),
+            final_table: crate::web::checked(&self.final_table),
+            sheet_per_section: crate::web::checked(&self.sheets),
+            bom: crate::web::checked(&self.bom),
         })
     }
 }

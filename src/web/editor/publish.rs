@@ -25,7 +25,7 @@ pub struct PublishForm {
 
 impl PublishForm {
     fn reply_mail(&self) -> bool {
-        !matches!(self.reply_mail.trim(), "" | "0" | "false" | "off" | "no")
+        crate::web::checked(&self.reply_mail)
     }
 }
 
