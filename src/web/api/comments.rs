@@ -22,7 +22,7 @@ use crate::domain::{CommentType, Disposition, TriageStatus};
 use crate::export::{self, ExportError};
 use crate::triage::{self, SectionChoice, TriageEdit, TriageError};
 use crate::web::editor::export::ExportQuery;
-use crate::web::{ApiError, AppState, WebError, stream};
+use crate::web::{ApiError, AppState, WebError};
 
 const PER_PAGE: i64 = 50;
 const MAX_PER_PAGE: i64 = 500;
@@ -521,18 +521,11 @@ pub async fn dispositions(
         .db
         .run(move |conn| export::prepare(conn, &slug, request))
         .await?;
-    let db = state.db.clone();
-    let file_name = prepared.file_name();
-    let content_type = prepared.request.format.content_type();
-    tracing::info!(user = who.user.id, document = %prepared.document.slug, file = %file_name, "export through the API");
-    Ok(stream::attachment(
-        &state.downloads,
-        content_type,
-        &file_name,
-        move |out| {
-            export::write(db.get()?, &prepared, out)?;
-            Ok(())
-        },
+    Ok(crate::web::editor::export::stream_table(
+        &state,
+        prepared,
+        who.user.id,
+        "api",
     )?)
 }
 

@@ -211,10 +211,21 @@ pub async fn download(
         }
         Err(e) => return Err(e.into()),
     };
+    stream_table(&state, prepared, who.user.id, "page")
+}
+
+/// A prepared table as a streamed download, logged as asked for by
+/// `user` through `via` (the export page, or the API).
+pub(crate) fn stream_table(
+    state: &AppState,
+    prepared: export::Prepared,
+    user: i64,
+    via: &'static str,
+) -> Result<HttpResponse, WebError> {
     let db = state.db.clone();
     let file_name = prepared.file_name();
     let content_type = prepared.request.format.content_type();
-    tracing::info!(user = who.user.id, document = %prepared.document.slug, file = %file_name, "export");
+    tracing::info!(user, document = %prepared.document.slug, file = %file_name, via, "export");
     stream::attachment(&state.downloads, content_type, &file_name, move |out| {
         export::write(db.get()?, &prepared, out)?;
         Ok(())
