@@ -115,6 +115,22 @@ pub fn checked(value: &str) -> bool {
     !matches!(value.trim(), "" | "0" | "false" | "off" | "no")
 }
 
+/// `value` as a word of vocabulary `T`, else 400 naming `what` and every
+/// word it could have been.
+pub fn known_word<T>(value: &str, what: &str) -> Result<T, WebError>
+where
+    T: std::str::FromStr + strum::IntoEnumIterator + AsRef<str>,
+{
+    let value = value.trim();
+    value.parse().map_err(|_| {
+        let words: Vec<String> = T::iter().map(|t| t.as_ref().to_owned()).collect();
+        WebError::BadRequest(format!(
+            "{what} must be one of {}, not “{value}”",
+            words.join(", ")
+        ))
+    })
+}
+
 /// Query strings that do not fit (`?page=abc`) get docket's 400 page too.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _req| {

@@ -64,14 +64,7 @@ fn word<T: std::str::FromStr + IntoEnumIterator + AsRef<str>>(
     value: &str,
     what: &str,
 ) -> Result<T, WebError> {
-    value.trim().parse().map_err(|_| {
-        let words: Vec<String> = T::iter().map(|t| t.as_ref().to_owned()).collect();
-        WebError::BadRequest(format!(
-            "`{what}` must be one of {}, not “{}”",
-            words.join(", "),
-            value.trim()
-        ))
-    })
+    crate::web::known_word(value, &format!("`{what}`"))
 }
 
 impl ListQuery {

@@ -133,13 +133,7 @@ impl ExportQuery {
         ) -> Result<Option<T>, WebError> {
             match value.trim() {
                 "" => Ok(None),
-                v => v.parse().map(Some).map_err(|_| {
-                    let words: Vec<String> = T::iter().map(|t| t.as_ref().to_owned()).collect();
-                    WebError::BadRequest(format!(
-                        "{what} must be one of {}, not “{v}”",
-                        words.join(", ")
-                    ))
-                }),
+                v => crate::web::known_word(v, what).map(Some),
             }
         }
         // A checkbox sends `1`; a link may say `true` or `false`.
