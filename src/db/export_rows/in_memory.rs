@@ -1,0 +1,226 @@
+//! The table order worked out in memory, then the rows read by id.
+//!
+//! Having the database sort the joined rows makes it carry every row's
+//! full text through its sorter (spilling to disk past a few megabytes)
+//! and answer nothing until the last row is sorted: for a million
+//! comments, seconds in which a workbook's writer has nothing to do. The
+//! order only needs six numbers per comment, read from the comments table
+//! alone and sorted here, with the outline's positions and the
+//! submissions' order, in a fraction of that time. The rows then come by
+//! id, a batch at a time, while the writer works on the batch before.
+//! Finding each row by id is more work in all than one sorted scan, so
+//! this pays only where the writer is slow (see `TableOrder`).
+//!
+//! The keys take [`KEY_BYTES`] a comment, so their number is capped
+//! ([`super::IN_MEMORY`]); past it the database sorts.
+
+use std::collections::HashMap;
+
+use super::ExportRow;
+
+/// Comments read per statement once their order is known.
+pub const FETCH: usize = 512;
+
+/// What the table order needs of one comment, in that order: the derived
+/// `Ord` is the table order (`TABLE_ORDER`), the id last so that equal
+/// keys still come out the same way every time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    /// The node's place in the outline; no node: after every node.
+    position: i32,
+    /// No page or line: after those that have one.
+    page: i32,
+    line: i32,
+    /// The submission's place in the order the submissions came in.
+    submission: u32,
+    seq: i32,
+    id: i64,
+}
+
+/// What a key takes in memory.
+pub const KEY_BYTES: usize = std::mem::size_of::<Key>();
+
+/// One comment's sort fields as stored.
+pub type KeyRow = (i64, Option<i64>, Option<i32>, Option<i32>, i64, i32);
+
+/// Where each node of the outline and each submission of the document
+/// stands, for turning ids into places.
+pub struct Places {
+    sections: HashMap<i64, i32>,
+    submissions: HashMap<i64, u32>,
+}
+
+impl Places {
+    /// Builds the places from the outline's `(id, position)` pairs and the
+    /// submission ids in the order they came in.
+    pub fn new(sections: Vec<(i64, i32)>, submissions: Vec<i64>) -> Self {
+        Self {
+            sections: sections.into_iter().collect(),
+            submissions: submissions
+                .into_iter()
+                .enumerate()
+                .map(|(rank, id)| (id, u32::try_from(rank).unwrap_or(u32::MAX)))
+                .collect(),
+        }
+    }
+
+    fn key(&self, (id, section, page, line, submission, seq): KeyRow) -> Key {
+        Key {
+            position: section
+                .and_then(|s| self.sections.get(&s).copied())
+                .unwrap_or(i32::MAX),
+            page: page.unwrap_or(i32::MAX),
+            line: line.unwrap_or(i32::MAX),
+            submission: self
+                .submissions
+                .get(&submission)
+                .copied()
+                .unwrap_or(u32::MAX),
+            seq,
+            id,
+        }
+    }
+}
+
+/// The ids of `rows` in table order, or `None` when there are more than
+/// `limit` of them (the caller then has the database sort).
+pub fn sorted_ids<E>(
+    rows: impl Iterator<Item = Result<KeyRow, E>>,
+    places: &Places,
+    limit: usize,
+) -> Result<Option<Vec<i64>>, E> {
+    let mut keys = Vec::new();
+    for row in rows {
+        if keys.len() == limit {
+            return Ok(None);
+        }
+        keys.push(places.key(row?));
+    }
+    keys.sort_unstable();
+    Ok(Some(keys.into_iter().map(|k| k.id).collect()))
+}
+
+/// `rows` (read by id, in any order) put in the order of `ids`; a row
+/// whose id is not asked for is dropped, an id with no row is skipped.
+pub fn in_order(ids: &[i64], rows: Vec<(i64, ExportRow)>) -> Vec<ExportRow> {
+    let mut slots: Vec<Option<ExportRow>> = Vec::with_capacity(ids.len());
+    slots.resize_with(ids.len(), || None);
+    let place: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    for (id, row) in rows {
+        if let Some(i) = place.get(&id) {
+            slots[*i] = Some(row);
+        }
+    }
+    slots.into_iter().flatten().collect()
+}
+
+/// The comments table's columns the order needs, narrowed to the filter.
+macro_rules! key_query {
+    ($document_id:expr, $filter:expr) => {{
+        use $crate::db::schema::comments;
+        let query = comments::table
+            .filter(comments::document_id.eq($document_id))
+            .into_boxed();
+        narrow!(query, $filter).select((
+            comments::id,
+            comments::section_id,
+            comments::page_sort,
+            comments::line_start,
+            comments::submission_id,
+            comments::seq,
+        ))
+    }};
+}
+pub(super) use key_query;
+
+/// The rows of `ids` (a batch), with their ids, in id order.
+macro_rules! rows_by_id {
+    ($ids:expr) => {{
+        use $crate::db::schema::{comments, submission_files, submissions};
+        comments::table
+            .inner_join(submissions::table)
+            .left_join(
+                submission_files::table
+                    .on(submission_files::submission_id.eq(comments::submission_id)),
+            )
+            .filter(comments::id.eq_any($ids))
+            .order(comments::id)
+            .select((
+                comments::id,
+                (
+                    $crate::db::export_rows::ExportComment::as_select(),
+                    submissions::tracking_number,
+                    submissions::submitter_name,
+                    submissions::organization,
+                    submissions::email,
+                    submission_files::file_name.nullable(),
+                ),
+            ))
+    }};
+}
+pub(super) use rows_by_id;
+
+/// The outline's `(id, position)` pairs of `document_id`.
+macro_rules! positions {
+    ($document_id:expr) => {
+        $crate::db::schema::sections::table
+            .filter($crate::db::schema::sections::document_id.eq($document_id))
+            .select((
+                $crate::db::schema::sections::id,
+                $crate::db::schema::sections::position,
+            ))
+    };
+}
+pub(super) use positions;
+
+/// The ids of `document_id`'s submissions in the order they came in.
+macro_rules! arrivals {
+    ($document_id:expr) => {{
+        use $crate::db::schema::submissions;
+        submissions::table
+            .filter(submissions::document_id.eq($document_id))
+            .order((submissions::received_at, submissions::seq))
+            .select(submissions::id)
+    }};
+}
+pub(super) use arrivals;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, section: Option<i64>, page: Option<i32>, sub: i64, seq: i32) -> KeyRow {
+        (id, section, page, None, sub, seq)
+    }
+
+    #[test]
+    fn keys_sort_as_the_table_does() {
+        // Outline: section 20 comes before section 10; submission 7 came
+        // before submission 5.
+        let places = Places::new(vec![(10, 2), (20, 1)], vec![7, 5]);
+        let rows = vec![
+            row(1, None, Some(1), 5, 1),     // no node: last
+            row(2, Some(10), None, 5, 2),    // no page: after pages in 10
+            row(3, Some(10), Some(4), 5, 3), // later submission
+            row(4, Some(10), Some(4), 7, 9), // earlier submission first
+            row(5, Some(20), Some(9), 5, 4), // section 20 is first
+            row(6, Some(10), Some(3), 5, 5),
+        ];
+        let ids = sorted_ids(rows.into_iter().map(Ok::<_, ()>), &places, 10);
+        assert_eq!(ids, Ok(Some(vec![5, 6, 4, 3, 2, 1])));
+    }
+
+    #[test]
+    fn too_many_keys_leave_the_sort_to_the_database() {
+        let places = Places::new(vec![], vec![1]);
+        let rows = (1..=3).map(|id| Ok::<_, ()>(row(id, None, None, 1, 1)));
+        assert_eq!(sorted_ids(rows, &places, 2), Ok(None));
+        let rows = (1..=2).map(|id| Ok::<_, ()>(row(id, None, None, 1, 1)));
+        assert_eq!(sorted_ids(rows, &places, 2), Ok(Some(vec![1, 2])));
+    }
+
+    #[test]
+    fn a_key_is_small() {
+        assert_eq!(KEY_BYTES, 32);
+    }
+}
