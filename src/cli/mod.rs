@@ -118,6 +118,10 @@ enum BenchCommand {
         /// A PostgreSQL database URL to create a scratch database beside.
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
+        /// Times each step is run (docket and its raw writer in turn); the
+        /// median is reported, as a shared machine's speed drifts.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=99))]
+        runs: u32,
     },
     /// One measurement of `bench export`, in its own process: prints
     /// `seconds peak-bytes rows`. The database is DOCKET_BENCH_DATABASE.
@@ -293,8 +297,11 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
             comments,
             sections,
             postgres,
+            runs,
         }) => {
-            for line in crate::bench::export_bench(comments, sections, postgres.as_deref())?.lines {
+            for line in
+                crate::bench::export_bench(comments, sections, postgres.as_deref(), runs)?.lines
+            {
                 println!("{line}");
             }
             Ok(())
