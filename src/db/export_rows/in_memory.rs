@@ -133,30 +133,14 @@ macro_rules! key_query {
 }
 pub(super) use key_query;
 
-/// The rows of `ids` (a batch), with their ids, in id order.
+/// The rows of `ids` (a batch), each with its id, in no particular order
+/// (`in_order` puts them in the batch's).
 macro_rules! rows_by_id {
-    ($ids:expr) => {{
-        use $crate::db::schema::{comments, submission_files, submissions};
-        comments::table
-            .inner_join(submissions::table)
-            .left_join(
-                submission_files::table
-                    .on(submission_files::submission_id.eq(comments::submission_id)),
-            )
+    ($ids:expr) => {
+        with_submission!()
             .filter(comments::id.eq_any($ids))
-            .order(comments::id)
-            .select((
-                comments::id,
-                (
-                    $crate::db::export_rows::ExportComment::as_select(),
-                    submissions::tracking_number,
-                    submissions::submitter_name,
-                    submissions::organization,
-                    submissions::email,
-                    submission_files::file_name.nullable(),
-                ),
-            ))
-    }};
+            .select((comments::id, row_columns!()))
+    };
 }
 pub(super) use rows_by_id;
 

@@ -123,30 +123,42 @@ macro_rules! narrow {
     }};
 }
 
+/// `comments` with what an [`ExportRow`] needs of its submission; both
+/// ways of reading rows (`ordered!`, `in_memory::rows_by_id!`) start here.
+macro_rules! with_submission {
+    () => {
+        comments::table.inner_join(submissions::table).left_join(
+            submission_files::table.on(submission_files::submission_id.eq(comments::submission_id)),
+        )
+    };
+}
+
+/// The columns of an [`ExportRow`], over `with_submission!()`.
+macro_rules! row_columns {
+    () => {
+        (
+            ExportComment::as_select(),
+            submissions::tracking_number,
+            submissions::submitter_name,
+            submissions::organization,
+            submissions::email,
+            submission_files::file_name.nullable(),
+        )
+    };
+}
+
 /// The boxed, ordered query of `$filter`'s comments of `$document_id`, for
 /// one concrete connection (a boxed query names its back end).
 macro_rules! ordered {
     ($document_id:expr, $filter:expr) => {{
         let filter: &ExportFilter = $filter;
-        let query = comments::table
-            .inner_join(submissions::table)
-            .left_join(
-                submission_files::table
-                    .on(submission_files::submission_id.eq(comments::submission_id)),
-            )
+        let query = with_submission!()
             .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
             .filter(comments::document_id.eq($document_id))
             .into_boxed();
         narrow!(query, filter)
             .order(sql::<Integer>(TABLE_ORDER))
-            .select((
-                ExportComment::as_select(),
-                submissions::tracking_number,
-                submissions::submitter_name,
-                submissions::organization,
-                submissions::email,
-                submission_files::file_name.nullable(),
-            ))
+            .select(row_columns!())
     }};
 }
 
