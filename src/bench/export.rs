@@ -72,19 +72,7 @@ pub fn export_bench(
     for (name, admin) in backends {
         let found = with_scratch_url(admin, |conn, url| {
             let started = Instant::now();
-            super::triage::generate(conn, comments, sections)?;
-            // Half the comments answered, as midway through a review.
-            diesel::RunQueryDsl::execute(
-                diesel::sql_query(
-                    "UPDATE comments SET disposition = 'accepted_with_modification', \
-                     response = 'Thank you. The text is revised to say which devices the guidance covers.' \
-                     WHERE id % 2 = 0",
-                ),
-                conn,
-            )?;
-            if let db::DbConnection::Postgres(_) = conn {
-                diesel::RunQueryDsl::execute(diesel::sql_query("VACUUM (ANALYZE)"), conn)?;
-            }
+            seed(conn, comments, sections)?;
             eprintln!(
                 "{name}: {comments} comments generated in {:.0?}",
                 started.elapsed()
@@ -146,6 +134,34 @@ pub fn export_bench(
         "ratio: docket's time over the raw writer's (CSV: then over SQL + csv::Writer); targets: XLSX <= 1.3x, CSV throughput >= 0.8x (time <= 1.25x); peak MB: the child's VmHWM (target <= 200 for docket)".to_owned(),
     );
     Ok(Report { lines })
+}
+
+/// The bench document: `comments` comments over `sections` sections, half
+/// of them answered, as midway through a review.
+fn seed(conn: &mut db::DbConnection, comments: usize, sections: usize) -> anyhow::Result<()> {
+    super::triage::generate(conn, comments, sections)?;
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE comments SET disposition = 'accepted_with_modification', \
+             response = 'Thank you. The text is revised to say which devices the guidance covers.' \
+             WHERE id % 2 = 0",
+        ),
+        conn,
+    )?;
+    if let db::DbConnection::Postgres(_) = conn {
+        diesel::RunQueryDsl::execute(diesel::sql_query("VACUUM (ANALYZE)"), conn)?;
+    }
+    Ok(())
+}
+
+/// `bench export-seed`: the bench document in DOCKET_BENCH_DATABASE (an
+/// empty database, migrated here), for measuring one step again and again
+/// (`bench export-step`) or profiling it without generating it each time.
+pub fn export_seed(comments: usize, sections: usize) -> anyhow::Result<()> {
+    let url = std::env::var("DOCKET_BENCH_DATABASE").context("DOCKET_BENCH_DATABASE is not set")?;
+    let mut conn = db::connect(&DatabaseUrl::parse(&url)?, &ConnectOptions::default())?;
+    crate::startup::prepare_database(&mut conn, false)?;
+    seed(&mut conn, comments, sections)
 }
 
 /// The run of median time, with the highest peak of all runs.

@@ -24,7 +24,7 @@ use crate::submissions::{Request, Sender, Upload};
 mod export;
 mod triage;
 
-pub use export::{Step as ExportStep, export_bench, export_step};
+pub use export::{Step as ExportStep, export_bench, export_seed, export_step};
 pub use triage::triage;
 
 const HEADER: [&str; 9] = [

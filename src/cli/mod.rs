@@ -137,6 +137,15 @@ enum BenchCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Generates the document of `bench export` into DOCKET_BENCH_DATABASE
+    /// (an empty database), to run `bench export-step` on it by hand.
+    #[command(hide = true)]
+    ExportSeed {
+        #[arg(long, default_value_t = 1_000_000)]
+        comments: usize,
+        #[arg(long, default_value_t = 500)]
+        sections: usize,
+    },
     /// Imports FILE into a scratch SQLite database and prints this
     /// process's peak RSS in bytes (run by `bench intake`).
     #[command(hide = true)]
@@ -314,6 +323,9 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
         }) => {
             println!("{}", crate::bench::export_step(step, format, cells, &out)?);
             Ok(())
+        }
+        Command::Bench(BenchCommand::ExportSeed { comments, sections }) => {
+            crate::bench::export_seed(comments, sections)
         }
         Command::Bench(BenchCommand::ImportRss { file }) => {
             println!("{}", crate::bench::import_rss(&file)?);
