@@ -22,7 +22,7 @@ use super::ExportRow;
 pub const FETCH: usize = 512;
 
 /// What the table order needs of one comment, in that order: the derived
-/// `Ord` is the table order (`TABLE_ORDER`), the id last so that equal
+/// `Ord` is the table order (`sort_keys!`), the id last so that equal
 /// keys still come out the same way every time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
@@ -82,22 +82,36 @@ impl Places {
     }
 }
 
-/// The ids of `rows` in table order, or `None` when there are more than
-/// `limit` of them (the caller then has the database sort).
-pub fn sorted_ids<E>(
-    rows: impl Iterator<Item = Result<KeyRow, E>>,
-    places: &Places,
-    limit: usize,
-) -> Result<Option<Vec<i64>>, E> {
-    let mut keys = Vec::new();
-    for row in rows {
-        if keys.len() == limit {
-            return Ok(None);
+/// The keys of an export's comments as they are read, then their ids in
+/// table order.
+pub struct Keys<'a> {
+    places: &'a Places,
+    keys: Vec<Key>,
+}
+
+impl<'a> Keys<'a> {
+    pub fn new(places: &'a Places) -> Self {
+        Self {
+            places,
+            keys: Vec::new(),
         }
-        keys.push(places.key(row?));
     }
-    keys.sort_unstable();
-    Ok(Some(keys.into_iter().map(|k| k.id).collect()))
+
+    pub fn push(&mut self, row: KeyRow) {
+        self.keys.push(self.places.key(row));
+    }
+
+    /// The ids in table order, or `None` when there are more than `limit`
+    /// (the caller then has the database sort). The key query reads at
+    /// most `limit + 1` rows (`key_query!`), so memory is bounded either
+    /// way.
+    pub fn sorted_ids(mut self, limit: usize) -> Option<Vec<i64>> {
+        if self.keys.len() > limit {
+            return None;
+        }
+        self.keys.sort_unstable();
+        Some(self.keys.into_iter().map(|k| k.id).collect())
+    }
 }
 
 /// `rows` (read by id, in any order) put in the order of `ids`; a row
@@ -114,21 +128,24 @@ pub fn in_order(ids: &[i64], rows: Vec<(i64, ExportRow)>) -> Vec<ExportRow> {
     slots.into_iter().flatten().collect()
 }
 
-/// The comments table's columns the order needs, narrowed to the filter.
+/// The comments table's columns the order needs, narrowed to the filter;
+/// at most `$limit + 1` rows (one more tells that there are too many).
 macro_rules! key_query {
-    ($document_id:expr, $filter:expr) => {{
+    ($document_id:expr, $filter:expr, $limit:expr) => {{
         use $crate::db::schema::comments;
         let query = comments::table
             .filter(comments::document_id.eq($document_id))
             .into_boxed();
-        narrow!(query, $filter).select((
-            comments::id,
-            comments::section_id,
-            comments::page_sort,
-            comments::line_start,
-            comments::submission_id,
-            comments::seq,
-        ))
+        narrow!(query, $filter)
+            .select((
+                comments::id,
+                comments::section_id,
+                comments::page_sort,
+                comments::line_start,
+                comments::submission_id,
+                comments::seq,
+            ))
+            .limit(i64::try_from($limit).unwrap_or(i64::MAX - 1) + 1)
     }};
 }
 pub(super) use key_query;
@@ -177,6 +194,16 @@ mod tests {
         (id, section, page, None, sub, seq)
     }
 
+    fn sorted(
+        places: &Places,
+        rows: impl IntoIterator<Item = KeyRow>,
+        limit: usize,
+    ) -> Option<Vec<i64>> {
+        let mut keys = Keys::new(places);
+        rows.into_iter().for_each(|r| keys.push(r));
+        keys.sorted_ids(limit)
+    }
+
     #[test]
     fn keys_sort_as_the_table_does() {
         // Outline: section 20 comes before section 10; submission 7 came
@@ -190,17 +217,16 @@ mod tests {
             row(5, Some(20), Some(9), 5, 4), // section 20 is first
             row(6, Some(10), Some(3), 5, 5),
         ];
-        let ids = sorted_ids(rows.into_iter().map(Ok::<_, ()>), &places, 10);
-        assert_eq!(ids, Ok(Some(vec![5, 6, 4, 3, 2, 1])));
+        assert_eq!(sorted(&places, rows, 10), Some(vec![5, 6, 4, 3, 2, 1]));
     }
 
     #[test]
     fn too_many_keys_leave_the_sort_to_the_database() {
         let places = Places::new(vec![], vec![1]);
-        let rows = (1..=3).map(|id| Ok::<_, ()>(row(id, None, None, 1, 1)));
-        assert_eq!(sorted_ids(rows, &places, 2), Ok(None));
-        let rows = (1..=2).map(|id| Ok::<_, ()>(row(id, None, None, 1, 1)));
-        assert_eq!(sorted_ids(rows, &places, 2), Ok(Some(vec![1, 2])));
+        let rows = (1..=3).map(|id| row(id, None, None, 1, 1));
+        assert_eq!(sorted(&places, rows, 2), None);
+        let rows = (1..=2).map(|id| row(id, None, None, 1, 1));
+        assert_eq!(sorted(&places, rows, 2), Some(vec![1, 2]));
     }
 
     #[test]
