@@ -114,9 +114,23 @@ macro_rules! sort_keys {
     };
 }
 
-/// The first columns of the ordered statement (`sort_keys!`), read and
-/// dropped.
-type SortKeys = (i32, i32, i32, time::PrimitiveDateTime, i32, i32);
+/// The first columns of the ordered statement (`sort_keys!`), there for the
+/// sort only: never decoded (a timestamp is parsed from text on SQLite).
+type SortKeys = (Unread, Unread, Unread, Unread, Unread, Unread);
+
+/// A column the statement needs and its reader does not.
+#[derive(diesel::deserialize::FromSqlRow)]
+struct Unread;
+
+impl<ST, DB: diesel::backend::Backend> diesel::deserialize::FromSql<ST, DB> for Unread {
+    fn from_sql(_: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        Ok(Unread)
+    }
+
+    fn from_nullable_sql(_: Option<DB::RawValue<'_>>) -> diesel::deserialize::Result<Self> {
+        Ok(Unread)
+    }
+}
 
 /// `$query` (boxed, over `comments` and maybe more) narrowed to `$filter`.
 macro_rules! narrow {
