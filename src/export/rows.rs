@@ -3,8 +3,8 @@
 //! The ordered read and the writing (formatting, XML, compression) take
 //! about as long as each other for a large XLSX, so running them side by
 //! side on two cores comes close to halving the time. Memory stays flat:
-//! the channel holds at most `IN_FLIGHT` batches (a workbook's read also
-//! holds its order, 32 bytes a comment up to two million:
+//! the channel holds at most `IN_FLIGHT` batches (a workbook's read on
+//! SQLite also holds its order, 32 bytes a comment up to two million:
 //! `export_rows::TableOrder`).
 
 use std::io::Write;

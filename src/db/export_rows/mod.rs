@@ -283,7 +283,7 @@ where
     // Each row of a statement as it comes: SQLite steps its statement;
     // libpq's row-by-row mode (a cursor fetching batches costs the client
     // less, but PostgreSQL plans no parallel sort for a cursor, and that
-    // cost more: a million rows as CSV took 1.2x as long, measured).
+    // cost more: a million rows as CSV took 1.3x as long, median of three).
     macro_rules! rows {
         ($c:expr, $mode:ty, $query:expr, $each:expr) => {{
             let mut each = $each;
