@@ -320,6 +320,34 @@ impl Table {
     }
 }
 
+/// Whether `cell` of the first sheet of the workbook `bytes` wraps its
+/// text: its style (`s`), looked up in the package's cell formats.
+fn cell_wraps(bytes: &[u8], cell: &str) -> bool {
+    use std::io::Read;
+    let mut package = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        package
+            .by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    let (sheet, styles) = (part("xl/worksheets/sheet1.xml"), part("xl/styles.xml"));
+    let at = sheet
+        .find(&format!("<c r=\"{cell}\""))
+        .unwrap_or_else(|| panic!("no cell {cell}"));
+    let tag = &sheet[at..at + sheet[at..].find('>').unwrap()];
+    let Some(style) = tag.split(" s=\"").nth(1) else {
+        return false;
+    };
+    let style: usize = style[..style.find('"').unwrap()].parse().unwrap();
+    let formats = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
+    let xf = formats.split("<xf ").nth(style + 1).unwrap();
+    xf.contains("wrapText=\"1\"")
+}
+
 pub(crate) fn workbook(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
     calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap()
 }
@@ -485,6 +513,17 @@ on_both_backends! {
             let part = Table::from_sheet(&range);
             assert_eq!(part.headers, NIST_HEADERS, "{name}");
             assert_eq!(part.column("Tracking #"), rows, "{name}");
+        }
+    }
+
+    async fn xlsx_wraps_the_long_text_columns_only(db: TestDb) {
+        seed(&db);
+        answer_some(&db);
+        let bytes = export_ok(&db, &["--format", "xlsx"]);
+        // NIST: A is "Tracking #", C "Submitter", K "Comment"; row 5 is the
+        // first under the header.
+        for (cell, wraps) in [("A5", false), ("C5", false), ("K5", true), ("K6", true), ("C6", false)] {
+            assert_eq!(cell_wraps(&bytes, cell), wraps, "{cell}");
         }
     }
 
