@@ -100,7 +100,7 @@ impl<W: Write> Sink for Array<W> {
 }
 
 fn to_json<'a>(line: &'a Line<'_>, public: bool) -> JsonComment<'a> {
-    let row = &line.row;
+    let row = line.row;
     let c = &row.comment;
     let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
     let filed = line.json_section();

@@ -8,12 +8,12 @@ use crate::domain::{CommentType, Disposition, TagSource, TriageStatus};
 
 /// A row of the table: the stored row and what the export knows around it.
 pub struct Line<'a> {
-    pub row: ExportRow,
+    pub row: &'a ExportRow,
     prepared: &'a Prepared,
 }
 
 impl<'a> Line<'a> {
-    pub fn new(row: ExportRow, prepared: &'a Prepared) -> Self {
+    pub fn new(row: &'a ExportRow, prepared: &'a Prepared) -> Self {
         Self { row, prepared }
     }
 
