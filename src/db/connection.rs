@@ -191,4 +191,27 @@ mod tests {
             .unwrap();
         assert_eq!(fk.foreign_keys, 1);
     }
+
+    /// The bundled SQLite is built in multi-thread mode (`.cargo/config.toml`),
+    /// without the per-connection mutex around every call.
+    #[test]
+    fn sqlite_is_built_multi_threaded() {
+        use diesel::RunQueryDsl;
+        use diesel::sql_types::Bool;
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.sqlite3"));
+        let DbConnection::Sqlite(mut conn) = connect(&url, &ConnectOptions::default()).unwrap()
+        else {
+            panic!("expected sqlite")
+        };
+        let built: bool = diesel::select(diesel::dsl::sql::<Bool>(
+            "sqlite_compileoption_used('THREADSAFE=2')",
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+        assert!(
+            built,
+            "LIBSQLITE3_FLAGS from .cargo/config.toml was not applied"
+        );
+    }
 }
