@@ -70,6 +70,9 @@ pub fn create(
     let now = db::now();
     let hash = digest(&token);
     let row = db::write_transaction(conn, |conn| {
+        // Without it, two requests at once could each count 19 on
+        // PostgreSQL and each make a twentieth.
+        users::hold(conn, user_id).map_err(AuthError::from)?;
         if auth_tokens::count_usable(conn, user_id, KIND, now).map_err(AuthError::from)?
             >= MAX_ACTIVE
         {

@@ -56,6 +56,21 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<User> 
         .first(conn)
 }
 
+/// Holds the user's row for the rest of the transaction (on PostgreSQL;
+/// SQLite's `BEGIN IMMEDIATE` already serialises writers), so that a count
+/// of the user's own rows and the insert it allows (their API tokens) are
+/// not interleaved with another transaction doing the same.
+pub fn hold(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        users::table
+            .find(id)
+            .select(users::id)
+            .for_update()
+            .first::<i64>(pg)?;
+    }
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<User> {
     users::table.find(id).select(User::as_select()).first(conn)
 }

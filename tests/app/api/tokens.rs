@@ -151,6 +151,59 @@ on_both_backends! {
         json(api.call(Method::GET, COMMENTS, None).await, 200).await;
     }
 
+    async fn no_more_than_twenty_tokens_even_when_asked_for_at_once(db: TestDb) {
+        use docket::auth::api_token::{self, MAX_ACTIVE, TokenError};
+        let api = api(db).await;
+        let ed: i64 = api.app.with_conn(|conn| {
+            users::table
+                .filter(users::email.eq("ed@example.org"))
+                .select(users::id)
+                .first(conn)
+                .unwrap()
+        });
+        // Ed has one already; eight sessions ask for five more each, at once.
+        let outcomes: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut conn = api.app.test_db.connect();
+                        (0..5)
+                            .map(|_| match api_token::create(&mut conn, ed, "burst", None) {
+                                Ok(_) => Ok(()),
+                                Err(TokenError::TooMany) => Err("too many".to_owned()),
+                                Err(other) => Err(other.to_string()),
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+        });
+        let made = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert_eq!(made as i64, MAX_ACTIVE - 1, "{outcomes:?}");
+        assert!(outcomes.iter().all(|o| o.as_ref().err().is_none_or(|e| e == "too many")), "{outcomes:?}");
+        let held: i64 = api.app.with_conn(|conn| {
+            auth_tokens::table
+                .filter(auth_tokens::user_id.eq(ed))
+                .filter(auth_tokens::kind.eq("api"))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        });
+        assert_eq!(held, MAX_ACTIVE);
+
+        // The profile page says why no token was made.
+        let csrf = csrf_token(&api.app.page("/editor/profile", 200).await);
+        let response = api
+            .app
+            .post_form("/editor/profile/tokens", &[("csrf", &csrf), ("label", "one more"), ("days", "")])
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        let error = &texts(&page, ".error")[0];
+        assert!(error.contains("you have 20 tokens already; revoke one"), "{error}");
+    }
+
     async fn the_profile_page_refuses_bad_tokens_and_others_cannot_revoke_yours(db: TestDb) {
         let api = api(db).await;
         let csrf = csrf_token(&api.app.page("/editor/profile", 200).await);
