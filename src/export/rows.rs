@@ -33,7 +33,7 @@ where
         let (sender, batches) = mpsc::sync_channel::<Vec<ExportRow>>(IN_FLIGHT);
         let (give_back, spent) = mpsc::sync_channel::<Vec<ExportRow>>(IN_FLIGHT);
         let reader = scope.spawn(move || {
-            let read = read(conn, prepared, &sender, &spent);
+            let read = read(conn, prepared, started, &sender, &spent);
             tracing::debug!(elapsed = ?started.elapsed(), "export: last row read");
             read
         });
@@ -61,12 +61,13 @@ where
 fn read<C: DerefMut<Target = DbConnection>>(
     mut conn: C,
     prepared: &Prepared,
+    started: std::time::Instant,
     sender: &mpsc::SyncSender<Vec<ExportRow>>,
     spent: &mpsc::Receiver<Vec<ExportRow>>,
 ) -> Result<usize, ExportError> {
     let stopped = || ExportError::Output(std::io::Error::other("the writer stopped"));
     let mut batch = Vec::with_capacity(BATCH);
-    let (started, mut first_read) = (std::time::Instant::now(), false);
+    let mut first_read = false;
     let order = order(prepared, &conn);
     let count = export_rows::for_each(
         &mut conn,

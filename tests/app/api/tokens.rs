@@ -154,12 +154,10 @@ on_both_backends! {
     async fn no_more_than_twenty_tokens_even_when_asked_for_at_once(db: TestDb) {
         use docket::auth::api_token::{self, MAX_ACTIVE, TokenError};
         let api = api(db).await;
-        let ed: i64 = api.app.with_conn(|conn| {
-            users::table
-                .filter(users::email.eq("ed@example.org"))
-                .select(users::id)
-                .first(conn)
+        let ed = api.app.with_conn(|conn| {
+            docket::db::users::find_by_email(conn, "ed@example.org")
                 .unwrap()
+                .id
         });
         // Ed has one already; eight sessions ask for five more each, at once.
         let outcomes: Vec<Result<(), String>> = std::thread::scope(|scope| {
