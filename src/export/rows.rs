@@ -14,7 +14,7 @@ use std::sync::mpsc;
 
 use super::{ExportError, Format, Line, Prepared, Sink, csv, html, json, xlsx};
 use crate::db::DbConnection;
-use crate::db::export_rows::{self, ExportRow, TableOrder};
+use crate::db::export_rows::{self, ExportRow, RowSink, TableOrder};
 
 /// Rows per batch handed from the reader to the writer, and batches queued.
 const BATCH: usize = 512;
@@ -52,12 +52,7 @@ where
     })
 }
 
-/// The reader: every row of the export, in batches, in table order. Each
-/// new batch takes the place of one the writer is done with (`spent`), and
-/// that one's rows are freed here, on the thread that made them: glibc's
-/// `free` of another thread's memory goes through that thread's arena and
-/// its lock, and freeing the reader's rows took the writer of a
-/// million-row workbook 0.9 s (measured), all of it on the critical path.
+/// The reader: every row of the export, in batches, in table order.
 fn read<C: DerefMut<Target = DbConnection>>(
     mut conn: C,
     prepared: &Prepared,
@@ -65,39 +60,86 @@ fn read<C: DerefMut<Target = DbConnection>>(
     sender: &mpsc::SyncSender<Vec<ExportRow>>,
     spent: &mpsc::Receiver<Vec<ExportRow>>,
 ) -> Result<usize, ExportError> {
-    let stopped = || ExportError::Output(std::io::Error::other("the writer stopped"));
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut first_read = false;
     let order = order(prepared, &conn);
+    let mut batches = Batches {
+        batch: Vec::with_capacity(BATCH),
+        sender,
+        spent,
+        spares: Vec::new(),
+        empty: Vec::new(),
+        started: Some(started),
+    };
     let count = export_rows::for_each(
         &mut conn,
         prepared.document.id,
         &prepared.filter,
         order,
-        |row| {
-            if !first_read {
-                first_read = true;
-                tracing::debug!(elapsed = ?started.elapsed(), "export: first row read");
-            }
-            batch.push(row);
-            if batch.len() == BATCH {
-                let next = match spent.try_recv() {
+        &mut batches,
+    )?;
+    if !batches.batch.is_empty() {
+        sender.send(batches.batch).map_err(|_| stopped())?;
+    }
+    Ok(count)
+}
+
+/// The reader's side of the two channels. Batches the writer is done with
+/// (`spent`) come back here, to be read into again ([`RowSink::spare`])
+/// or freed: never on the writer's thread, as glibc's `free` of another
+/// thread's memory goes through that thread's arena and its lock (freeing
+/// the reader's rows took the writer of a million-row workbook 0.9 s,
+/// measured, all of it on the critical path).
+struct Batches<'a> {
+    batch: Vec<ExportRow>,
+    sender: &'a mpsc::SyncSender<Vec<ExportRow>>,
+    spent: &'a mpsc::Receiver<Vec<ExportRow>>,
+    /// The rows of a spent batch, not yet read into again.
+    spares: Vec<ExportRow>,
+    /// Emptied batches, for the next ones.
+    empty: Vec<Vec<ExportRow>>,
+    /// The export's start, until the first row is logged.
+    started: Option<std::time::Instant>,
+}
+
+impl RowSink<ExportError> for Batches<'_> {
+    fn row(&mut self, row: ExportRow) -> Result<(), ExportError> {
+        if let Some(started) = self.started.take() {
+            tracing::debug!(elapsed = ?started.elapsed(), "export: first row read");
+        }
+        self.batch.push(row);
+        if self.batch.len() == BATCH {
+            let next = match self.empty.pop() {
+                Some(empty) => empty,
+                // Where rows are not read into again, a spent batch's are
+                // freed here.
+                None => match self.spent.try_recv() {
                     Ok(mut done) => {
                         done.clear();
                         done
                     }
                     Err(_) => Vec::with_capacity(BATCH),
-                };
-                let full = std::mem::replace(&mut batch, next);
-                sender.send(full).map_err(|_| stopped())?;
-            }
-            Ok::<_, ExportError>(())
-        },
-    )?;
-    if !batch.is_empty() {
-        sender.send(batch).map_err(|_| stopped())?;
+                },
+            };
+            let full = std::mem::replace(&mut self.batch, next);
+            self.sender.send(full).map_err(|_| stopped())?;
+        }
+        Ok(())
     }
-    Ok(count)
+
+    fn spare(&mut self) -> Option<ExportRow> {
+        if self.spares.is_empty()
+            && let Ok(done) = self.spent.try_recv()
+        {
+            let emptied = std::mem::replace(&mut self.spares, done);
+            if emptied.capacity() > 0 {
+                self.empty.push(emptied);
+            }
+        }
+        self.spares.pop()
+    }
+}
+
+fn stopped() -> ExportError {
+    ExportError::Output(std::io::Error::other("the writer stopped"))
 }
 
 /// How the rows are put in order for `prepared`'s format on `conn`'s back

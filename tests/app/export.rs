@@ -1031,16 +1031,18 @@ on_both_backends! {
 }
 
 // The order worked out in memory (`TableOrder::InMemory`, what workbooks
-// use) against the database's own sort (`TableOrder::Database`): the same
-// rows in the same order, for the whole table and under each filter,
-// across fetch batches (607 comments, 600 of them tied on section, page
-// and line).
+// use) against the database's own sort (`TableOrder::Database`; on
+// PostgreSQL a COPY with the filter written into it): the same rows in
+// the same order, for the whole table and under each filter, across fetch
+// batches (607 comments, 600 of them tied on section, page and line).
 on_both_backends! {
     async fn rows_ordered_in_memory_come_as_the_database_sorts_them(db: TestDb) {
-        use docket::db::export_rows::{self, ExportFilter, TableOrder};
+        use docket::db::export_rows::{self, ExportFilter, ExportRow, TableOrder};
         use docket::db::schema::{documents, sections};
+        use docket::domain::{Disposition, TriageStatus};
 
         seed(&db);
+        answer_some(&db);
         let more = import_more(&db, 600);
         let mut conn = db.connect();
         let document: i64 = documents::table
@@ -1056,7 +1058,7 @@ on_both_backends! {
             .unwrap();
         let mut read = |filter: &ExportFilter, order: TableOrder| {
             let mut seen = Vec::new();
-            let count = export_rows::for_each(&mut conn, document, filter, order, |row| {
+            let count = export_rows::for_each(&mut conn, document, filter, order, &mut |row: ExportRow| {
                 seen.push(row.comment.tracking_number);
                 Ok::<_, diesel::result::Error>(())
             })
@@ -1077,10 +1079,77 @@ on_both_backends! {
             ExportFilter { general_only: true, ..ExportFilter::default() },
             ExportFilter { sections: Some(intro.clone()), ..ExportFilter::default() },
             ExportFilter { without_withdrawn: true, ..ExportFilter::default() },
+            ExportFilter { status: Some(TriageStatus::Resolved), ..ExportFilter::default() },
+            ExportFilter { disposition: Some(Disposition::Declined), ..ExportFilter::default() },
+            ExportFilter {
+                sections: Some(intro.clone()),
+                status: Some(TriageStatus::New),
+                without_withdrawn: true,
+                ..ExportFilter::default()
+            },
         ] {
             let in_memory = read(&filter, TableOrder::InMemory);
             assert!(!in_memory.is_empty(), "{filter:?}");
             assert_eq!(in_memory, read(&filter, TableOrder::Database), "{filter:?}");
         }
+        let resolved = read(
+            &ExportFilter { status: Some(TriageStatus::Resolved), ..ExportFilter::default() },
+            TableOrder::Database,
+        );
+        assert_eq!(resolved.len(), 3, "{resolved:?}");
+        let none = ExportFilter { sections: Some(Vec::new()), ..ExportFilter::default() };
+        assert!(read(&none, TableOrder::Database).is_empty());
+        assert!(read(&none, TableOrder::InMemory).is_empty());
+    }
+}
+
+// A reader stopped mid-export (the writer failed: a download broken off)
+// leaves its connection usable: on PostgreSQL the rest of the COPY is
+// drained by the rollback, not left to confuse the next statement.
+on_both_backends! {
+    async fn an_export_stopped_midway_leaves_its_connection_usable(db: TestDb) {
+        use docket::db::export_rows::{self, ExportFilter, ExportRow, TableOrder};
+        use docket::db::schema::documents;
+
+        seed(&db);
+        import_more(&db, 600);
+        let mut conn = db.connect();
+        let document: i64 = documents::table
+            .filter(documents::slug.eq(SLUG))
+            .select(documents::id)
+            .first(&mut conn)
+            .unwrap();
+        let mut taken = 0;
+        let stopped = export_rows::for_each(
+            &mut conn,
+            document,
+            &ExportFilter::default(),
+            TableOrder::Database,
+            &mut |_row: ExportRow| {
+                taken += 1;
+                if taken == 3 {
+                    Err(diesel::result::Error::RollbackTransaction)
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert!(stopped.is_err());
+        assert_eq!(taken, 3);
+        let stored: i64 = comments::table
+            .filter(comments::document_id.eq(document))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(stored, 607);
+        let all = export_rows::for_each(
+            &mut conn,
+            document,
+            &ExportFilter::default(),
+            TableOrder::Database,
+            &mut |_row: ExportRow| Ok::<_, diesel::result::Error>(()),
+        )
+        .unwrap();
+        assert_eq!(all, 607);
     }
 }

@@ -3,9 +3,10 @@
 //! queues), then page, line, and the order the submissions came in.
 //!
 //! Two ways to that order ([`TableOrder`]): one ordered statement whose
-//! rows stream one at a time (SQLite's statement cursor, libpq's
-//! row-by-row mode; the back end's sorter spills to disk past its memory),
-//! or the order worked out here and the rows read by id (`in_memory`).
+//! rows stream one at a time (SQLite's statement cursor; on PostgreSQL a
+//! binary COPY, `copy`; the back end's sorter spills to disk past its
+//! memory), or the order worked out here and the rows read by id
+//! (`in_memory`).
 //! Either way an export holds a batch of rows in memory however many
 //! there are.
 
@@ -195,6 +196,7 @@ macro_rules! ordered {
     }};
 }
 
+mod copy;
 mod in_memory;
 
 /// How an export's rows are put in table order.
@@ -221,9 +223,30 @@ const _: () = assert!(IN_MEMORY * in_memory::KEY_BYTES <= 64 << 20);
 /// SQLite's page cache while rows are read by id, in KiB.
 const BY_ID_CACHE_KIB: u32 = 16 * 1024;
 
-/// Calls `each` with every row of the export in table order; returns how
-/// many there were. Stops at the first error `each` returns. The
-/// connection is busy with the export until then: `each` must not use it.
+/// Where [`for_each`] sends an export's rows, one at a time. A closure
+/// taking each row is one (`&mut |row| …`).
+pub trait RowSink<E> {
+    /// Takes the next row; an error stops the export.
+    fn row(&mut self, row: ExportRow) -> Result<(), E>;
+
+    /// A row the sink is done with, for the next to be read into: where
+    /// the reader decodes rows itself (PostgreSQL's COPY), their strings
+    /// are overwritten in place instead of allocated and freed each time.
+    fn spare(&mut self) -> Option<ExportRow> {
+        None
+    }
+}
+
+impl<E, F: FnMut(ExportRow) -> Result<(), E>> RowSink<E> for F {
+    fn row(&mut self, row: ExportRow) -> Result<(), E> {
+        self(row)
+    }
+}
+
+/// Sends every row of the export to `sink` in table order; returns how
+/// many there were. Stops at the first error the sink returns. The
+/// connection is busy with the export until then: the sink must not use
+/// it.
 ///
 /// Everything is read in one read-only transaction (one snapshot on
 /// PostgreSQL), so a comment edited meanwhile is read as it was, once.
@@ -232,7 +255,7 @@ pub fn for_each<E>(
     document_id: i64,
     filter: &ExportFilter,
     order: TableOrder,
-    mut each: impl FnMut(ExportRow) -> Result<(), E>,
+    sink: &mut impl RowSink<E>,
 ) -> Result<usize, E>
 where
     E: From<diesel::result::Error>,
@@ -264,7 +287,7 @@ where
                     for batch in ids.chunks(in_memory::FETCH) {
                         let rows = in_memory::rows_by_id!(batch).load::<(i64, ExportRow)>(c)?;
                         for row in in_memory::in_order(batch, rows) {
-                            each(row)?;
+                            sink.row(row)?;
                             count += 1;
                         }
                     }
@@ -273,7 +296,7 @@ where
                     let query = ordered!(document_id, filter);
                     rows!(c, $mode, query, |row: (SortKeys, ExportRow)| {
                         count += 1;
-                        each(row.1)
+                        sink.row(row.1)
                     })?;
                 }
             }
@@ -281,9 +304,11 @@ where
         }};
     }
     // Each row of a statement as it comes: SQLite steps its statement;
-    // libpq's row-by-row mode (a cursor fetching batches costs the client
-    // less, but PostgreSQL plans no parallel sort for a cursor, and that
-    // cost more: a million rows as CSV took 1.3x as long, median of three).
+    // PostgreSQL, where only `InMemory`'s statements come this way (the
+    // ordered rows come by COPY: `copy`), uses libpq's row-by-row mode (a
+    // cursor fetching batches costs the client less, but PostgreSQL plans
+    // no parallel sort for a cursor, and that cost more: a million rows as
+    // CSV took 1.3x as long, median of three).
     macro_rules! rows {
         ($c:expr, $mode:ty, $query:expr, $each:expr) => {{
             let mut each = $each;
@@ -321,7 +346,10 @@ where
                 // a million-row export's 4 s in the server), more than the
                 // compiled code saves in one run.
                 c.batch_execute("SET LOCAL jit = off")?;
-                read!(c, diesel::pg::PgRowByRowLoadingMode)
+                match order {
+                    TableOrder::Database => copy::for_each(c, document_id, filter, sink),
+                    TableOrder::InMemory => read!(c, diesel::pg::PgRowByRowLoadingMode),
+                }
             }),
     }
 }
