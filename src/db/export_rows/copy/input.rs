@@ -119,6 +119,16 @@ impl<R: BufRead> Input<R> {
         Ok(true)
     }
 
+    /// Checks that nothing follows the trailer; reading on to the end
+    /// also lets libpq see the COPY finish.
+    pub fn end(mut self) -> QueryResult<()> {
+        if self.reader.fill_buf().map_err(ended)?.is_empty() {
+            Ok(())
+        } else {
+            Err(broken("the COPY stream goes on after its trailer"))
+        }
+    }
+
     fn text(&mut self, into: &mut String) -> QueryResult<()> {
         self.field(|bytes| {
             overwrite(into, utf8(bytes.ok_or_else(null)?)?);
@@ -417,6 +427,17 @@ mod tests {
         let bytes = stream(&[], true);
         let mut input = Input::new(bytes.as_slice()).unwrap();
         assert!(!input.row(&mut blank()).unwrap());
+        input.end().unwrap();
+    }
+
+    #[test]
+    fn nothing_may_follow_the_trailer() {
+        let mut bytes = stream(&[], true);
+        bytes.push(0);
+        let mut input = Input::new(bytes.as_slice()).unwrap();
+        assert!(!input.row(&mut blank()).unwrap());
+        let error = input.end().unwrap_err().to_string();
+        assert!(error.contains("after its trailer"), "{error}");
     }
 
     #[test]
