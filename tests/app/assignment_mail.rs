@@ -75,7 +75,7 @@ on_both_backends! {
         assert_eq!(server.delivered().len(), 1);
 
         // One comment from its page: one message naming it.
-        let me = app.with_conn(|conn| docket::db::users::find_by_email(conn, "ed@example.org").unwrap().id);
+        let me = app.user_id("ed@example.org");
         let (id, ..) = tag_of(&app, 2);
         let page = app.page(&format!("/editor/comments/{id}"), 200).await;
         assert_eq!(see_other(&post(&app, id, &form(&page, &[("assignee", &me.to_string())])).await), format!("/editor/comments/{id}"));

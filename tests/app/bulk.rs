@@ -73,7 +73,7 @@ fn triage(
 on_both_backends! {
     async fn selected_comments_are_assigned_answered_and_marked_as_duplicates(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
-        let me = app.with_conn(|conn| docket::db::users::find_by_email(conn, "ed@example.org").unwrap().id);
+        let me = app.user_id("ed@example.org");
         let page = app.page(QUEUE, 200).await;
         assert_eq!(texts(&page, "td.tracking").len(), 4);
 

@@ -41,14 +41,6 @@ fn triage_of(app: &TestApp, id: i64) -> Triage {
     })
 }
 
-fn editor_id(app: &TestApp) -> i64 {
-    app.with_conn(|conn| {
-        docket::db::users::find_by_email(conn, "ed@example.org")
-            .unwrap()
-            .id
-    })
-}
-
 /// The form as the page fills it in, with `changes` applied.
 pub(crate) fn form(page: &scraper::Html, changes: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = vec![
@@ -121,7 +113,7 @@ on_both_backends! {
     async fn saving_the_triage_form_records_every_change(db: TestDb) {
         let app = app_with_comments(db).await;
         let (id, version) = third(&app);
-        let me = editor_id(&app).to_string();
+        let me = app.user_id("ed@example.org").to_string();
         let page = app.page(&format!("/editor/comments/{id}"), 200).await;
         let response = post(&app, id, &form(&page, &[
             ("status", "in_review"),
@@ -134,7 +126,7 @@ on_both_backends! {
         assert_eq!(status, "in_review");
         assert_eq!(disposition.as_deref(), Some("accepted_with_modification"));
         assert_eq!(text.as_deref(), Some("We will cite FDA guidance <b>now</b>."));
-        assert_eq!(assignee, Some(editor_id(&app)));
+        assert_eq!(assignee, Some(app.user_id("ed@example.org")));
         assert_eq!(duplicate, None);
         assert_eq!(new_version, version + 1);
         // Section kept as tagged (automatic), since the form said "keep".
@@ -214,7 +206,7 @@ on_both_backends! {
         use docket::db::comments::{TriageFields, save_triage};
         let app = app_with_comments(db).await;
         let (id, version) = third(&app);
-        let user = editor_id(&app);
+        let user = app.user_id("ed@example.org");
         let fields = TriageFields {
             section_id: None,
             tag_source: "manual",

@@ -23,14 +23,6 @@ fn import_more(app: &TestApp) {
     crate::tag_review::import_late(app, MORE, &[]);
 }
 
-fn editor(app: &TestApp) -> i64 {
-    app.with_conn(|conn| {
-        docket::db::users::find_by_email(conn, "ed@example.org")
-            .unwrap()
-            .id
-    })
-}
-
 /// Sets the triage fields the dashboard counts.
 fn set(
     app: &TestApp,
@@ -75,7 +67,7 @@ fn cells(page: &scraper::Html, row: &str) -> Vec<String> {
 async fn app_with_triage(db: crate::helpers::TestDb) -> TestApp {
     let app = app_with_comments(db).await;
     import_more(&app);
-    let ed = Some(editor(&app));
+    let ed = Some(app.user_id("ed@example.org"));
     let a = id_of(&app, "NISTIR-8200-0001-1");
     set(
         &app,

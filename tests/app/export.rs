@@ -137,6 +137,16 @@ fn import_more(db: &TestDb, rows: usize) -> Vec<String> {
     (1..=rows).map(|n| format!("DRAFT-X-0003-{n}")).collect()
 }
 
+/// The id of the document `seed` makes.
+fn document_id(conn: &mut docket::db::DbConnection) -> i64 {
+    use docket::db::schema::documents;
+    documents::table
+        .filter(documents::slug.eq(SLUG))
+        .select(documents::id)
+        .first(conn)
+        .unwrap()
+}
+
 /// `docket` with the words of `line`, then `more` (words with spaces).
 fn run_ok(db: &TestDb, line: &str, more: &[&str]) {
     let args: Vec<&str> = line
@@ -1038,18 +1048,14 @@ on_both_backends! {
 on_both_backends! {
     async fn rows_ordered_in_memory_come_as_the_database_sorts_them(db: TestDb) {
         use docket::db::export_rows::{self, ExportFilter, ExportRow, TableOrder};
-        use docket::db::schema::{documents, sections};
+        use docket::db::schema::sections;
         use docket::domain::{Disposition, TriageStatus};
 
         seed(&db);
         answer_some(&db);
         let more = import_more(&db, 600);
         let mut conn = db.connect();
-        let document: i64 = documents::table
-            .filter(documents::slug.eq(SLUG))
-            .select(documents::id)
-            .first(&mut conn)
-            .unwrap();
+        let document = document_id(&mut conn);
         let intro: Vec<i64> = sections::table
             .filter(sections::document_id.eq(document))
             .filter(sections::number.eq_any(["1", "1.1"]))
@@ -1109,16 +1115,11 @@ on_both_backends! {
 on_both_backends! {
     async fn an_export_stopped_midway_leaves_its_connection_usable(db: TestDb) {
         use docket::db::export_rows::{self, ExportFilter, ExportRow, TableOrder};
-        use docket::db::schema::documents;
 
         seed(&db);
         import_more(&db, 600);
         let mut conn = db.connect();
-        let document: i64 = documents::table
-            .filter(documents::slug.eq(SLUG))
-            .select(documents::id)
-            .first(&mut conn)
-            .unwrap();
+        let document = document_id(&mut conn);
         let mut taken = 0;
         let stopped = export_rows::for_each(
             &mut conn,

@@ -248,6 +248,11 @@ impl TestApp {
         let mut conn = self.db.get().unwrap();
         f(&mut conn)
     }
+
+    /// The id of the account with this e-mail address.
+    pub fn user_id(&self, email: &str) -> i64 {
+        self.with_conn(|conn| docket::db::users::find_by_email(conn, email).unwrap().id)
+    }
 }
 
 /// A document `Draft {slug}` taking comments from `opens` to `closes`.

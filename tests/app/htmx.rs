@@ -41,10 +41,6 @@ fn stored(app: &TestApp, seq: i32) -> Stored {
     })
 }
 
-fn user_id(app: &TestApp, email: &str) -> i64 {
-    app.with_conn(|conn| docket::db::users::find_by_email(conn, email).unwrap().id)
-}
-
 /// (field, old, new, user) of an audit event.
 type Event = (Option<String>, Option<String>, Option<String>, Option<i64>);
 
@@ -140,7 +136,7 @@ async fn fragment(response: reqwest::Response, status: u16) -> (String, scraper:
 on_both_backends! {
     async fn a_quick_answer_saves_and_swaps_the_row_alone(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
-        let me = user_id(&app, "ed@example.org");
+        let me = app.user_id("ed@example.org");
         let id = id_of(&app, 1);
         let page = app.page(&format!("{QUEUE}?type=technical"), 200).await;
         // Every row has its quick form, with a button per quick disposition
@@ -200,7 +196,7 @@ on_both_backends! {
 
     async fn assign_to_me_assigns_and_changes_nothing_else(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
-        let me = user_id(&app, "ed@example.org");
+        let me = app.user_id("ed@example.org");
         let id = id_of(&app, 2);
         let page = app.page(QUEUE, 200).await;
         let response = quick(&app, id, &with(&quick_fields(&page, id), &[("assign", Some("me"))]), true).await;

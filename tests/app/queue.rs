@@ -53,7 +53,7 @@ on_both_backends! {
 
     async fn filters_narrow_the_queue(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
-        let me: i64 = app.with_conn(|conn| docket::db::users::find_by_email(conn, "ed@example.org").unwrap().id);
+        let me: i64 = app.user_id("ed@example.org");
         app.with_conn(|conn| {
             diesel::update(comments::table.filter(comments::seq.eq(1)))
                 .set((comments::status.eq("resolved"), comments::disposition.eq("accepted"), comments::assignee_id.eq(me)))

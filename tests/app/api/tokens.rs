@@ -154,11 +154,7 @@ on_both_backends! {
     async fn no_more_than_twenty_tokens_even_when_asked_for_at_once(db: TestDb) {
         use docket::auth::api_token::{self, MAX_ACTIVE, TokenError};
         let api = api(db).await;
-        let ed = api.app.with_conn(|conn| {
-            docket::db::users::find_by_email(conn, "ed@example.org")
-                .unwrap()
-                .id
-        });
+        let ed = api.app.user_id("ed@example.org");
         // Ed has one already; eight sessions ask for five more each, at once.
         let outcomes: Vec<Result<(), String>> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..8)

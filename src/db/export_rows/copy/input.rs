@@ -157,24 +157,21 @@ impl<R: BufRead> Input<R> {
     }
 
     fn int4(&mut self) -> QueryResult<Option<i32>> {
-        self.field(|bytes| {
-            bytes
-                .map(|bytes| {
-                    <[u8; 4]>::try_from(bytes)
-                        .map(i32::from_be_bytes)
-                        .map_err(|_| broken("an integer field is not 4 bytes"))
-                })
-                .transpose()
-        })
+        self.integer(i32::from_be_bytes)
     }
 
     fn int8(&mut self) -> QueryResult<Option<i64>> {
+        self.integer(i64::from_be_bytes)
+    }
+
+    /// An integer of `N` bytes, big-endian.
+    fn integer<const N: usize, T>(&mut self, from: fn([u8; N]) -> T) -> QueryResult<Option<T>> {
         self.field(|bytes| {
             bytes
                 .map(|bytes| {
-                    <[u8; 8]>::try_from(bytes)
-                        .map(i64::from_be_bytes)
-                        .map_err(|_| broken("a bigint field is not 8 bytes"))
+                    <[u8; N]>::try_from(bytes)
+                        .map(from)
+                        .map_err(|_| broken(format!("an integer field is not {N} bytes")))
                 })
                 .transpose()
         })
