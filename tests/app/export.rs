@@ -1053,6 +1053,41 @@ on_both_backends! {
 
         seed(&db);
         answer_some(&db);
+        // One comment with a value of its own in every column a row reads,
+        // so two columns read in each other's place cannot go unseen.
+        update_comment!(
+            db,
+            "DRAFT-X-0001-1",
+            (
+                comments::source_sheet.eq("sheet"),
+                comments::source_row.eq(41),
+                comments::extra_json.eq(r#"{"Extra":"extra"}"#),
+                comments::problems_json.eq(r#"["problem"]"#),
+                comments::comment_number.eq("number"),
+                comments::commenter.eq("commenter"),
+                comments::organization.eq("organization"),
+                comments::volume_raw.eq("volume"),
+                comments::type_raw.eq("type"),
+                comments::severity.eq("severity"),
+                comments::section_raw.eq("section"),
+                comments::paragraph_raw.eq("paragraph"),
+                comments::page_raw.eq("page"),
+                comments::page_start.eq("start"),
+                comments::page_end.eq("end"),
+                comments::line_raw.eq("line"),
+            )
+        );
+        update_comment!(
+            db,
+            "DRAFT-X-0001-1",
+            (
+                comments::line_start.eq(42),
+                comments::line_end.eq(43),
+                comments::suggested_change.eq("suggested"),
+                comments::tag_conflict.eq("conflict"),
+                comments::disposition_raw.eq("disposition"),
+            )
+        );
         let more = import_more(&db, 600);
         let mut conn = db.connect();
         let document = document_id(&mut conn);
@@ -1062,17 +1097,19 @@ on_both_backends! {
             .select(sections::id)
             .load(&mut conn)
             .unwrap();
-        let mut read = |filter: &ExportFilter, order: TableOrder| {
-            let mut seen = Vec::new();
-            let count = export_rows::for_each(&mut conn, document, filter, order, &mut |row: ExportRow| {
-                seen.push(row.comment.tracking_number);
-                Ok::<_, diesel::result::Error>(())
-            })
-            .unwrap();
-            assert_eq!(count, seen.len());
-            seen
+        // Every field of every row, each row handed back to be read into
+        // (as the export's reader does), so a reused row must not keep
+        // anything of the one before.
+        let mut rows = |filter: &ExportFilter, order: TableOrder| {
+            let mut seen = Seen::default();
+            let count = export_rows::for_each(&mut conn, document, filter, order, &mut seen).unwrap();
+            assert_eq!(count, seen.rows.len());
+            seen.rows
         };
-        let whole = read(&ExportFilter::default(), TableOrder::InMemory);
+        let tracking = |rows: Vec<ExportRow>| -> Vec<String> {
+            rows.into_iter().map(|row| row.comment.tracking_number).collect()
+        };
+        let whole = tracking(rows(&ExportFilter::default(), TableOrder::InMemory));
         let expected: Vec<String> = OUTLINE_ORDER[..2]
             .iter()
             .map(|t| (*t).to_owned())
@@ -1094,18 +1131,44 @@ on_both_backends! {
                 ..ExportFilter::default()
             },
         ] {
-            let in_memory = read(&filter, TableOrder::InMemory);
+            let as_text = |rows: Vec<ExportRow>| -> Vec<String> {
+                rows.iter().map(|row| format!("{row:?}")).collect()
+            };
+            let in_memory = as_text(rows(&filter, TableOrder::InMemory));
             assert!(!in_memory.is_empty(), "{filter:?}");
-            assert_eq!(in_memory, read(&filter, TableOrder::Database), "{filter:?}");
+            assert_eq!(in_memory, as_text(rows(&filter, TableOrder::Database)), "{filter:?}");
         }
-        let resolved = read(
+        let resolved = tracking(rows(
             &ExportFilter { status: Some(TriageStatus::Resolved), ..ExportFilter::default() },
             TableOrder::Database,
-        );
+        ));
         assert_eq!(resolved.len(), 3, "{resolved:?}");
         let none = ExportFilter { sections: Some(Vec::new()), ..ExportFilter::default() };
-        assert!(read(&none, TableOrder::Database).is_empty());
-        assert!(read(&none, TableOrder::InMemory).is_empty());
+        assert!(rows(&none, TableOrder::Database).is_empty());
+        assert!(rows(&none, TableOrder::InMemory).is_empty());
+    }
+}
+
+/// Keeps a copy of every row it is sent, and hands each back to be read
+/// into for the next.
+#[derive(Default)]
+struct Seen {
+    rows: Vec<docket::db::export_rows::ExportRow>,
+    spare: Option<docket::db::export_rows::ExportRow>,
+}
+
+impl docket::db::export_rows::RowSink<diesel::result::Error> for Seen {
+    fn row(
+        &mut self,
+        row: docket::db::export_rows::ExportRow,
+    ) -> Result<(), diesel::result::Error> {
+        self.rows.push(row.clone());
+        self.spare = Some(row);
+        Ok(())
+    }
+
+    fn spare(&mut self) -> Option<docket::db::export_rows::ExportRow> {
+        self.spare.take()
     }
 }
 

@@ -122,7 +122,7 @@ impl<R: BufRead> Input<R> {
     /// Checks that nothing follows the trailer; reading on to the end
     /// also lets libpq see the COPY finish.
     pub fn end(mut self) -> QueryResult<()> {
-        if self.reader.fill_buf().map_err(ended)?.is_empty() {
+        if self.reader.fill_buf().map_err(failed)?.is_empty() {
             Ok(())
         } else {
             Err(broken("the COPY stream goes on after its trailer"))
@@ -186,14 +186,19 @@ impl<R: BufRead> Input<R> {
         }
         let length =
             usize::try_from(length).map_err(|_| broken("a COPY field has a negative length"))?;
-        let buffered = self.reader.fill_buf().map_err(ended)?;
+        let buffered = self.reader.fill_buf().map_err(failed)?;
         if let Some(bytes) = buffered.get(..length) {
             let decoded = decode(Some(bytes));
             self.reader.consume(length);
             return decoded;
         }
+        if buffered.is_empty() {
+            return Err(ended_early());
+        }
+        // What is buffered stays there, so the next `fill_buf` returns it
+        // without asking libpq for more.
         self.scratch.resize(length, 0);
-        self.reader.read_exact(&mut self.scratch).map_err(ended)?;
+        read_exactly(&mut self.reader, &mut self.scratch)?;
         decode(Some(&self.scratch))
     }
 
@@ -204,14 +209,28 @@ impl<R: BufRead> Input<R> {
     }
 
     fn fill(&mut self, into: &mut [u8]) -> QueryResult<()> {
-        let buffered = self.reader.fill_buf().map_err(ended)?;
-        if let Some(bytes) = buffered.get(..into.len()) {
-            into.copy_from_slice(bytes);
-            self.reader.consume(into.len());
-            return Ok(());
-        }
-        self.reader.read_exact(into).map_err(ended)
+        read_exactly(&mut self.reader, into)
     }
+}
+
+/// Fills `into` from the stream, a buffer at a time. An empty buffer is
+/// the end, and the stream is not asked again: libpq's `PQgetCopyData`
+/// says once that the COPY has ended (finished, or failed on the server),
+/// and asked again it answers "no COPY in progress", which would hide
+/// that the rows stopped early.
+fn read_exactly(reader: &mut impl BufRead, into: &mut [u8]) -> QueryResult<()> {
+    let mut filled = 0;
+    while filled < into.len() {
+        let buffered = reader.fill_buf().map_err(failed)?;
+        if buffered.is_empty() {
+            return Err(ended_early());
+        }
+        let taken = buffered.len().min(into.len() - filled);
+        into[filled..filled + taken].copy_from_slice(&buffered[..taken]);
+        reader.consume(taken);
+        filled += taken;
+    }
+    Ok(())
 }
 
 /// A row to read into when the caller has none to spare. Every field is
@@ -284,16 +303,16 @@ fn null() -> Error {
     broken("a column that cannot be NULL is")
 }
 
-/// The stream failed or stopped before its trailer: the server ended the
-/// COPY with an error (which libpq reports only to the next statement),
-/// or the connection broke.
-fn ended(error: std::io::Error) -> Error {
-    match error.kind() {
-        std::io::ErrorKind::UnexpectedEof => {
-            broken("the database stopped sending rows before the last (an error on the server)")
-        }
-        _ => broken(error),
-    }
+/// The connection failed while the rows came.
+fn failed(error: std::io::Error) -> Error {
+    broken(error)
+}
+
+/// The stream ended before its trailer: the server ended the COPY with an
+/// error. libpq keeps the server's message for the next statement, and the
+/// rollback that follows discards it, so the server's log has the cause.
+fn ended_early() -> Error {
+    broken("the database ended the COPY before its last row (its log says why)")
 }
 
 #[cfg(test)]
@@ -437,19 +456,93 @@ mod tests {
         assert!(error.contains("after its trailer"), "{error}");
     }
 
+    /// A COPY as diesel's `CopyToBuffer` hands it out: `chunk` bytes at a
+    /// time, then one empty buffer (libpq: the COPY has ended), then an
+    /// error (libpq: no COPY in progress).
+    struct Copy {
+        data: Vec<u8>,
+        at: usize,
+        chunk: usize,
+        ended: bool,
+    }
+
+    impl Copy {
+        fn new(data: Vec<u8>, chunk: usize) -> Self {
+            Self {
+                data,
+                at: 0,
+                chunk,
+                ended: false,
+            }
+        }
+    }
+
+    impl std::io::Read for Copy {
+        fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
+            let buffered = self.fill_buf()?;
+            let taken = buffered.len().min(into.len());
+            into[..taken].copy_from_slice(&buffered[..taken]);
+            self.consume(taken);
+            Ok(taken)
+        }
+    }
+
+    impl BufRead for Copy {
+        fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+            if self.at < self.data.len() {
+                let end = self.data.len().min(self.at + self.chunk);
+                return Ok(&self.data[self.at..end]);
+            }
+            if self.ended {
+                return Err(std::io::Error::other("no COPY in progress"));
+            }
+            self.ended = true;
+            Ok(&[])
+        }
+
+        fn consume(&mut self, amount: usize) {
+            self.at += amount;
+        }
+    }
+
     #[test]
     fn a_copy_without_its_trailer_is_an_error_not_the_end() {
-        let rows = full_row("C-1", None, None);
-        let bytes = stream(&rows[..rows.len() - 3], false);
-        let mut input = Input::new(bytes.as_slice()).unwrap();
-        let error = input.row(&mut blank()).unwrap_err().to_string();
-        assert!(error.contains("stopped sending rows"), "{error}");
+        let ended = "ended the COPY before its last row";
+        let row = full_row("C-1", Some("Done."), None);
+        for chunk in [1, 7, 1 << 20] {
+            // Cut mid-row, then at a row's end (where the trailer belongs).
+            for cut in [row.len() - 3, row.len()] {
+                let bytes = stream(&row[..cut], false);
+                let mut input = Input::new(Copy::new(bytes, chunk)).unwrap();
+                let mut read = blank();
+                let error = match input.row(&mut read) {
+                    Ok(true) => input.row(&mut read).unwrap_err(),
+                    Ok(false) => panic!("no trailer was sent"),
+                    Err(error) => error,
+                }
+                .to_string();
+                assert!(error.contains(ended), "chunk {chunk}, cut {cut}: {error}");
+            }
+        }
+        let bytes = SIGNATURE[..5].to_vec();
+        let error = Input::new(Copy::new(bytes, 3)).err().unwrap().to_string();
+        assert!(error.contains(ended), "{error}");
+    }
 
-        let bytes = stream(&full_row("C-1", None, None), false);
-        let mut input = Input::new(bytes.as_slice()).unwrap();
-        assert!(input.row(&mut blank()).unwrap());
-        let error = input.row(&mut blank()).unwrap_err().to_string();
-        assert!(error.contains("stopped sending rows"), "{error}");
+    #[test]
+    fn a_whole_copy_read_in_pieces_ends_cleanly() {
+        let mut rows = full_row("C-1", Some(&"long ".repeat(300)), None);
+        rows.extend(full_row("C-2", None, Some("bo@example.org")));
+        for chunk in [1, 5, 64, 1 << 20] {
+            let mut input = Input::new(Copy::new(stream(&rows, true), chunk)).unwrap();
+            let mut row = blank();
+            assert!(input.row(&mut row).unwrap());
+            assert_eq!(row.comment.response.as_deref().map(str::len), Some(1500));
+            assert!(input.row(&mut row).unwrap());
+            assert_eq!(row.submitter_email.as_deref(), Some("bo@example.org"));
+            assert!(!input.row(&mut row).unwrap());
+            input.end().unwrap();
+        }
     }
 
     #[test]
