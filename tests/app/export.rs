@@ -1075,12 +1075,6 @@ on_both_backends! {
                 comments::page_start.eq("start"),
                 comments::page_end.eq("end"),
                 comments::line_raw.eq("line"),
-            )
-        );
-        update_comment!(
-            db,
-            "DRAFT-X-0001-1",
-            (
                 comments::line_start.eq(42),
                 comments::line_end.eq(43),
                 comments::suggested_change.eq("suggested"),

@@ -181,18 +181,35 @@ macro_rules! row_columns {
     };
 }
 
+/// `with_submission!()` with each comment's outline node, whose place
+/// leads the table order; both ordered statements (`ordered!`, and
+/// PostgreSQL's COPY, `copy`) start here.
+macro_rules! with_section {
+    () => {
+        with_submission!()
+            .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
+    };
+}
+
+/// `$query` (over `with_section!()`, filtered) in table order: the sort
+/// keys, then the columns of an [`ExportRow`].
+macro_rules! in_table_order {
+    ($query:expr) => {
+        $query
+            .order(sql::<Integer>("1, 2, 3, 4, 5, 6"))
+            .select((sort_keys!(), row_columns!()))
+    };
+}
+
 /// The boxed, ordered query of `$filter`'s comments of `$document_id`, for
 /// one concrete connection (a boxed query names its back end).
 macro_rules! ordered {
     ($document_id:expr, $filter:expr) => {{
         let filter: &ExportFilter = $filter;
-        let query = with_submission!()
-            .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
+        let query = with_section!()
             .filter(comments::document_id.eq($document_id))
             .into_boxed();
-        narrow!(query, filter)
-            .order(sql::<Integer>("1, 2, 3, 4, 5, 6"))
-            .select((sort_keys!(), row_columns!()))
+        in_table_order!(narrow!(query, filter))
     }};
 }
 

@@ -23,8 +23,8 @@ use crate::domain::{TagSource, TriageStatus};
 
 /// The sort keys in front of each row (`sort_keys!`), and all its fields:
 /// those of an [`ExportComment`], then those of the submission.
-pub const SORT_KEYS: usize = 6;
-pub const FIELDS: usize = SORT_KEYS + 30 + 5;
+const SORT_KEYS: usize = 6;
+const FIELDS: usize = SORT_KEYS + 30 + 5;
 
 /// What a binary COPY starts with.
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";

@@ -45,15 +45,8 @@ thread_local! {
 
 /// The statement COPY runs: `ordered!`'s joins, columns and order, with
 /// the filter of the export at hand ([`ThisExport`]). Built once.
-static SELECT: LazyLock<Box<dyn QueryFragment<Pg> + Send + Sync>> = LazyLock::new(|| {
-    Box::new(
-        with_submission!()
-            .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
-            .filter(ThisExport)
-            .order(sql::<Integer>("1, 2, 3, 4, 5, 6"))
-            .select((sort_keys!(), row_columns!())),
-    )
-});
+static SELECT: LazyLock<Box<dyn QueryFragment<Pg> + Send + Sync>> =
+    LazyLock::new(|| Box::new(in_table_order!(with_section!().filter(ThisExport))));
 
 /// The filter of the COPY being started on this thread, as SQL.
 #[derive(Clone, Copy, Debug, QueryId, ValidGrouping)]
