@@ -118,6 +118,8 @@ macro_rules! sort_keys {
 /// The first columns of the ordered statement (`sort_keys!`), there for the
 /// sort only: never decoded (a timestamp is parsed from text on SQLite).
 type SortKeys = (Unread, Unread, Unread, Unread, Unread, Unread);
+/// How many there are.
+const SORT_KEYS: usize = 6;
 
 /// A column the statement needs and its reader does not.
 #[derive(diesel::deserialize::FromSqlRow)]

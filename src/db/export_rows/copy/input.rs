@@ -21,10 +21,9 @@ use super::super::{ExportComment, ExportRow};
 use crate::db::comments::OptionalText;
 use crate::domain::{TagSource, TriageStatus};
 
-/// The sort keys in front of each row (`sort_keys!`), and all its fields:
-/// those of an [`ExportComment`], then those of the submission.
-const SORT_KEYS: usize = 6;
-const FIELDS: usize = SORT_KEYS + 30 + 5;
+/// A row's fields: those of an [`ExportComment`], then those of the
+/// submission (the sort keys stay in the server: `super::Ordered`).
+pub(super) const FIELDS: usize = 30 + 5;
 
 /// What a binary COPY starts with.
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -75,9 +74,6 @@ impl<R: BufRead> Input<R> {
             return Err(broken(format!(
                 "a COPY row has {count} fields, not {FIELDS}"
             )));
-        }
-        for _ in 0..SORT_KEYS {
-            self.field(|_| Ok(()))?;
         }
         // In the `Selectable` order of `row_columns!`: the structs' own.
         let c = &mut row.comment;
@@ -347,12 +343,11 @@ mod tests {
         out
     }
 
-    /// A full row: sort keys, then the comment and its submission.
+    /// A full row: the comment and its submission.
     fn full_row(tracking: &str, response: Option<&str>, email: Option<&str>) -> Vec<u8> {
         let int4 = |n: i32| n.to_be_bytes().to_vec();
         let text = |s: &str| s.as_bytes().to_vec();
-        let mut fields: Vec<Option<Vec<u8>>> = vec![Some(int4(1)); SORT_KEYS];
-        fields.extend([
+        let fields: Vec<Option<Vec<u8>>> = Vec::from([
             Some(text(tracking)),              // tracking_number
             None,                              // source_sheet
             Some(int4(7)),                     // source_row
@@ -389,6 +384,7 @@ mod tests {
             email.map(text),                   // submitter_email
             None,                              // file_name
         ]);
+        assert_eq!(fields.len(), FIELDS);
         let fields: Vec<Option<&[u8]>> = fields.iter().map(|f| f.as_deref()).collect();
         tuple(&fields)
     }
@@ -550,7 +546,7 @@ mod tests {
         let bytes = stream(&tuple(&[None, None, None]), true);
         let mut input = Input::new(bytes.as_slice()).unwrap();
         let error = input.row(&mut blank()).unwrap_err().to_string();
-        assert!(error.contains("3 fields, not 41"), "{error}");
+        assert!(error.contains("3 fields, not 35"), "{error}");
     }
 
     #[test]

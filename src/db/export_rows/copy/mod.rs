@@ -30,7 +30,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::Error;
 use diesel::sql_types::{Bool, Integer};
 
-use super::{ExportComment, ExportFilter, RowSink};
+use super::{ExportComment, ExportFilter, RowSink, SORT_KEYS};
 use crate::db::schema::{comments, sections, submission_files, submissions};
 use crate::domain::TriageStatus;
 use input::Input;
@@ -105,8 +105,26 @@ fn filter_sql(document_id: i64, filter: &ExportFilter) -> String {
     sql
 }
 
-/// [`SELECT`] as the target of a COPY.
+/// [`SELECT`] as the target of a COPY, without its sort keys: they lead
+/// each row for the sort's sake (`sort_keys!`), and are of no use to the
+/// reader. `SELECT c7, … FROM (SELECT …) AS ordered (c1, …)` leaves them
+/// in the server: six fields a row fewer to send and decode (a million
+/// rows read: 2.45 s against 2.63 s, median of 3). A subquery's
+/// `ORDER BY` holds the planner to a `Subquery Scan` over the sort, which
+/// keeps its order; `export::rows_ordered_in_memory_come_as_the_database_sorts_them`
+/// holds every row's place to that.
 struct Ordered;
+
+/// The text around [`SELECT`] in [`Ordered`].
+static AROUND: LazyLock<(String, String)> = LazyLock::new(|| {
+    let names: Vec<String> = (1..=SORT_KEYS + input::FIELDS)
+        .map(|n| format!("c{n}"))
+        .collect();
+    (
+        format!("(SELECT {} FROM (", names[SORT_KEYS..].join(", ")),
+        format!(") AS ordered ({}))", names.join(", ")),
+    )
+});
 
 impl CopyTarget for Ordered {
     type Table = comments::table;
@@ -114,9 +132,10 @@ impl CopyTarget for Ordered {
     type SqlType = Integer;
 
     fn walk_target(mut pass: AstPass<'_, '_, Pg>) -> QueryResult<()> {
-        pass.push_sql("(");
+        let (before, after) = &*AROUND;
+        pass.push_sql(before);
         SELECT.walk_ast(pass.reborrow())?;
-        pass.push_sql(")");
+        pass.push_sql(after);
         Ok(())
     }
 }
@@ -196,5 +215,19 @@ mod tests {
             sql.contains(" WHERE comments.document_id = 7 ORDER BY 1, 2, 3, 4, 5, 6"),
             "{sql}"
         );
+    }
+
+    #[test]
+    fn the_copy_leaves_the_sort_keys_out() {
+        // The statement sorts by its first SORT_KEYS columns…
+        let keys: Vec<String> = (1..=SORT_KEYS).map(|n| n.to_string()).collect();
+        assert_eq!(keys.join(", "), "1, 2, 3, 4, 5, 6");
+        // …which the COPY names and does not send.
+        let (before, after) = &*AROUND;
+        assert!(before.starts_with("(SELECT c7, c8, "), "{before}");
+        assert!(before.ends_with(", c41 FROM ("), "{before}");
+        assert!(after.starts_with(") AS ordered (c1, c2, "), "{after}");
+        assert!(after.ends_with(", c41))"), "{after}");
+        assert_eq!(before.matches(", c").count() + 1, input::FIELDS);
     }
 }
