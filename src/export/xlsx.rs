@@ -46,8 +46,9 @@ struct Sheet {
 
 struct Formats {
     title: Format,
+    /// The line under the title: on one line, where every other cell wraps.
+    plain: Format,
     header: Format,
-    wrapped: Format,
     bold: Format,
 }
 
@@ -60,21 +61,27 @@ struct Tally {
 impl Table {
     pub fn new(prepared: &Prepared) -> Result<Self, ExportError> {
         let mut workbook = Workbook::new();
-        // Every cell top-aligned by default (beside wrapped text, a value at
-        // the bottom of a tall row is easy to miss); set here once, not on
-        // each of millions of cells (a cell's own format costs a lookup).
+        // Every cell wraps its text and sits at the top of its row, as in
+        // NIST's own comment template (beside a long comment, a value at
+        // the bottom of a tall row is easy to miss, and a disposition cut
+        // off by the next column is unread). Set once as the workbook's
+        // default, not on each of millions of cells: see `Sheet::close`.
         // 20 and 64 are the default font's row height and column width.
-        workbook.set_default_format(&Format::new().set_align(FormatAlign::Top), 20, 64)?;
+        let cell = Format::new().set_align(FormatAlign::Top).set_text_wrap();
+        workbook.set_default_format(&cell, 20, 64)?;
         let columns = columns(prepared.request.preset, prepared.request.public);
+        // A format that gives an alignment of its own does not wrap; one
+        // that gives none takes the default's.
+        let plain = Format::new().set_align(FormatAlign::Top);
         let formats = Formats {
-            title: Format::new().set_bold().set_font_size(14),
+            title: plain.clone().set_bold().set_font_size(14),
+            plain,
             header: Format::new()
                 .set_bold()
                 .set_text_wrap()
                 .set_align(FormatAlign::Top)
                 .set_background_color(Color::RGB(0xDDE4EE))
                 .set_border_bottom(FormatBorder::Thin),
-            wrapped: Format::new().set_align(FormatAlign::Top).set_text_wrap(),
             bold: Format::new().set_bold(),
         };
         let title = prepared.document.title.clone();
@@ -105,10 +112,10 @@ impl Table {
     pub fn finish(mut self, mut out: impl Write + Send) -> Result<(), ExportError> {
         let mut summary = self.workbook.new_worksheet_with_constant_memory()?;
         self.write_summary(&mut summary)?;
-        self.all.close(self.columns.len())?;
+        self.all.close(&self.columns)?;
         self.workbook.push_worksheet(self.all.worksheet);
         for mut part in self.parts.into_iter().flatten() {
-            part.close(self.columns.len())?;
+            part.close(&self.columns)?;
             self.workbook.push_worksheet(part.worksheet);
         }
         self.workbook.push_worksheet(summary);
@@ -122,7 +129,7 @@ impl Table {
     fn write_summary(&self, sheet: &mut Worksheet) -> Result<(), XlsxError> {
         sheet.set_name(SUMMARY_SHEET)?;
         sheet.write_string_with_format(0, 0, &self.title, &self.formats.title)?;
-        sheet.write_string(1, 0, &self.subtitle)?;
+        sheet.write_string_with_format(1, 0, &self.subtitle, &self.formats.plain)?;
         sheet.set_column_width(0, 40)?;
         let mut header = vec!["Section"];
         header.extend(Disposition::iter().map(disposition_label));
@@ -222,19 +229,8 @@ impl Sheet {
     ) -> Result<Self, XlsxError> {
         let mut worksheet = workbook.new_worksheet_with_constant_memory()?;
         worksheet.set_name(name)?;
-        // Column widths and formats go before the first row in
-        // constant-memory mode. Long text wraps by its column's format,
-        // which each cell written without one of its own takes: a format
-        // given with each cell is looked up by hashing all its fields,
-        // millions of times (a tenth of the writer's time, measured).
-        for (i, column) in columns.iter().enumerate() {
-            worksheet.set_column_width(i as u16, column.width)?;
-            if column.wrap {
-                worksheet.set_column_format(i as u16, &formats.wrapped)?;
-            }
-        }
         worksheet.write_string_with_format(0, 0, title, &formats.title)?;
-        worksheet.write_string(1, 0, subtitle)?;
+        worksheet.write_string_with_format(1, 0, subtitle, &formats.plain)?;
         for (i, column) in columns.iter().enumerate() {
             worksheet.write_string_with_format(
                 HEADER_ROW,
@@ -253,7 +249,7 @@ impl Sheet {
         })
     }
 
-    /// One row; each cell takes its column's format (`Sheet::new`).
+    /// One row, its cells in the workbook's default format (`Table::new`).
     fn write(&mut self, line: &Line<'_>, columns: &[&Column]) -> Result<(), XlsxError> {
         for (i, column) in columns.iter().enumerate() {
             let value = (column.value)(line);
@@ -266,11 +262,23 @@ impl Sheet {
         Ok(())
     }
 
-    /// The autofilter spans the header and every row written.
-    fn close(&mut self, columns: usize) -> Result<(), XlsxError> {
+    /// The autofilter spans the header and every row written. Column
+    /// widths go in last: rust_xlsxwriter writes them when the workbook is
+    /// saved, and while any column has settings of its own it looks each
+    /// cell's column up in them, twice, to find a format (0.3 s of a
+    /// million-row workbook's writer, measured), where an empty map
+    /// answers at once.
+    fn close(&mut self, columns: &[&Column]) -> Result<(), XlsxError> {
         let last_row = (self.next_row - 1).max(HEADER_ROW);
-        self.worksheet
-            .autofilter(HEADER_ROW, 0, last_row, columns.saturating_sub(1) as u16)?;
+        self.worksheet.autofilter(
+            HEADER_ROW,
+            0,
+            last_row,
+            columns.len().saturating_sub(1) as u16,
+        )?;
+        for (i, column) in columns.iter().enumerate() {
+            self.worksheet.set_column_width(i as u16, column.width)?;
+        }
         Ok(())
     }
 }

@@ -333,29 +333,41 @@ impl Table {
 /// Whether `cell` of the first sheet of the workbook `bytes` wraps its
 /// text: its style (`s`), looked up in the package's cell formats.
 fn cell_wraps(bytes: &[u8], cell: &str) -> bool {
-    use std::io::Read;
-    let mut package = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut part = |name: &str| {
-        let mut text = String::new();
-        package
-            .by_name(name)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        text
-    };
-    let (sheet, styles) = (part("xl/worksheets/sheet1.xml"), part("xl/styles.xml"));
+    let sheet = part(bytes, "xl/worksheets/sheet1.xml");
+    let styles = part(bytes, "xl/styles.xml");
     let at = sheet
         .find(&format!("<c r=\"{cell}\""))
         .unwrap_or_else(|| panic!("no cell {cell}"));
     let tag = &sheet[at..at + sheet[at..].find('>').unwrap()];
-    let Some(style) = tag.split(" s=\"").nth(1) else {
-        return false;
-    };
-    let style: usize = style[..style.find('"').unwrap()].parse().unwrap();
+    // A cell without a style of its own has the workbook's default (0).
+    let style: usize = tag
+        .split(" s=\"")
+        .nth(1)
+        .map_or(0, |s| s[..s.find('"').unwrap()].parse().unwrap());
     let formats = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
-    let xf = formats.split("<xf ").nth(style + 1).unwrap();
-    xf.contains("wrapText=\"1\"")
+    let xf = |n: usize| formats.split("<xf ").nth(n + 1).unwrap();
+    // A format that gives no alignment of its own takes the default's
+    // (the Normal style's, which is the default format's), as Excel does.
+    let own = xf(style);
+    let alignment = if own.contains("<alignment") {
+        own
+    } else {
+        xf(0)
+    };
+    alignment.contains("wrapText=\"1\"")
+}
+
+/// One part of the workbook package `bytes`, as text.
+fn part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut package = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut text = String::new();
+    package
+        .by_name(name)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
 }
 
 pub(crate) fn workbook(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
@@ -526,15 +538,34 @@ on_both_backends! {
         }
     }
 
-    async fn xlsx_wraps_the_long_text_columns_only(db: TestDb) {
+    async fn xlsx_cells_wrap_as_in_nist_s_template_but_the_title_lines(db: TestDb) {
         seed(&db);
         answer_some(&db);
         let bytes = export_ok(&db, &["--format", "xlsx"]);
-        // NIST: A is "Tracking #", C "Submitter", K "Comment"; row 5 is the
-        // first under the header.
-        for (cell, wraps) in [("A5", false), ("C5", false), ("K5", true), ("K6", true), ("C6", false)] {
-            assert_eq!(cell_wraps(&bytes, cell), wraps, "{cell}");
+        // NIST: A is "Tracking #", C "Submitter", K "Comment", M
+        // "Disposition"; row 4 is the header, row 5 the first under it.
+        let sheet1 = part(&bytes, "xl/worksheets/sheet1.xml");
+        let disposition = (5..12)
+            .map(|row| format!("M{row}"))
+            .find(|cell| sheet1.contains(&format!("<c r=\"{cell}\"")))
+            .expect("an answered comment");
+        for cell in ["A4", "K4", "A5", "C5", "K5", "K6", "C6", &disposition] {
+            assert!(cell_wraps(&bytes, cell), "{cell} wraps");
         }
+        // The title and the line under it run across the columns.
+        for cell in ["A1", "A2"] {
+            assert!(!cell_wraps(&bytes, cell), "{cell} does not wrap");
+        }
+        // Each column has its width (set after the rows, written at save):
+        // "Tracking #" 20, "Comment" 50.
+        for (col, width) in [(1, 20), (11, 50)] {
+            let at = format!("<col min=\"{col}\" max=\"{col}\" width=\"{width}.");
+            assert!(sheet1.contains(&at), "{at}");
+        }
+        let mut book = workbook(bytes);
+        let all = sheet(&mut book, "All comments");
+        assert_eq!(text(&all, 3, 12), "Disposition");
+        assert_eq!(text(&all, 4, 0), OUTLINE_ORDER[0]);
     }
 
     async fn a_section_filter_takes_the_node_and_what_lies_below(db: TestDb) {
