@@ -1,6 +1,7 @@
-//! XLSX: title rows, a bold frozen header row with an autofilter, wrapped
-//! long text; an "All comments" sheet, optionally a sheet per top-level
-//! section, and a "Summary" of counts by section and disposition.
+//! XLSX: title rows, a bold frozen header row with an autofilter, every
+//! cell wrapped and top-aligned (as in NIST's comment template); an "All
+//! comments" sheet, optionally a sheet per top-level section, and a
+//! "Summary" of counts by section and disposition.
 //!
 //! Worksheets are in rust_xlsxwriter's constant-memory mode: each row goes
 //! to a temporary file as soon as the next one starts, so memory stays flat

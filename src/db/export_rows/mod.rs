@@ -216,7 +216,9 @@ macro_rules! ordered {
 }
 
 mod copy;
+mod fields;
 mod in_memory;
+mod sqlite;
 
 /// How an export's rows are put in table order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,8 +251,9 @@ pub trait RowSink<E> {
     fn row(&mut self, row: ExportRow) -> Result<(), E>;
 
     /// A row the sink is done with, for the next to be read into: where
-    /// the reader decodes rows itself (PostgreSQL's COPY), their strings
-    /// are overwritten in place instead of allocated and freed each time.
+    /// the reader decodes rows itself (PostgreSQL's COPY, SQLite's ordered
+    /// statement: `fields`), their strings are overwritten in place
+    /// instead of allocated and freed each time.
     fn spare(&mut self) -> Option<ExportRow> {
         None
     }
@@ -353,7 +356,7 @@ where
             read
         }
         DbConnection::Sqlite(c) => {
-            c.transaction(|c| read!(c, diesel::connection::DefaultLoadingMode))
+            c.transaction(|c| sqlite::for_each(c, document_id, filter, sink))
         }
         DbConnection::Postgres(c) => c
             .build_transaction()

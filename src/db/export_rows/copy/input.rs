@@ -7,23 +7,17 @@
 //! before the trailer (a server error mid-COPY ends it the same way) is
 //! an error, never a shorter table.
 //!
-//! A row is read into one the caller is done with where there is one:
-//! its strings are overwritten in place, so a steady export allocates and
-//! frees next to nothing (a million rows' twenty million allocations and
-//! frees were 1.3 s of the reader's 2.2 s, measured).
+//! A row is read into one the caller is done with where there is one
+//! (`fields`): a million rows' twenty million allocations and frees were
+//! 1.3 s of the reader's 2.2 s, measured.
 
 use std::io::BufRead;
 use std::str::FromStr;
 
 use diesel::result::{Error, QueryResult};
 
-use super::super::{ExportComment, ExportRow};
-use crate::db::comments::OptionalText;
-use crate::domain::{TagSource, TriageStatus};
-
-/// A row's fields: those of an [`ExportComment`], then those of the
-/// submission (the sort keys stay in the server: `super::Ordered`).
-pub(super) const FIELDS: usize = 30 + 5;
+use super::super::ExportRow;
+use super::super::fields::{self, FIELDS, Fields, broken, null, overwrite};
 
 /// What a binary COPY starts with.
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -75,43 +69,7 @@ impl<R: BufRead> Input<R> {
                 "a COPY row has {count} fields, not {FIELDS}"
             )));
         }
-        // In the `Selectable` order of `row_columns!`: the structs' own.
-        let c = &mut row.comment;
-        self.text(&mut c.tracking_number)?;
-        self.optional_text(&mut c.source_sheet)?;
-        c.source_row = self.int4()?;
-        self.text(&mut c.extra_json)?;
-        self.text(&mut c.problems_json)?;
-        self.optional_text(&mut c.comment_number)?;
-        self.optional_text(&mut c.commenter)?;
-        self.optional_text(&mut c.organization)?;
-        self.optional_text(&mut c.volume_raw)?;
-        self.optional_text(&mut c.type_raw)?;
-        c.comment_type = OptionalText(self.word()?);
-        self.optional_text(&mut c.severity)?;
-        self.optional_text(&mut c.section_raw)?;
-        self.optional_text(&mut c.paragraph_raw)?;
-        self.optional_text(&mut c.page_raw)?;
-        self.optional_text(&mut c.page_start)?;
-        self.optional_text(&mut c.page_end)?;
-        self.optional_text(&mut c.line_raw)?;
-        c.line_start = self.int4()?;
-        c.line_end = self.int4()?;
-        self.text(&mut c.body)?;
-        self.optional_text(&mut c.suggested_change)?;
-        c.section_id = self.int8()?;
-        c.tag_source = self.word()?.ok_or_else(null)?;
-        self.optional_text(&mut c.tag_conflict)?;
-        c.status = self.word()?.ok_or_else(null)?;
-        c.disposition = OptionalText(self.word()?);
-        self.optional_text(&mut c.disposition_raw)?;
-        self.optional_text(&mut c.response)?;
-        c.version = self.int4()?.ok_or_else(null)?;
-        self.text(&mut row.submission_tracking)?;
-        self.text(&mut row.submitter_name)?;
-        self.text(&mut row.submitter_organization)?;
-        self.optional_text(&mut row.submitter_email)?;
-        self.optional_text(&mut row.file_name)?;
+        fields::fill(self, row)?;
         Ok(true)
     }
 
@@ -123,41 +81,6 @@ impl<R: BufRead> Input<R> {
         } else {
             Err(broken("the COPY stream goes on after its trailer"))
         }
-    }
-
-    fn text(&mut self, into: &mut String) -> QueryResult<()> {
-        self.field(|bytes| {
-            overwrite(into, utf8(bytes.ok_or_else(null)?)?);
-            Ok(())
-        })
-    }
-
-    fn optional_text(&mut self, into: &mut Option<String>) -> QueryResult<()> {
-        self.field(|bytes| {
-            match (bytes, into.as_mut()) {
-                (None, _) => *into = None,
-                (Some(bytes), Some(text)) => overwrite(text, utf8(bytes)?),
-                (Some(bytes), None) => *into = Some(utf8(bytes)?.to_owned()),
-            }
-            Ok(())
-        })
-    }
-
-    /// A word of a closed vocabulary, parsed without a copy.
-    fn word<T: FromStr<Err = strum::ParseError>>(&mut self) -> QueryResult<Option<T>> {
-        self.field(|bytes| {
-            bytes
-                .map(|bytes| utf8(bytes)?.parse().map_err(broken))
-                .transpose()
-        })
-    }
-
-    fn int4(&mut self) -> QueryResult<Option<i32>> {
-        self.integer(i32::from_be_bytes)
-    }
-
-    fn int8(&mut self) -> QueryResult<Option<i64>> {
-        self.integer(i64::from_be_bytes)
     }
 
     /// An integer of `N` bytes, big-endian.
@@ -209,6 +132,42 @@ impl<R: BufRead> Input<R> {
     }
 }
 
+impl<R: BufRead> Fields for Input<R> {
+    fn text(&mut self, into: &mut String) -> QueryResult<()> {
+        self.field(|bytes| {
+            overwrite(into, utf8(bytes.ok_or_else(null)?)?);
+            Ok(())
+        })
+    }
+
+    fn optional_text(&mut self, into: &mut Option<String>) -> QueryResult<()> {
+        self.field(|bytes| {
+            match (bytes, into.as_mut()) {
+                (None, _) => *into = None,
+                (Some(bytes), Some(text)) => overwrite(text, utf8(bytes)?),
+                (Some(bytes), None) => *into = Some(utf8(bytes)?.to_owned()),
+            }
+            Ok(())
+        })
+    }
+
+    fn word<T: FromStr<Err = strum::ParseError>>(&mut self) -> QueryResult<Option<T>> {
+        self.field(|bytes| {
+            bytes
+                .map(|bytes| utf8(bytes)?.parse().map_err(broken))
+                .transpose()
+        })
+    }
+
+    fn int4(&mut self) -> QueryResult<Option<i32>> {
+        self.integer(i32::from_be_bytes)
+    }
+
+    fn int8(&mut self) -> QueryResult<Option<i64>> {
+        self.integer(i64::from_be_bytes)
+    }
+}
+
 /// Fills `into` from the stream, a buffer at a time. An empty buffer is
 /// the end, and the stream is not asked again: libpq's `PQgetCopyData`
 /// says once that the COPY has ended (finished, or failed on the server),
@@ -229,74 +188,8 @@ fn read_exactly(reader: &mut impl BufRead, into: &mut [u8]) -> QueryResult<()> {
     Ok(())
 }
 
-/// A row to read into when the caller has none to spare. Every field is
-/// overwritten by [`Input::row`]; the words are placeholders.
-pub fn blank() -> ExportRow {
-    ExportRow {
-        comment: ExportComment {
-            tracking_number: String::new(),
-            source_sheet: None,
-            source_row: None,
-            extra_json: String::new(),
-            problems_json: String::new(),
-            comment_number: None,
-            commenter: None,
-            organization: None,
-            volume_raw: None,
-            type_raw: None,
-            comment_type: OptionalText(None),
-            severity: None,
-            section_raw: None,
-            paragraph_raw: None,
-            page_raw: None,
-            page_start: None,
-            page_end: None,
-            line_raw: None,
-            line_start: None,
-            line_end: None,
-            body: String::new(),
-            suggested_change: None,
-            section_id: None,
-            tag_source: TagSource::None,
-            tag_conflict: None,
-            status: TriageStatus::New,
-            disposition: OptionalText(None),
-            disposition_raw: None,
-            response: None,
-            version: 0,
-        },
-        submission_tracking: String::new(),
-        submitter_name: String::new(),
-        submitter_organization: String::new(),
-        submitter_email: None,
-        file_name: None,
-    }
-}
-
-/// A reused string's buffer is kept up to this size, or twice its new
-/// text: one long comment's buffer is not held on to for all the short
-/// ones after it, so what the rows in flight hold stays near their text.
-const KEEP: usize = 1024;
-
-fn overwrite(into: &mut String, text: &str) {
-    if into.capacity() > KEEP.max(2 * text.len()) {
-        *into = text.to_owned();
-    } else {
-        into.clear();
-        into.push_str(text);
-    }
-}
-
 fn utf8(bytes: &[u8]) -> QueryResult<&str> {
     std::str::from_utf8(bytes).map_err(broken)
-}
-
-fn broken(why: impl std::fmt::Display) -> Error {
-    Error::DeserializationError(format!("reading the export's rows: {why}").into())
-}
-
-fn null() -> Error {
-    broken("a column that cannot be NULL is")
 }
 
 /// The connection failed while the rows came.
@@ -313,7 +206,9 @@ fn ended_early() -> Error {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::fields::{KEEP, blank};
     use super::*;
+    use crate::domain::TriageStatus;
 
     /// A binary COPY's header, then `rows` as given, then the trailer.
     fn stream(rows: &[u8], trailer: bool) -> Vec<u8> {

@@ -30,6 +30,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::Error;
 use diesel::sql_types::{Bool, Integer};
 
+use super::fields::{self, FIELDS};
 use super::{ExportComment, ExportFilter, RowSink, SORT_KEYS};
 use crate::db::schema::{comments, sections, submission_files, submissions};
 use crate::domain::TriageStatus;
@@ -117,9 +118,7 @@ struct Ordered;
 
 /// The text around [`SELECT`] in [`Ordered`].
 static AROUND: LazyLock<(String, String)> = LazyLock::new(|| {
-    let names: Vec<String> = (1..=SORT_KEYS + input::FIELDS)
-        .map(|n| format!("c{n}"))
-        .collect();
+    let names: Vec<String> = (1..=SORT_KEYS + FIELDS).map(|n| format!("c{n}")).collect();
     (
         format!("(SELECT {} FROM (", names[SORT_KEYS..].join(", ")),
         format!(") AS ordered ({}))", names.join(", ")),
@@ -156,7 +155,7 @@ pub fn for_each<E: From<Error>>(
     let mut input = Input::new(started?)?;
     let mut count = 0;
     loop {
-        let mut row = sink.spare().unwrap_or_else(input::blank);
+        let mut row = sink.spare().unwrap_or_else(fields::blank);
         if !input.row(&mut row)? {
             input.end()?;
             return Ok(count);
@@ -228,6 +227,6 @@ mod tests {
         assert!(before.ends_with(", c41 FROM ("), "{before}");
         assert!(after.starts_with(") AS ordered (c1, c2, "), "{after}");
         assert!(after.ends_with(", c41))"), "{after}");
-        assert_eq!(before.matches(", c").count() + 1, input::FIELDS);
+        assert_eq!(before.matches(", c").count() + 1, FIELDS);
     }
 }

@@ -1,0 +1,104 @@
+//! An export's ordered rows on SQLite, read from the statement's columns
+//! into rows the writer is done with (`fields`), instead of a new row of
+//! new strings each time that the reader frees again once the writer has
+//! read it.
+
+use diesel::connection::LoadConnection;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::row::{Field, Row};
+use diesel::sql_types::Integer;
+use diesel::sqlite::{Sqlite, SqliteConnection};
+
+use super::fields::{self, FIELDS, Fields, broken, null, overwrite};
+use super::{ExportComment, ExportFilter, RowSink, SORT_KEYS};
+use crate::db::schema::{comments, sections, submission_files, submissions};
+use crate::domain::TriageStatus;
+
+/// Sends every row of the export to `sink` in table order; returns how
+/// many there were. Each row is read into one the sink spares, if any.
+pub fn for_each<E: From<diesel::result::Error>>(
+    conn: &mut SqliteConnection,
+    document_id: i64,
+    filter: &ExportFilter,
+    sink: &mut impl RowSink<E>,
+) -> Result<usize, E> {
+    let query = ordered!(document_id, filter);
+    let mut count = 0;
+    for row in conn.load(query)? {
+        let row = row?;
+        let mut columns = Columns {
+            row: &row,
+            // The sort keys are there for the sort only.
+            next: SORT_KEYS,
+        };
+        let mut spare = sink.spare().unwrap_or_else(fields::blank);
+        fields::fill(&mut columns, &mut spare)?;
+        if columns.next != SORT_KEYS + FIELDS {
+            return Err(broken("a row has more columns than it is read from").into());
+        }
+        sink.row(spare)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// A statement's row, read a column at a time.
+struct Columns<'r, R> {
+    row: &'r R,
+    next: usize,
+}
+
+impl<'a, R: Row<'a, Sqlite>> Columns<'_, R> {
+    /// The next column's value (`None`: NULL), as `read` makes it.
+    fn next<T>(
+        &mut self,
+        read: impl FnOnce(&mut diesel::sqlite::SqliteValue<'_, '_, '_>) -> diesel::QueryResult<T>,
+    ) -> diesel::QueryResult<Option<T>> {
+        let field = self
+            .row
+            .get(self.next)
+            .ok_or_else(|| broken("a row has fewer columns than it is read from"))?;
+        self.next += 1;
+        field.value().map(|mut value| read(&mut value)).transpose()
+    }
+}
+
+impl<'a, R: Row<'a, Sqlite>> Fields for Columns<'_, R> {
+    fn text(&mut self, into: &mut String) -> diesel::QueryResult<()> {
+        self.next(|value| {
+            overwrite(into, value.read_text());
+            Ok(())
+        })?
+        .ok_or_else(null)
+    }
+
+    fn optional_text(&mut self, into: &mut Option<String>) -> diesel::QueryResult<()> {
+        let read = self.next(|value| {
+            if let Some(text) = into.as_mut() {
+                overwrite(text, value.read_text());
+            } else {
+                *into = Some(value.read_text().to_owned());
+            }
+            Ok(())
+        })?;
+        if read.is_none() {
+            *into = None;
+        }
+        Ok(())
+    }
+
+    fn word<T: std::str::FromStr<Err = strum::ParseError>>(
+        &mut self,
+    ) -> diesel::QueryResult<Option<T>> {
+        self.next(|value| value.read_text().parse().map_err(broken))
+    }
+
+    fn int4(&mut self) -> diesel::QueryResult<Option<i32>> {
+        self.next(|value| Ok(value.read_integer()))
+    }
+
+    fn int8(&mut self) -> diesel::QueryResult<Option<i64>> {
+        self.next(|value| Ok(value.read_long()))
+    }
+}
