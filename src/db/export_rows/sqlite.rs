@@ -27,6 +27,14 @@ pub fn for_each<E: From<diesel::result::Error>>(
     let mut count = 0;
     for row in conn.load(query)? {
         let row = row?;
+        if row.field_count() != SORT_KEYS + FIELDS {
+            let found = row.field_count();
+            return Err(broken(format!(
+                "a row has {found} columns, not {}",
+                SORT_KEYS + FIELDS
+            ))
+            .into());
+        }
         let mut columns = Columns {
             row: &row,
             // The sort keys are there for the sort only.
@@ -34,9 +42,6 @@ pub fn for_each<E: From<diesel::result::Error>>(
         };
         let mut spare = sink.spare().unwrap_or_else(fields::blank);
         fields::fill(&mut columns, &mut spare)?;
-        if columns.next != SORT_KEYS + FIELDS {
-            return Err(broken("a row has more columns than it is read from").into());
-        }
         sink.row(spare)?;
         count += 1;
     }
