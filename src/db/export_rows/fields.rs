@@ -129,6 +129,15 @@ pub(super) fn overwrite(into: &mut String, text: &str) {
     }
 }
 
+/// `into` made `text`, or `None` for NULL, keeping its string's buffer.
+pub(super) fn overwrite_optional(into: &mut Option<String>, text: Option<&str>) {
+    match (text, into.as_mut()) {
+        (None, _) => *into = None,
+        (Some(text), Some(kept)) => overwrite(kept, text),
+        (Some(text), None) => *into = Some(text.to_owned()),
+    }
+}
+
 pub(super) fn broken(why: impl std::fmt::Display) -> Error {
     Error::DeserializationError(format!("reading the export's rows: {why}").into())
 }

@@ -8,9 +8,9 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::row::{Field, Row};
 use diesel::sql_types::Integer;
-use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel::sqlite::{Sqlite, SqliteConnection, SqliteValue};
 
-use super::fields::{self, FIELDS, Fields, broken, null, overwrite};
+use super::fields::{self, FIELDS, Fields, broken, null, overwrite, overwrite_optional};
 use super::{ExportComment, ExportFilter, RowSink, SORT_KEYS};
 use crate::db::schema::{comments, sections, submission_files, submissions};
 use crate::domain::TriageStatus;
@@ -55,55 +55,50 @@ struct Columns<'r, R> {
 }
 
 impl<'a, R: Row<'a, Sqlite>> Columns<'_, R> {
-    /// The next column's value (`None`: NULL), as `read` makes it.
+    /// The next column's value (`None`: NULL), decoded by `decode`.
     fn next<T>(
         &mut self,
-        read: impl FnOnce(&mut diesel::sqlite::SqliteValue<'_, '_, '_>) -> diesel::QueryResult<T>,
-    ) -> diesel::QueryResult<Option<T>> {
+        decode: impl FnOnce(Option<&mut SqliteValue<'_, '_, '_>>) -> diesel::QueryResult<T>,
+    ) -> diesel::QueryResult<T> {
         let field = self
             .row
             .get(self.next)
             .ok_or_else(|| broken("a row has fewer columns than it is read from"))?;
         self.next += 1;
-        field.value().map(|mut value| read(&mut value)).transpose()
+        decode(field.value().as_mut())
     }
 }
 
 impl<'a, R: Row<'a, Sqlite>> Fields for Columns<'_, R> {
     fn text(&mut self, into: &mut String) -> diesel::QueryResult<()> {
         self.next(|value| {
-            overwrite(into, value.read_text());
+            overwrite(into, value.ok_or_else(null)?.read_text());
             Ok(())
-        })?
-        .ok_or_else(null)
+        })
     }
 
     fn optional_text(&mut self, into: &mut Option<String>) -> diesel::QueryResult<()> {
-        let read = self.next(|value| {
-            if let Some(text) = into.as_mut() {
-                overwrite(text, value.read_text());
-            } else {
-                *into = Some(value.read_text().to_owned());
-            }
+        self.next(|value| {
+            overwrite_optional(into, value.map(|v| v.read_text()));
             Ok(())
-        })?;
-        if read.is_none() {
-            *into = None;
-        }
-        Ok(())
+        })
     }
 
     fn word<T: std::str::FromStr<Err = strum::ParseError>>(
         &mut self,
     ) -> diesel::QueryResult<Option<T>> {
-        self.next(|value| value.read_text().parse().map_err(broken))
+        self.next(|value| {
+            value
+                .map(|v| v.read_text().parse().map_err(broken))
+                .transpose()
+        })
     }
 
     fn int4(&mut self) -> diesel::QueryResult<Option<i32>> {
-        self.next(|value| Ok(value.read_integer()))
+        self.next(|value| Ok(value.map(|v| v.read_integer())))
     }
 
     fn int8(&mut self) -> diesel::QueryResult<Option<i64>> {
-        self.next(|value| Ok(value.read_long()))
+        self.next(|value| Ok(value.map(|v| v.read_long())))
     }
 }

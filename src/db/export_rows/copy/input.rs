@@ -17,7 +17,7 @@ use std::str::FromStr;
 use diesel::result::{Error, QueryResult};
 
 use super::super::ExportRow;
-use super::super::fields::{self, FIELDS, Fields, broken, null, overwrite};
+use super::super::fields::{self, FIELDS, Fields, broken, null, overwrite, overwrite_optional};
 
 /// What a binary COPY starts with.
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -142,11 +142,7 @@ impl<R: BufRead> Fields for Input<R> {
 
     fn optional_text(&mut self, into: &mut Option<String>) -> QueryResult<()> {
         self.field(|bytes| {
-            match (bytes, into.as_mut()) {
-                (None, _) => *into = None,
-                (Some(bytes), Some(text)) => overwrite(text, utf8(bytes)?),
-                (Some(bytes), None) => *into = Some(utf8(bytes)?.to_owned()),
-            }
+            overwrite_optional(into, bytes.map(utf8).transpose()?);
             Ok(())
         })
     }
