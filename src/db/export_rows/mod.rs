@@ -13,11 +13,10 @@
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Integer;
 
 use super::DbConnection;
 use super::comments::OptionalText;
-use super::schema::{comments, sections, submission_files, submissions};
+use super::schema::{comments, submission_files, submissions};
 use crate::domain::{CommentType, Disposition, TagSource, TriageStatus};
 
 /// Which comments an export holds; the default holds them all.
@@ -96,7 +95,7 @@ pub struct ExportRow {
 /// ends, whose NULL ordering differs), then the submissions' order, then
 /// the row's.
 ///
-/// The keys are the statement's first columns ([`SortKeys`]), sorted by
+/// The keys are the statement's first columns ([`SORT_KEYS`]), sorted by
 /// place (`ORDER BY 1, …`). PostgreSQL's sorter reads every key after the
 /// first from the sorted tuple by walking the columns before it; keys
 /// left at the end, behind thirty text columns, made that walk most of the
@@ -115,25 +114,9 @@ macro_rules! sort_keys {
     };
 }
 
-/// The first columns of the ordered statement (`sort_keys!`), there for the
-/// sort only: never decoded (a timestamp is parsed from text on SQLite).
-type SortKeys = (Unread, Unread, Unread, Unread, Unread, Unread);
-/// How many there are.
+/// How many columns lead the ordered statement (`sort_keys!`): there for
+/// the sort only, never read (each reader starts past them).
 const SORT_KEYS: usize = 6;
-
-/// A column the statement needs and its reader does not.
-#[derive(diesel::deserialize::FromSqlRow)]
-struct Unread;
-
-impl<ST, DB: diesel::backend::Backend> diesel::deserialize::FromSql<ST, DB> for Unread {
-    fn from_sql(_: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-        Ok(Unread)
-    }
-
-    fn from_nullable_sql(_: Option<DB::RawValue<'_>>) -> diesel::deserialize::Result<Self> {
-        Ok(Unread)
-    }
-}
 
 /// `$query` (boxed, over `comments` and maybe more) narrowed to `$filter`.
 macro_rules! narrow {
@@ -282,30 +265,27 @@ pub fn for_each<E>(
 where
     E: From<diesel::result::Error>,
 {
-    // The same steps on either back end; the queries name their back end,
-    // and `$mode` how a statement's rows are read there.
-    macro_rules! read {
-        ($c:expr, $mode:ty) => {{
+    // `InMemory`'s steps, the same on either back end: the queries name
+    // their back end, `$mode` says how a statement's rows are read there,
+    // and `$database` reads them in the database's order, for a document
+    // with too many comments to order here.
+    macro_rules! in_memory {
+        ($c:expr, $mode:ty, $database:path) => {{
             let c = $c;
-            let mut count = 0;
-            let ids = match order {
-                TableOrder::Database => None,
-                TableOrder::InMemory => {
-                    let places = in_memory::Places::new(
-                        in_memory::positions!(document_id).load(c)?,
-                        in_memory::arrivals!(document_id).load(c)?,
-                    );
-                    let mut keys = in_memory::Keys::new(&places);
-                    let query = in_memory::key_query!(document_id, filter, IN_MEMORY);
-                    rows!(c, $mode, query, |row: in_memory::KeyRow| {
-                        keys.push(row);
-                        Ok::<_, E>(())
-                    })?;
-                    keys.sorted_ids(IN_MEMORY)
-                }
-            };
-            match ids {
+            let places = in_memory::Places::new(
+                in_memory::positions!(document_id).load(c)?,
+                in_memory::arrivals!(document_id).load(c)?,
+            );
+            let mut keys = in_memory::Keys::new(&places);
+            let query = in_memory::key_query!(document_id, filter, IN_MEMORY);
+            rows!(c, $mode, query, |row: in_memory::KeyRow| {
+                keys.push(row);
+                Ok::<_, E>(())
+            })?;
+            match keys.sorted_ids(IN_MEMORY) {
+                None => $database(c, document_id, filter, sink),
                 Some(ids) => {
+                    let mut count = 0;
                     for batch in ids.chunks(in_memory::FETCH) {
                         let rows = in_memory::rows_by_id!(batch).load::<(i64, ExportRow)>(c)?;
                         for row in in_memory::in_order(batch, rows) {
@@ -313,16 +293,9 @@ where
                             count += 1;
                         }
                     }
-                }
-                None => {
-                    let query = ordered!(document_id, filter);
-                    rows!(c, $mode, query, |row: (SortKeys, ExportRow)| {
-                        count += 1;
-                        sink.row(row.1)
-                    })?;
+                    Ok(count)
                 }
             }
-            Ok(count)
         }};
     }
     // Each row of a statement as it comes: SQLite steps its statement;
@@ -351,7 +324,9 @@ where
             ))
             .get_result(c)?;
             c.batch_execute(&format!("PRAGMA cache_size = -{BY_ID_CACHE_KIB}"))?;
-            let read = c.transaction(|c| read!(c, diesel::connection::DefaultLoadingMode));
+            let read = c.transaction(|c| {
+                in_memory!(c, diesel::connection::DefaultLoadingMode, sqlite::for_each)
+            });
             c.batch_execute(&format!("PRAGMA cache_size = {size}"))?;
             read
         }
@@ -370,7 +345,9 @@ where
                 c.batch_execute("SET LOCAL jit = off")?;
                 match order {
                     TableOrder::Database => copy::for_each(c, document_id, filter, sink),
-                    TableOrder::InMemory => read!(c, diesel::pg::PgRowByRowLoadingMode),
+                    TableOrder::InMemory => {
+                        in_memory!(c, diesel::pg::PgRowByRowLoadingMode, copy::for_each)
+                    }
                 }
             }),
     }
