@@ -12,8 +12,10 @@ use crate::domain::{CommentType, Disposition};
 /// One column of a table.
 pub struct Column {
     pub header: &'static str,
-    /// Excel character widths; long text columns wrap.
+    /// Excel character widths.
     pub width: f64,
+    /// Long text: the printable table gives it the room (`class="long"`).
+    /// (In a workbook every cell wraps.)
     pub wrap: bool,
     /// Left out of public tables (e-mail addresses, the editors' status).
     pub internal: bool,

@@ -266,8 +266,8 @@ impl Sheet {
     /// The autofilter spans the header and every row written. Column
     /// widths go in last: rust_xlsxwriter writes them when the workbook is
     /// saved, and while any column has settings of its own it looks each
-    /// cell's column up in them, twice, to find a format (0.3 s of a
-    /// million-row workbook's writer, measured), where an empty map
+    /// cell's column up in them, twice, to find a format (5% of a
+    /// million-row workbook's writer, 0.3 s, by perf), where an empty map
     /// answers at once.
     fn close(&mut self, columns: &[&Column]) -> Result<(), XlsxError> {
         let last_row = (self.next_row - 1).max(HEADER_ROW);
