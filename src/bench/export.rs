@@ -264,15 +264,15 @@ pub fn export_step(
 
 /// The read-only step's sink: each row is handed back to be read into
 /// again, as the export's reader does (`RowSink::spare`).
-struct Discard(Option<ExportRow>);
+struct Discard(Option<Box<ExportRow>>);
 
 impl RowSink<diesel::result::Error> for Discard {
-    fn row(&mut self, row: ExportRow) -> Result<(), diesel::result::Error> {
+    fn row(&mut self, row: Box<ExportRow>) -> Result<(), diesel::result::Error> {
         self.0 = Some(std::hint::black_box(row));
         Ok(())
     }
 
-    fn spare(&mut self) -> Option<ExportRow> {
+    fn spare(&mut self) -> Option<Box<ExportRow>> {
         self.0.take()
     }
 }

@@ -18,6 +18,12 @@ use crate::db::export_rows::{self, ExportRow, RowSink, TableOrder};
 
 /// Rows per batch handed from the reader to the writer, and batches queued.
 const BATCH: usize = 512;
+
+/// Rows handed from the reader to the writer at once, and back. Boxed,
+/// although a `Vec` is on the heap already (clippy's `vec_box`): rows move
+/// between batches and are read into again, and a boxed one moves as a
+/// pointer (`export_rows::RowSink`).
+type Batch = Vec<Box<ExportRow>>;
 const IN_FLIGHT: usize = 4;
 
 /// Writes the prepared export to `out`; returns how many comments it holds.
@@ -30,8 +36,8 @@ where
 {
     let started = std::time::Instant::now();
     std::thread::scope(|scope| {
-        let (sender, batches) = mpsc::sync_channel::<Vec<ExportRow>>(IN_FLIGHT);
-        let (give_back, spent) = mpsc::sync_channel::<Vec<ExportRow>>(IN_FLIGHT);
+        let (sender, batches) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+        let (give_back, spent) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
         let reader = scope.spawn(move || {
             let read = read(conn, prepared, started, &sender, &spent);
             tracing::debug!(elapsed = ?started.elapsed(), "export: last row read");
@@ -57,8 +63,8 @@ fn read<C: DerefMut<Target = DbConnection>>(
     mut conn: C,
     prepared: &Prepared,
     started: std::time::Instant,
-    sender: &mpsc::SyncSender<Vec<ExportRow>>,
-    spent: &mpsc::Receiver<Vec<ExportRow>>,
+    sender: &mpsc::SyncSender<Batch>,
+    spent: &mpsc::Receiver<Batch>,
 ) -> Result<usize, ExportError> {
     let order = order(prepared, &conn);
     let mut batches = Batches {
@@ -89,19 +95,19 @@ fn read<C: DerefMut<Target = DbConnection>>(
 /// the reader's rows took the writer of a million-row workbook 0.9 s,
 /// measured, all of it on the critical path).
 struct Batches<'a> {
-    batch: Vec<ExportRow>,
-    sender: &'a mpsc::SyncSender<Vec<ExportRow>>,
-    spent: &'a mpsc::Receiver<Vec<ExportRow>>,
+    batch: Batch,
+    sender: &'a mpsc::SyncSender<Batch>,
+    spent: &'a mpsc::Receiver<Batch>,
     /// The rows of a spent batch, not yet read into again.
-    spares: Vec<ExportRow>,
+    spares: Batch,
     /// Emptied batches, for the next ones.
-    empty: Vec<Vec<ExportRow>>,
+    empty: Vec<Batch>,
     /// The export's start, until the first row is logged.
     started: Option<std::time::Instant>,
 }
 
 impl RowSink<ExportError> for Batches<'_> {
-    fn row(&mut self, row: ExportRow) -> Result<(), ExportError> {
+    fn row(&mut self, row: Box<ExportRow>) -> Result<(), ExportError> {
         if let Some(started) = self.started.take() {
             tracing::debug!(elapsed = ?started.elapsed(), "export: first row read");
         }
@@ -125,7 +131,7 @@ impl RowSink<ExportError> for Batches<'_> {
         Ok(())
     }
 
-    fn spare(&mut self) -> Option<ExportRow> {
+    fn spare(&mut self) -> Option<Box<ExportRow>> {
         if self.spares.is_empty()
             && let Ok(done) = self.spent.try_recv()
         {
@@ -165,8 +171,8 @@ fn order(prepared: &Prepared, conn: &DbConnection) -> TableOrder {
 /// when the reader has finished or has not yet taken the ones before.
 fn write_all(
     prepared: &Prepared,
-    batches: mpsc::Receiver<Vec<ExportRow>>,
-    give_back: &mpsc::SyncSender<Vec<ExportRow>>,
+    batches: mpsc::Receiver<Batch>,
+    give_back: &mpsc::SyncSender<Batch>,
     out: impl Write + Send,
 ) -> Result<usize, ExportError> {
     let feed = |sink: &mut dyn Sink| -> Result<usize, ExportError> {

@@ -1179,20 +1179,21 @@ on_both_backends! {
 #[derive(Default)]
 struct Seen {
     rows: Vec<docket::db::export_rows::ExportRow>,
-    spare: Option<docket::db::export_rows::ExportRow>,
+    spare: Option<Box<docket::db::export_rows::ExportRow>>,
 }
 
 impl docket::db::export_rows::RowSink<diesel::result::Error> for Seen {
     fn row(
         &mut self,
-        row: docket::db::export_rows::ExportRow,
+        row: Box<docket::db::export_rows::ExportRow>,
     ) -> Result<(), diesel::result::Error> {
-        self.rows.push(row.clone());
+        self.rows
+            .push(docket::db::export_rows::ExportRow::clone(&row));
         self.spare = Some(row);
         Ok(())
     }
 
-    fn spare(&mut self) -> Option<docket::db::export_rows::ExportRow> {
+    fn spare(&mut self) -> Option<Box<docket::db::export_rows::ExportRow>> {
         self.spare.take()
     }
 }
@@ -1214,7 +1215,7 @@ on_both_backends! {
             document,
             &ExportFilter::default(),
             TableOrder::Database,
-            &mut |_row: ExportRow| {
+            &mut |_row: Box<ExportRow>| {
                 taken += 1;
                 if taken == 3 {
                     Err(diesel::result::Error::RollbackTransaction)
@@ -1236,7 +1237,7 @@ on_both_backends! {
             document,
             &ExportFilter::default(),
             TableOrder::Database,
-            &mut |_row: ExportRow| Ok::<_, diesel::result::Error>(()),
+            &mut |_row: Box<ExportRow>| Ok::<_, diesel::result::Error>(()),
         )
         .unwrap();
         assert_eq!(all, 607);

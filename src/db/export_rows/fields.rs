@@ -14,9 +14,12 @@ use super::{ExportComment, ExportRow};
 use crate::db::comments::OptionalText;
 use crate::domain::{TagSource, TriageStatus};
 
+/// How many fields an [`ExportComment`] has.
+pub(super) const COMMENT_FIELDS: usize = 30;
+
 /// How many fields a row has: those of an [`ExportComment`], then those
 /// of the submission.
-pub(super) const FIELDS: usize = 30 + 5;
+pub(super) const FIELDS: usize = COMMENT_FIELDS + 5;
 
 /// A row's fields, one after another, as some source gives them.
 pub(super) trait Fields {
@@ -31,8 +34,18 @@ pub(super) trait Fields {
 /// Overwrites every field of `row` from `fields`, which give them in the
 /// order of `row_columns!`.
 pub(super) fn fill(fields: &mut impl Fields, row: &mut ExportRow) -> QueryResult<()> {
-    // In the `Selectable` order of `row_columns!`: the structs' own.
-    let c = &mut row.comment;
+    fill_comment(fields, &mut row.comment)?;
+    fields.text(&mut row.submission_tracking)?;
+    fields.text(&mut row.submitter_name)?;
+    fields.text(&mut row.submitter_organization)?;
+    fields.optional_text(&mut row.submitter_email)?;
+    fields.optional_text(&mut row.file_name)?;
+    Ok(())
+}
+
+/// Overwrites every field of `c` from `fields`, which give them in the
+/// `Selectable` order of [`ExportComment`]: the struct's own.
+pub(super) fn fill_comment(fields: &mut impl Fields, c: &mut ExportComment) -> QueryResult<()> {
     fields.text(&mut c.tracking_number)?;
     fields.optional_text(&mut c.source_sheet)?;
     c.source_row = fields.int4()?;
@@ -63,18 +76,13 @@ pub(super) fn fill(fields: &mut impl Fields, row: &mut ExportRow) -> QueryResult
     fields.optional_text(&mut c.disposition_raw)?;
     fields.optional_text(&mut c.response)?;
     c.version = fields.int4()?.ok_or_else(null)?;
-    fields.text(&mut row.submission_tracking)?;
-    fields.text(&mut row.submitter_name)?;
-    fields.text(&mut row.submitter_organization)?;
-    fields.optional_text(&mut row.submitter_email)?;
-    fields.optional_text(&mut row.file_name)?;
     Ok(())
 }
 
 /// A row to read into when the caller has none to spare. Every field is
 /// overwritten by [`fill`]; the words are placeholders.
-pub(super) fn blank() -> ExportRow {
-    ExportRow {
+pub(super) fn blank() -> Box<ExportRow> {
+    Box::new(ExportRow {
         comment: ExportComment {
             tracking_number: String::new(),
             source_sheet: None,
@@ -112,7 +120,7 @@ pub(super) fn blank() -> ExportRow {
         submitter_organization: String::new(),
         submitter_email: None,
         file_name: None,
-    }
+    })
 }
 
 /// A reused string's buffer is kept up to this size, or twice its new
@@ -140,6 +148,18 @@ pub(super) fn overwrite_optional(into: &mut Option<String>, text: Option<&str>) 
 
 pub(super) fn broken(why: impl std::fmt::Display) -> Error {
     Error::DeserializationError(format!("reading the export's rows: {why}").into())
+}
+
+/// `text` as a word of `T`'s vocabulary; an unknown word is refused,
+/// naming it and the vocabulary.
+pub(super) fn word<T: FromStr<Err = strum::ParseError>>(text: &str) -> QueryResult<T> {
+    text.parse().map_err(|_| {
+        let vocabulary = std::any::type_name::<T>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("word");
+        broken(format!("{text:?} is not a {vocabulary}"))
+    })
 }
 
 pub(super) fn null() -> Error {

@@ -142,17 +142,7 @@ macro_rules! narrow {
     }};
 }
 
-/// `comments` with what an [`ExportRow`] needs of its submission; both
-/// ways of reading rows (`ordered!`, `in_memory::rows_by_id!`) start here.
-macro_rules! with_submission {
-    () => {
-        comments::table.inner_join(submissions::table).left_join(
-            submission_files::table.on(submission_files::submission_id.eq(comments::submission_id)),
-        )
-    };
-}
-
-/// The columns of an [`ExportRow`], over `with_submission!()`.
+/// The columns of an [`ExportRow`], over `with_section!()`.
 macro_rules! row_columns {
     () => {
         (
@@ -166,12 +156,19 @@ macro_rules! row_columns {
     };
 }
 
-/// `with_submission!()` with each comment's outline node, whose place
-/// leads the table order; both ordered statements (`ordered!`, and
-/// PostgreSQL's COPY, `copy`) start here.
+/// `comments` with what an [`ExportRow`] needs of its submission, and
+/// each comment's outline node, whose place leads the table order; both
+/// ordered statements (`ordered!`, and PostgreSQL's COPY, `copy`) start
+/// here. (Rows read by id take their submission's fields from
+/// `in_memory::Submitters`.)
 macro_rules! with_section {
     () => {
-        with_submission!()
+        comments::table
+            .inner_join(submissions::table)
+            .left_join(
+                submission_files::table
+                    .on(submission_files::submission_id.eq(comments::submission_id)),
+            )
             .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
     };
 }
@@ -229,21 +226,30 @@ const BY_ID_CACHE_KIB: u32 = 16 * 1024;
 
 /// Where [`for_each`] sends an export's rows, one at a time. A closure
 /// taking each row is one (`&mut |row| …`).
+///
+/// Rows travel boxed: an [`ExportRow`] is most of a kilobyte
+/// ([`ROW_BYTES`]), and each hand-over (read, put in order, batched,
+/// spared, read into again) copied all of it: 12% of the reader's time on
+/// SQLite workbooks (perf). A box moves as one pointer, and boxes go round
+/// (`spare`) like the rows' strings.
 pub trait RowSink<E> {
     /// Takes the next row; an error stops the export.
-    fn row(&mut self, row: ExportRow) -> Result<(), E>;
+    fn row(&mut self, row: Box<ExportRow>) -> Result<(), E>;
 
     /// A row the sink is done with, for the next to be read into: where
     /// the reader decodes rows itself (PostgreSQL's COPY, SQLite's ordered
     /// statement: `fields`), their strings are overwritten in place
     /// instead of allocated and freed each time.
-    fn spare(&mut self) -> Option<ExportRow> {
+    fn spare(&mut self) -> Option<Box<ExportRow>> {
         None
     }
 }
 
-impl<E, F: FnMut(ExportRow) -> Result<(), E>> RowSink<E> for F {
-    fn row(&mut self, row: ExportRow) -> Result<(), E> {
+/// What an [`ExportRow`] takes unboxed.
+pub const ROW_BYTES: usize = std::mem::size_of::<ExportRow>();
+
+impl<E, F: FnMut(Box<ExportRow>) -> Result<(), E>> RowSink<E> for F {
+    fn row(&mut self, row: Box<ExportRow>) -> Result<(), E> {
         self(row)
     }
 }
@@ -270,7 +276,7 @@ where
     // and `$database` reads them in the database's order, for a document
     // with too many comments to order here.
     macro_rules! in_memory {
-        ($c:expr, $mode:ty, $database:path) => {{
+        ($c:expr, $mode:ty, $database:path, $by_id:expr) => {{
             let c = $c;
             let places = in_memory::Places::new(
                 in_memory::positions!(document_id).load(c)?,
@@ -285,13 +291,16 @@ where
             match keys.sorted_ids(IN_MEMORY) {
                 None => $database(c, document_id, filter, sink),
                 Some(ids) => {
+                    let mut submitters = in_memory::Submitters::default();
+                    let mut read = Vec::with_capacity(in_memory::FETCH);
                     let mut count = 0;
                     for batch in ids.chunks(in_memory::FETCH) {
-                        let rows = in_memory::rows_by_id!(batch).load::<(i64, ExportRow)>(c)?;
-                        for row in in_memory::in_order(batch, rows) {
-                            sink.row(row)?;
-                            count += 1;
+                        $by_id(c, batch, &mut *sink, &mut read)?;
+                        let missing = submitters.missing(&read);
+                        if !missing.is_empty() {
+                            submitters.add(in_memory::submitters!(missing).load(c)?);
                         }
+                        count += submitters.send(batch, &mut read, sink)?;
                     }
                     Ok(count)
                 }
@@ -325,7 +334,12 @@ where
             .get_result(c)?;
             c.batch_execute(&format!("PRAGMA cache_size = -{BY_ID_CACHE_KIB}"))?;
             let read = c.transaction(|c| {
-                in_memory!(c, diesel::connection::DefaultLoadingMode, sqlite::for_each)
+                in_memory!(
+                    c,
+                    diesel::connection::DefaultLoadingMode,
+                    sqlite::for_each,
+                    sqlite::by_id
+                )
             });
             c.batch_execute(&format!("PRAGMA cache_size = {size}"))?;
             read
@@ -346,7 +360,12 @@ where
                 match order {
                     TableOrder::Database => copy::for_each(c, document_id, filter, sink),
                     TableOrder::InMemory => {
-                        in_memory!(c, diesel::pg::PgRowByRowLoadingMode, copy::for_each)
+                        in_memory!(
+                            c,
+                            diesel::pg::PgRowByRowLoadingMode,
+                            copy::for_each,
+                            in_memory::postgres_by_id
+                        )
                     }
                 }
             }),

@@ -10,7 +10,10 @@ use diesel::row::{Field, Row};
 use diesel::sql_types::Integer;
 use diesel::sqlite::{Sqlite, SqliteConnection, SqliteValue};
 
-use super::fields::{self, FIELDS, Fields, broken, null, overwrite, overwrite_optional};
+use super::fields::{
+    self, COMMENT_FIELDS, FIELDS, Fields, broken, null, overwrite, overwrite_optional,
+};
+use super::in_memory::{ById, comments_by_id};
 use super::{ExportComment, ExportFilter, RowSink, SORT_KEYS};
 use crate::db::schema::{comments, sections, submission_files, submissions};
 use crate::domain::TriageStatus;
@@ -46,6 +49,36 @@ pub fn for_each<E: From<diesel::result::Error>>(
         count += 1;
     }
     Ok(count)
+}
+
+/// The comments of `ids` (a batch of an export ordered in memory), each
+/// read into a row the sink spares, if any, with its id and submission's
+/// (`in_memory::Submitters` fills in the submission's fields).
+pub fn by_id<E: From<diesel::result::Error>>(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+    sink: &mut impl RowSink<E>,
+    into: &mut Vec<ById>,
+) -> Result<(), E> {
+    const WIDTH: usize = 2 + COMMENT_FIELDS;
+    for row in conn.load(comments_by_id!(ids))? {
+        let row = row?;
+        if row.field_count() != WIDTH {
+            let found = row.field_count();
+            return Err(broken(format!("a row has {found} columns, not {WIDTH}")).into());
+        }
+        let mut columns = Columns { row: &row, next: 0 };
+        let id = columns.int8()?.ok_or_else(null)?;
+        let submission = columns.int8()?.ok_or_else(null)?;
+        let mut spare = sink.spare().unwrap_or_else(fields::blank);
+        fields::fill_comment(&mut columns, &mut spare.comment)?;
+        into.push(ById {
+            id,
+            submission,
+            row: spare,
+        });
+    }
+    Ok(())
 }
 
 /// A statement's row, read a column at a time.
@@ -87,11 +120,7 @@ impl<'a, R: Row<'a, Sqlite>> Fields for Columns<'_, R> {
     fn word<T: std::str::FromStr<Err = strum::ParseError>>(
         &mut self,
     ) -> diesel::QueryResult<Option<T>> {
-        self.next(|value| {
-            value
-                .map(|v| v.read_text().parse().map_err(broken))
-                .transpose()
-        })
+        self.next(|value| value.map(|v| fields::word(v.read_text())).transpose())
     }
 
     fn int4(&mut self) -> diesel::QueryResult<Option<i32>> {
@@ -100,5 +129,76 @@ impl<'a, R: Row<'a, Sqlite>> Fields for Columns<'_, R> {
 
     fn int8(&mut self) -> diesel::QueryResult<Option<i64>> {
         self.next(|value| Ok(value.map(|v| v.read_long())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::Connection;
+
+    use super::*;
+    use crate::domain::{Disposition, TriageStatus};
+
+    /// The one row of `$select` (a bare SELECT of literals), in `$row`.
+    macro_rules! with_row {
+        ($select:expr, |$columns:ident| $body:block) => {{
+            let mut conn = SqliteConnection::establish(":memory:").unwrap();
+            let mut rows = conn.load(diesel::sql_query($select)).unwrap();
+            let row = rows.next().unwrap().unwrap();
+            let mut $columns = Columns { row: &row, next: 0 };
+            $body
+        }};
+    }
+
+    #[test]
+    fn columns_are_read_in_turn_into_the_strings_given() {
+        with_row!(
+            "SELECT 'text', NULL, 'kept', 7, 8000000000, 'accepted', NULL",
+            |c| {
+                let mut text = String::from("an earlier row's");
+                c.text(&mut text).unwrap();
+                assert_eq!(text, "text");
+                let mut optional = Some(String::from("an earlier row's"));
+                c.optional_text(&mut optional).unwrap();
+                assert_eq!(optional, None);
+                c.optional_text(&mut optional).unwrap();
+                assert_eq!(optional.as_deref(), Some("kept"));
+                assert_eq!(c.int4().unwrap(), Some(7));
+                assert_eq!(c.int8().unwrap(), Some(8_000_000_000));
+                assert_eq!(
+                    c.word::<Disposition>().unwrap(),
+                    Some(Disposition::Accepted)
+                );
+                assert_eq!(c.word::<Disposition>().unwrap(), None);
+            }
+        );
+    }
+
+    #[test]
+    fn a_null_where_text_must_be_is_refused() {
+        with_row!("SELECT NULL", |c| {
+            let error = c.text(&mut String::new()).unwrap_err().to_string();
+            assert!(error.contains("a column that cannot be NULL is"), "{error}");
+        });
+    }
+
+    #[test]
+    fn an_unknown_word_is_refused_by_name() {
+        with_row!("SELECT 'shelved'", |c| {
+            let error = c.word::<TriageStatus>().unwrap_err().to_string();
+            assert!(
+                error.contains("\"shelved\" is not a TriageStatus"),
+                "{error}"
+            );
+        });
+    }
+
+    #[test]
+    fn a_row_narrower_than_its_reading_is_refused() {
+        with_row!("SELECT 1", |c| {
+            assert_eq!(c.int4().unwrap(), Some(1));
+            let error = c.int4().unwrap_err().to_string();
+            assert!(error.contains("fewer columns"), "{error}");
+        });
     }
 }

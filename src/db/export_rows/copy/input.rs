@@ -148,11 +148,7 @@ impl<R: BufRead> Fields for Input<R> {
     }
 
     fn word<T: FromStr<Err = strum::ParseError>>(&mut self) -> QueryResult<Option<T>> {
-        self.field(|bytes| {
-            bytes
-                .map(|bytes| utf8(bytes)?.parse().map_err(broken))
-                .transpose()
-        })
+        self.field(|bytes| bytes.map(|bytes| fields::word(utf8(bytes)?)).transpose())
     }
 
     fn int4(&mut self) -> QueryResult<Option<i32>> {
@@ -461,6 +457,7 @@ mod tests {
             reader: bytes.as_slice(),
             scratch: Vec::new(),
         };
-        assert!(input.word::<TriageStatus>().is_err());
+        let error = input.word::<TriageStatus>().unwrap_err().to_string();
+        assert!(error.contains("\"maybe\" is not a TriageStatus"), "{error}");
     }
 }
