@@ -456,12 +456,6 @@ mod tests {
     }
 
     #[test]
-    fn a_row_is_worth_boxing() {
-        // `RowSink` boxes rows because moving one copied all of this.
-        assert!(super::super::ROW_BYTES > 512, "{}", super::super::ROW_BYTES);
-    }
-
-    #[test]
     fn a_key_is_small() {
         assert_eq!(KEY_BYTES, 32);
     }

@@ -245,8 +245,9 @@ pub trait RowSink<E> {
     }
 }
 
-/// What an [`ExportRow`] takes unboxed.
+/// What an [`ExportRow`] takes unboxed: what boxing it saves copying.
 pub const ROW_BYTES: usize = std::mem::size_of::<ExportRow>();
+const _: () = assert!(ROW_BYTES > 512);
 
 impl<E, F: FnMut(Box<ExportRow>) -> Result<(), E>> RowSink<E> for F {
     fn row(&mut self, row: Box<ExportRow>) -> Result<(), E> {
