@@ -30,14 +30,7 @@ pub fn for_each<E: From<diesel::result::Error>>(
     let mut count = 0;
     for row in conn.load(query)? {
         let row = row?;
-        if row.field_count() != SORT_KEYS + FIELDS {
-            let found = row.field_count();
-            return Err(broken(format!(
-                "a row has {found} columns, not {}",
-                SORT_KEYS + FIELDS
-            ))
-            .into());
-        }
+        width(&row, SORT_KEYS + FIELDS)?;
         let mut columns = Columns {
             row: &row,
             // The sort keys are there for the sort only.
@@ -63,10 +56,7 @@ pub fn by_id<E: From<diesel::result::Error>>(
     const WIDTH: usize = 2 + COMMENT_FIELDS;
     for row in conn.load(comments_by_id!(ids))? {
         let row = row?;
-        if row.field_count() != WIDTH {
-            let found = row.field_count();
-            return Err(broken(format!("a row has {found} columns, not {WIDTH}")).into());
-        }
+        width(&row, WIDTH)?;
         let mut columns = Columns { row: &row, next: 0 };
         let id = columns.int8()?.ok_or_else(null)?;
         let submission = columns.int8()?.ok_or_else(null)?;
@@ -79,6 +69,18 @@ pub fn by_id<E: From<diesel::result::Error>>(
         });
     }
     Ok(())
+}
+
+/// Refuses a row that is not `expected` columns wide: the column reader
+/// reads by position, so a statement and its reading out of step would
+/// put one field's value in another.
+fn width<'a>(row: &impl Row<'a, Sqlite>, expected: usize) -> diesel::QueryResult<()> {
+    let found = row.field_count();
+    if found == expected {
+        Ok(())
+    } else {
+        Err(broken(format!("a row has {found} columns, not {expected}")))
+    }
 }
 
 /// A statement's row, read a column at a time.
@@ -190,6 +192,15 @@ mod tests {
                 error.contains("\"shelved\" is not a TriageStatus"),
                 "{error}"
             );
+        });
+    }
+
+    #[test]
+    fn a_row_of_another_width_than_expected_is_refused() {
+        with_row!("SELECT 1, 2", |c| {
+            assert!(width(c.row, 2).is_ok());
+            let error = width(c.row, 3).unwrap_err().to_string();
+            assert!(error.contains("a row has 2 columns, not 3"), "{error}");
         });
     }
 
