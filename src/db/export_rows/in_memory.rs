@@ -229,17 +229,14 @@ pub fn postgres_by_id<E>(
     use crate::db::schema::comments;
     use diesel::prelude::*;
     let found: Vec<(i64, i64, ExportComment)> = comments_by_id!(ids).load(conn)?;
-    into.extend(found.into_iter().map(|(id, submission, comment)| ById {
-        id,
-        submission,
-        row: Box::new(ExportRow {
-            comment,
-            submission_tracking: String::new(),
-            submitter_name: String::new(),
-            submitter_organization: String::new(),
-            submitter_email: None,
-            file_name: None,
-        }),
+    into.extend(found.into_iter().map(|(id, submission, comment)| {
+        let mut row = super::fields::blank();
+        row.comment = comment;
+        ById {
+            id,
+            submission,
+            row,
+        }
     }));
     Ok(())
 }
