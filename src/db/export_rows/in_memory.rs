@@ -284,16 +284,7 @@ macro_rules! submitters {
         submissions::table
             .left_join(submission_files::table)
             .filter(submissions::id.eq_any($ids))
-            .select((
-                submissions::id,
-                (
-                    submissions::tracking_number,
-                    submissions::submitter_name,
-                    submissions::organization,
-                    submissions::email,
-                    submission_files::file_name.nullable(),
-                ),
-            ))
+            .select((submissions::id, submitter_columns!()))
     };
 }
 pub(super) use submitters;

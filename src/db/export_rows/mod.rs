@@ -79,7 +79,7 @@ pub struct ExportComment {
 
 /// A stored comment with what export needs of its submission. Its
 /// section comes from the outline the export holds (by `section_id`).
-#[derive(Clone, Debug, Queryable)]
+#[derive(Clone, Debug)]
 pub struct ExportRow {
     pub comment: ExportComment,
     pub submission_tracking: String,
@@ -142,17 +142,28 @@ macro_rules! narrow {
     }};
 }
 
-/// The columns of an [`ExportRow`], over `with_section!()`.
-macro_rules! row_columns {
+/// What an [`ExportRow`] holds of its submission, over `submissions`
+/// left-joined to `submission_files`: the ordered statements read it with
+/// each comment (`row_columns!`), rows read by id once per submission
+/// (`in_memory::submitters!`).
+macro_rules! submitter_columns {
     () => {
         (
-            ExportComment::as_select(),
             submissions::tracking_number,
             submissions::submitter_name,
             submissions::organization,
             submissions::email,
             submission_files::file_name.nullable(),
         )
+    };
+}
+
+/// The columns of an [`ExportRow`], over `with_section!()`. A statement
+/// has them flat (a nested tuple is read as its columns in turn), in the
+/// order `fields::fill` reads them.
+macro_rules! row_columns {
+    () => {
+        (ExportComment::as_select(), submitter_columns!())
     };
 }
 
