@@ -198,6 +198,7 @@ mod tests {
     #[test]
     fn a_row_of_another_width_than_expected_is_refused() {
         with_row!("SELECT 1, 2", |c| {
+            assert_eq!(c.int4().unwrap(), Some(1));
             assert!(width(c.row, 2).is_ok());
             let error = width(c.row, 3).unwrap_err().to_string();
             assert!(error.contains("a row has 2 columns, not 3"), "{error}");
