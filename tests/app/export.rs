@@ -1078,7 +1078,7 @@ on_both_backends! {
 // batches (607 comments, 600 of them tied on section, page and line).
 on_both_backends! {
     async fn rows_ordered_in_memory_come_as_the_database_sorts_them(db: TestDb) {
-        use docket::db::export_rows::{self, ExportFilter, ExportRow, TableOrder};
+        use docket::db::export_rows::{self, ExportFilter, ExportRow, Limits, TableOrder};
         use docket::db::schema::sections;
         use docket::domain::{Disposition, TriageStatus};
 
@@ -1125,16 +1125,19 @@ on_both_backends! {
         // Every field of every row, each row handed back to be read into
         // (as the export's reader does), so a reused row must not keep
         // anything of the one before.
-        let mut rows = |filter: &ExportFilter, order: TableOrder| {
+        let mut rows = |filter: &ExportFilter, order: TableOrder, limits: Limits| {
             let mut seen = Seen::default();
-            let count = export_rows::for_each(&mut conn, document, filter, order, &mut seen).unwrap();
+            let count =
+                export_rows::for_each_within(&mut conn, document, filter, order, limits, &mut seen)
+                    .unwrap();
             assert_eq!(count, seen.rows.len());
             seen.rows
         };
+        let within = Limits::default();
         let tracking = |rows: Vec<ExportRow>| -> Vec<String> {
             rows.into_iter().map(|row| row.comment.tracking_number).collect()
         };
-        let whole = tracking(rows(&ExportFilter::default(), TableOrder::InMemory));
+        let whole = tracking(rows(&ExportFilter::default(), TableOrder::InMemory, within));
         let expected: Vec<String> = OUTLINE_ORDER[..2]
             .iter()
             .map(|t| (*t).to_owned())
@@ -1159,18 +1162,32 @@ on_both_backends! {
             let as_text = |rows: Vec<ExportRow>| -> Vec<String> {
                 rows.iter().map(|row| format!("{row:?}")).collect()
             };
-            let in_memory = as_text(rows(&filter, TableOrder::InMemory));
+            let in_memory = as_text(rows(&filter, TableOrder::InMemory, within));
             assert!(!in_memory.is_empty(), "{filter:?}");
-            assert_eq!(in_memory, as_text(rows(&filter, TableOrder::Database)), "{filter:?}");
+            assert_eq!(in_memory, as_text(rows(&filter, TableOrder::Database, within)), "{filter:?}");
+            // Past its limits each way reads otherwise, to the same rows:
+            // too many comments to order in memory (the database sorts),
+            // too many submissions to hold (PostgreSQL's COPY then reads
+            // their fields in each row).
+            for limits in [
+                Limits { in_memory: 0, ..Limits::default() },
+                Limits { submitters: 0, ..Limits::default() },
+            ] {
+                for order in [TableOrder::InMemory, TableOrder::Database] {
+                    let read = as_text(rows(&filter, order, limits));
+                    assert_eq!(in_memory, read, "{filter:?} {order:?} {limits:?}");
+                }
+            }
         }
         let resolved = tracking(rows(
             &ExportFilter { status: Some(TriageStatus::Resolved), ..ExportFilter::default() },
             TableOrder::Database,
+            within,
         ));
         assert_eq!(resolved.len(), 3, "{resolved:?}");
         let none = ExportFilter { sections: Some(Vec::new()), ..ExportFilter::default() };
-        assert!(rows(&none, TableOrder::Database).is_empty());
-        assert!(rows(&none, TableOrder::InMemory).is_empty());
+        assert!(rows(&none, TableOrder::Database, within).is_empty());
+        assert!(rows(&none, TableOrder::InMemory, within).is_empty());
     }
 }
 

@@ -143,9 +143,9 @@ macro_rules! narrow {
 }
 
 /// What an [`ExportRow`] holds of its submission, over `submissions`
-/// left-joined to `submission_files`: the ordered statements read it with
-/// each comment (`row_columns!`), rows read by id once per submission
-/// (`in_memory::submitters!`).
+/// left-joined to `submission_files`: SQLite's ordered statement reads it
+/// with each comment (`row_columns!`), the other readers once per
+/// submission (`submitters`).
 macro_rules! submitter_columns {
     () => {
         (
@@ -168,29 +168,29 @@ macro_rules! row_columns {
 }
 
 /// `comments` with what an [`ExportRow`] needs of its submission, and
-/// each comment's outline node, whose place leads the table order; both
+/// each comment's outline node, whose place leads the table order; the
 /// ordered statements (`ordered!`, and PostgreSQL's COPY, `copy`) start
-/// here. (Rows read by id take their submission's fields from
-/// `in_memory::Submitters`.)
+/// here. `$from` is `comments` joined to what it needs of the submissions
+/// (their order's keys at least); without it, their files too.
 macro_rules! with_section {
     () => {
-        comments::table
-            .inner_join(submissions::table)
-            .left_join(
-                submission_files::table
-                    .on(submission_files::submission_id.eq(comments::submission_id)),
-            )
-            .left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
+        with_section!(comments::table.inner_join(submissions::table).left_join(
+            submission_files::table.on(submission_files::submission_id.eq(comments::submission_id)),
+        ))
+    };
+    ($from:expr) => {
+        $from.left_join(sections::table.on(sections::id.nullable().eq(comments::section_id)))
     };
 }
 
-/// `$query` (over `with_section!()`, filtered) in table order: the sort
-/// keys, then the columns of an [`ExportRow`].
+/// `$query` (over `with_section!`, filtered) in table order: the sort
+/// keys, then `$columns` (those of an [`ExportRow`], or of a comment with
+/// its submission's id).
 macro_rules! in_table_order {
-    ($query:expr) => {
+    ($query:expr, $columns:expr) => {
         $query
             .order(sql::<Integer>("1, 2, 3, 4, 5, 6"))
-            .select((sort_keys!(), row_columns!()))
+            .select((sort_keys!(), $columns))
     };
 }
 
@@ -202,7 +202,7 @@ macro_rules! ordered {
         let query = with_section!()
             .filter(comments::document_id.eq($document_id))
             .into_boxed();
-        in_table_order!(narrow!(query, filter))
+        in_table_order!(narrow!(query, filter), row_columns!())
     }};
 }
 
@@ -210,6 +210,7 @@ mod copy;
 mod fields;
 mod in_memory;
 mod sqlite;
+mod submitters;
 
 /// How an export's rows are put in table order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,6 +232,28 @@ pub enum TableOrder {
 /// each: 64 MB at most); a larger one is sorted by the database.
 pub const IN_MEMORY: usize = 2_000_000;
 const _: () = assert!(IN_MEMORY * in_memory::KEY_BYTES <= 64 << 20);
+
+/// What an export holds in memory at most, past which it reads another
+/// way: [`Limits::default`] in production, smaller in tests, which cannot
+/// store millions of comments to reach the other way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Comments ordered in memory ([`IN_MEMORY`]); past it, the database
+    /// sorts.
+    pub in_memory: usize,
+    /// Submissions whose fields a PostgreSQL COPY holds
+    /// (`submitters::SUBMITTERS`); past it, they come with each row.
+    pub submitters: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            in_memory: IN_MEMORY,
+            submitters: submitters::SUBMITTERS,
+        }
+    }
+}
 
 /// SQLite's page cache while rows are read by id, in KiB.
 const BY_ID_CACHE_KIB: u32 = 16 * 1024;
@@ -283,34 +306,49 @@ pub fn for_each<E>(
 where
     E: From<diesel::result::Error>,
 {
+    for_each_within(conn, document_id, filter, order, Limits::default(), sink)
+}
+
+/// [`for_each`] within `limits`.
+pub fn for_each_within<E>(
+    conn: &mut DbConnection,
+    document_id: i64,
+    filter: &ExportFilter,
+    order: TableOrder,
+    limits: Limits,
+    sink: &mut impl RowSink<E>,
+) -> Result<usize, E>
+where
+    E: From<diesel::result::Error>,
+{
     // `InMemory`'s steps, the same on either back end: the queries name
     // their back end, `$mode` says how a statement's rows are read there,
     // and `$database` reads them in the database's order, for a document
     // with too many comments to order here.
     macro_rules! in_memory {
-        ($c:expr, $mode:ty, $database:path, $by_id:expr) => {{
+        ($c:expr, $mode:ty, $database:expr, $by_id:expr) => {{
             let c = $c;
             let places = in_memory::Places::new(
                 in_memory::positions!(document_id).load(c)?,
                 in_memory::arrivals!(document_id).load(c)?,
             );
             let mut keys = in_memory::Keys::new(&places);
-            let query = in_memory::key_query!(document_id, filter, IN_MEMORY);
+            let query = in_memory::key_query!(document_id, filter, limits.in_memory);
             rows!(c, $mode, query, |row: in_memory::KeyRow| {
                 keys.push(row);
                 Ok::<_, E>(())
             })?;
-            match keys.sorted_ids(IN_MEMORY) {
+            match keys.sorted_ids(limits.in_memory) {
                 None => $database(c, document_id, filter, sink),
                 Some(ids) => {
-                    let mut submitters = in_memory::Submitters::default();
+                    let mut submitters = submitters::Submitters::default();
                     let mut read = Vec::with_capacity(in_memory::FETCH);
                     let mut count = 0;
                     for batch in ids.chunks(in_memory::FETCH) {
                         $by_id(c, batch, &mut *sink, &mut read)?;
                         let missing = submitters.missing(&read);
                         if !missing.is_empty() {
-                            submitters.add(in_memory::submitters!(missing).load(c)?);
+                            submitters.add(submitters::submitters!(missing).load(c)?);
                         }
                         count += submitters.send(batch, &mut read, sink)?;
                     }
@@ -370,12 +408,14 @@ where
                 // compiled code saves in one run.
                 c.batch_execute("SET LOCAL jit = off")?;
                 match order {
-                    TableOrder::Database => copy::for_each(c, document_id, filter, sink),
+                    TableOrder::Database => copy::for_each(c, document_id, filter, limits, sink),
                     TableOrder::InMemory => {
                         in_memory!(
                             c,
                             diesel::pg::PgRowByRowLoadingMode,
-                            copy::for_each,
+                            |c, document_id, filter, sink| {
+                                copy::for_each(c, document_id, filter, limits, sink)
+                            },
                             in_memory::postgres_by_id
                         )
                     }

@@ -16,8 +16,7 @@ use std::str::FromStr;
 
 use diesel::result::{Error, QueryResult};
 
-use super::super::ExportRow;
-use super::super::fields::{self, FIELDS, Fields, broken, null, overwrite, overwrite_optional};
+use super::super::fields::{self, Fields, broken, null, overwrite, overwrite_optional};
 
 /// What a binary COPY starts with.
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -55,21 +54,20 @@ impl<R: BufRead> Input<R> {
         Ok(input)
     }
 
-    /// Reads the next row into `row`; false after the last, once the
-    /// trailer is read. Every field of `row` is overwritten.
-    pub fn row(&mut self, row: &mut ExportRow) -> QueryResult<bool> {
+    /// Starts the next row, of `fields` fields, to be read through
+    /// [`Fields`]; false after the last, once the trailer is read.
+    pub fn next_row(&mut self, fields: usize) -> QueryResult<bool> {
         let mut count = [0; 2];
         self.fill(&mut count)?;
         let count = i16::from_be_bytes(count);
         if count == -1 {
             return Ok(false);
         }
-        if usize::try_from(count).ok() != Some(FIELDS) {
+        if usize::try_from(count).ok() != Some(fields) {
             return Err(broken(format!(
-                "a COPY row has {count} fields, not {FIELDS}"
+                "a COPY row has {count} fields, not {fields}"
             )));
         }
-        fields::fill(self, row)?;
         Ok(true)
     }
 
@@ -198,9 +196,21 @@ fn ended_early() -> Error {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::ExportRow;
+    use super::super::super::fields::FIELDS;
     use super::super::super::fields::{KEEP, blank};
     use super::*;
     use crate::domain::TriageStatus;
+
+    /// The next row read whole into `row`, as the export reads a row with
+    /// its submission's fields; false after the last.
+    fn read_row<R: BufRead>(input: &mut Input<R>, row: &mut ExportRow) -> QueryResult<bool> {
+        if !input.next_row(FIELDS)? {
+            return Ok(false);
+        }
+        fields::fill(input, row)?;
+        Ok(true)
+    }
 
     /// A binary COPY's header, then `rows` as given, then the trailer.
     fn stream(rows: &[u8], trailer: bool) -> Vec<u8> {
@@ -284,7 +294,7 @@ mod tests {
         // One byte at a time: every field straddles the reader's buffer.
         let mut input = Input::new(std::io::BufReader::with_capacity(1, bytes.as_slice())).unwrap();
         let mut row = blank();
-        assert!(input.row(&mut row).unwrap());
+        assert!(read_row(&mut input, &mut row).unwrap());
         assert_eq!(row.comment.tracking_number, "C-1");
         assert_eq!(row.comment.body, "Body ünï");
         assert_eq!(row.comment.source_row, Some(7));
@@ -298,14 +308,17 @@ mod tests {
         assert_eq!(row.submitter_email.as_deref(), Some("ada@example.org"));
         assert_eq!(row.comment.version, 4);
 
-        assert!(input.row(&mut row).unwrap());
+        assert!(read_row(&mut input, &mut row).unwrap());
         assert_eq!(row.comment.tracking_number, "C-2");
         assert_eq!(
             row.comment.response, None,
             "a NULL clears what the row held"
         );
         assert_eq!(row.submitter_email, None);
-        assert!(!input.row(&mut row).unwrap(), "the trailer ends the rows");
+        assert!(
+            !read_row(&mut input, &mut row).unwrap(),
+            "the trailer ends the rows"
+        );
     }
 
     #[test]
@@ -325,7 +338,7 @@ mod tests {
     fn an_empty_copy_has_no_rows() {
         let bytes = stream(&[], true);
         let mut input = Input::new(bytes.as_slice()).unwrap();
-        assert!(!input.row(&mut blank()).unwrap());
+        assert!(!read_row(&mut input, &mut blank()).unwrap());
         input.end().unwrap();
     }
 
@@ -334,7 +347,7 @@ mod tests {
         let mut bytes = stream(&[], true);
         bytes.push(0);
         let mut input = Input::new(bytes.as_slice()).unwrap();
-        assert!(!input.row(&mut blank()).unwrap());
+        assert!(!read_row(&mut input, &mut blank()).unwrap());
         let error = input.end().unwrap_err().to_string();
         assert!(error.contains("after its trailer"), "{error}");
     }
@@ -398,8 +411,8 @@ mod tests {
                 let bytes = stream(&row[..cut], false);
                 let mut input = Input::new(Copy::new(bytes, chunk)).unwrap();
                 let mut read = blank();
-                let error = match input.row(&mut read) {
-                    Ok(true) => input.row(&mut read).unwrap_err(),
+                let error = match read_row(&mut input, &mut read) {
+                    Ok(true) => read_row(&mut input, &mut read).unwrap_err(),
                     Ok(false) => panic!("no trailer was sent"),
                     Err(error) => error,
                 }
@@ -419,11 +432,11 @@ mod tests {
         for chunk in [1, 5, 64, 1 << 20] {
             let mut input = Input::new(Copy::new(stream(&rows, true), chunk)).unwrap();
             let mut row = blank();
-            assert!(input.row(&mut row).unwrap());
+            assert!(read_row(&mut input, &mut row).unwrap());
             assert_eq!(row.comment.response.as_deref().map(str::len), Some(1500));
-            assert!(input.row(&mut row).unwrap());
+            assert!(read_row(&mut input, &mut row).unwrap());
             assert_eq!(row.submitter_email.as_deref(), Some("bo@example.org"));
-            assert!(!input.row(&mut row).unwrap());
+            assert!(!read_row(&mut input, &mut row).unwrap());
             input.end().unwrap();
         }
     }
@@ -432,7 +445,7 @@ mod tests {
     fn a_row_of_another_shape_is_refused() {
         let bytes = stream(&tuple(&[None, None, None]), true);
         let mut input = Input::new(bytes.as_slice()).unwrap();
-        let error = input.row(&mut blank()).unwrap_err().to_string();
+        let error = read_row(&mut input, &mut blank()).unwrap_err().to_string();
         assert!(error.contains("3 fields, not 35"), "{error}");
     }
 
