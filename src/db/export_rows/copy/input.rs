@@ -24,8 +24,9 @@ const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 /// A binary COPY's stream.
 pub struct Input<R> {
     reader: R,
-    /// A field that is not whole in the reader's buffer is put together
-    /// here (the server sends a row as one message, so this is rare).
+    /// A row that is not whole in the reader's buffer is put together
+    /// here (the server sends each row as a message of its own, and libpq
+    /// hands out one message at a time, so this is rare).
     scratch: Vec<u8>,
 }
 
@@ -54,9 +55,17 @@ impl<R: BufRead> Input<R> {
         Ok(input)
     }
 
-    /// Starts the next row, of `fields` fields, to be read through
-    /// [`Fields`]; false after the last, once the trailer is read.
-    pub fn next_row(&mut self, fields: usize) -> QueryResult<bool> {
+    /// Reads the next row, of `fields` fields, through `read`, which must
+    /// read every field; false after the last, once the trailer is read.
+    ///
+    /// A row whole in the reader's buffer, as nearly every one is, is read
+    /// where it lies: one look at the buffer a row, where asking it for
+    /// each length and value was 0.15 s of a million rows (perf).
+    pub fn row(
+        &mut self,
+        fields: usize,
+        read: impl FnOnce(&mut Row<'_>) -> QueryResult<()>,
+    ) -> QueryResult<bool> {
         let mut count = [0; 2];
         self.fill(&mut count)?;
         let count = i16::from_be_bytes(count);
@@ -67,6 +76,14 @@ impl<R: BufRead> Input<R> {
             return Err(broken(format!(
                 "a COPY row has {count} fields, not {fields}"
             )));
+        }
+        let buffered = self.reader.fill_buf().map_err(failed)?;
+        if let Some(length) = span(buffered, fields) {
+            Row::read(&buffered[..length], read)?;
+            self.reader.consume(length);
+        } else {
+            self.gather(fields)?;
+            Row::read(&self.scratch, read)?;
         }
         Ok(true)
     }
@@ -81,42 +98,22 @@ impl<R: BufRead> Input<R> {
         }
     }
 
-    /// An integer of `N` bytes, big-endian.
-    fn integer<const N: usize, T>(&mut self, from: fn([u8; N]) -> T) -> QueryResult<Option<T>> {
-        self.field(|bytes| {
-            bytes
-                .map(|bytes| {
-                    <[u8; N]>::try_from(bytes)
-                        .map(from)
-                        .map_err(|_| broken(format!("an integer field is not {N} bytes")))
-                })
-                .transpose()
-        })
-    }
-
-    /// One field's bytes (`None`: NULL), decoded by `decode` where they
-    /// lie in the reader's buffer.
-    fn field<T>(&mut self, decode: impl FnOnce(Option<&[u8]>) -> QueryResult<T>) -> QueryResult<T> {
-        let length = self.int32()?;
-        if length == -1 {
-            return decode(None);
+    /// Puts a row of `fields` fields together in `scratch`, from as many
+    /// of the reader's buffers as it takes.
+    fn gather(&mut self, fields: usize) -> QueryResult<()> {
+        self.scratch.clear();
+        for _ in 0..fields {
+            let length = self.int32()?;
+            self.scratch.extend_from_slice(&length.to_be_bytes());
+            if length == -1 {
+                continue;
+            }
+            let length = usize::try_from(length).map_err(|_| negative())?;
+            let start = self.scratch.len();
+            self.scratch.resize(start + length, 0);
+            read_exactly(&mut self.reader, &mut self.scratch[start..])?;
         }
-        let length =
-            usize::try_from(length).map_err(|_| broken("a COPY field has a negative length"))?;
-        let buffered = self.reader.fill_buf().map_err(failed)?;
-        if let Some(bytes) = buffered.get(..length) {
-            let decoded = decode(Some(bytes));
-            self.reader.consume(length);
-            return decoded;
-        }
-        if buffered.is_empty() {
-            return Err(ended_early());
-        }
-        // What is buffered stays there, so the next `fill_buf` returns it
-        // without asking libpq for more.
-        self.scratch.resize(length, 0);
-        read_exactly(&mut self.reader, &mut self.scratch)?;
-        decode(Some(&self.scratch))
+        Ok(())
     }
 
     fn int32(&mut self) -> QueryResult<i32> {
@@ -130,23 +127,89 @@ impl<R: BufRead> Input<R> {
     }
 }
 
-impl<R: BufRead> Fields for Input<R> {
-    fn text(&mut self, into: &mut String) -> QueryResult<()> {
-        self.field(|bytes| {
-            overwrite(into, utf8(bytes.ok_or_else(null)?)?);
+/// How many bytes the `fields` fields at the start of `bytes` take, if
+/// they are all there. (A negative length other than NULL's is taken as
+/// none here, and refused when the field is read.)
+fn span(bytes: &[u8], fields: usize) -> Option<usize> {
+    let mut at = 0usize;
+    for _ in 0..fields {
+        let length = bytes.get(at..at.checked_add(4)?)?;
+        let length = i32::from_be_bytes(length.try_into().ok()?);
+        at += 4;
+        if let Ok(length) = usize::try_from(length) {
+            at = at.checked_add(length)?;
+        }
+    }
+    (at <= bytes.len()).then_some(at)
+}
+
+/// One row's fields, whole, read one after another.
+pub struct Row<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Row<'a> {
+    /// Has `read` read the row in `bytes`, every field of it: a reading of
+    /// fewer fields would put one field's value in another's place.
+    fn read(
+        bytes: &'a [u8],
+        read: impl FnOnce(&mut Row<'a>) -> QueryResult<()>,
+    ) -> QueryResult<()> {
+        let mut row = Self { bytes, at: 0 };
+        read(&mut row)?;
+        if row.at == bytes.len() {
             Ok(())
-        })
+        } else {
+            Err(broken("a COPY row has more fields than were read"))
+        }
+    }
+
+    /// The next field's bytes; `None`: NULL.
+    fn field(&mut self) -> QueryResult<Option<&'a [u8]>> {
+        let short = || broken("a COPY row has fewer fields than are read");
+        let length = self.bytes.get(self.at..self.at + 4).ok_or_else(short)?;
+        let length = i32::from_be_bytes(length.try_into().map_err(|_| short())?);
+        self.at += 4;
+        if length == -1 {
+            return Ok(None);
+        }
+        let length = usize::try_from(length).map_err(|_| negative())?;
+        let bytes = self
+            .bytes
+            .get(self.at..self.at + length)
+            .ok_or_else(short)?;
+        self.at += length;
+        Ok(Some(bytes))
+    }
+
+    /// An integer of `N` bytes, big-endian.
+    fn integer<const N: usize, T>(&mut self, from: fn([u8; N]) -> T) -> QueryResult<Option<T>> {
+        self.field()?
+            .map(|bytes| {
+                <[u8; N]>::try_from(bytes)
+                    .map(from)
+                    .map_err(|_| broken(format!("an integer field is not {N} bytes")))
+            })
+            .transpose()
+    }
+}
+
+impl Fields for Row<'_> {
+    fn text(&mut self, into: &mut String) -> QueryResult<()> {
+        overwrite(into, utf8(self.field()?.ok_or_else(null)?)?);
+        Ok(())
     }
 
     fn optional_text(&mut self, into: &mut Option<String>) -> QueryResult<()> {
-        self.field(|bytes| {
-            overwrite_optional(into, bytes.map(utf8).transpose()?);
-            Ok(())
-        })
+        overwrite_optional(into, self.field()?.map(utf8).transpose()?);
+        Ok(())
     }
 
     fn word<T: FromStr<Err = strum::ParseError>>(&mut self) -> QueryResult<Option<T>> {
-        self.field(|bytes| bytes.map(|bytes| fields::word(utf8(bytes)?)).transpose())
+        self.field()?
+            .map(|bytes| fields::word(utf8(bytes)?))
+            .transpose()
     }
 
     fn int4(&mut self) -> QueryResult<Option<i32>> {
@@ -182,6 +245,10 @@ fn utf8(bytes: &[u8]) -> QueryResult<&str> {
     std::str::from_utf8(bytes).map_err(broken)
 }
 
+fn negative() -> Error {
+    broken("a COPY field has a negative length")
+}
+
 /// The connection failed while the rows came.
 fn failed(error: std::io::Error) -> Error {
     broken(error)
@@ -205,11 +272,9 @@ mod tests {
     /// The next row read whole into `row`, as the export reads a row with
     /// its submission's fields; false after the last.
     fn read_row<R: BufRead>(input: &mut Input<R>, row: &mut ExportRow) -> QueryResult<bool> {
-        if !input.next_row(FIELDS)? {
-            return Ok(false);
-        }
-        fields::fill(input, row)?;
-        Ok(true)
+        input.row(FIELDS, |fields| {
+            super::super::super::fields::fill(fields, row)
+        })
     }
 
     /// A binary COPY's header, then `rows` as given, then the trailer.
@@ -458,19 +523,58 @@ mod tests {
     fn text_that_is_not_utf8_or_a_word_not_in_the_vocabulary_is_an_error() {
         let mut bytes = 2i32.to_be_bytes().to_vec();
         bytes.extend_from_slice(&[0xff, 0xfe]);
-        let mut input = Input {
-            reader: bytes.as_slice(),
-            scratch: Vec::new(),
+        let mut row = Row {
+            bytes: &bytes,
+            at: 0,
         };
-        assert!(input.text(&mut String::new()).is_err());
+        assert!(row.text(&mut String::new()).is_err());
 
         let mut bytes = 5i32.to_be_bytes().to_vec();
         bytes.extend_from_slice(b"maybe");
-        let mut input = Input {
-            reader: bytes.as_slice(),
-            scratch: Vec::new(),
+        let mut row = Row {
+            bytes: &bytes,
+            at: 0,
         };
-        let error = input.word::<TriageStatus>().unwrap_err().to_string();
+        let error = row.word::<TriageStatus>().unwrap_err().to_string();
         assert!(error.contains("\"maybe\" is not a TriageStatus"), "{error}");
+    }
+
+    #[test]
+    fn a_row_is_read_whole_or_refused() {
+        let bytes = stream(&tuple(&[Some(b"a"), None]), true);
+        for chunk in [1, 3, 1 << 20] {
+            let read = |fields: usize, reads: usize| {
+                let mut input = Input::new(Copy::new(bytes.clone(), chunk)).unwrap();
+                input
+                    .row(fields, |row| {
+                        for _ in 0..reads {
+                            row.optional_text(&mut None)?;
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e| e.to_string())
+            };
+            assert_eq!(read(2, 2), Ok(true), "chunk {chunk}");
+            let error = read(2, 1).unwrap_err();
+            assert!(error.contains("more fields than were read"), "{error}");
+            let error = read(2, 3).unwrap_err();
+            assert!(error.contains("fewer fields than are read"), "{error}");
+        }
+        let negative = stream(&tuple_with_length(-2), true);
+        for chunk in [1, 1 << 20] {
+            let mut input = Input::new(Copy::new(negative.clone(), chunk)).unwrap();
+            let error = input
+                .row(1, |row| row.optional_text(&mut None))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("negative length"), "chunk {chunk}: {error}");
+        }
+    }
+
+    /// A row of one field whose length is given as `length`.
+    fn tuple_with_length(length: i32) -> Vec<u8> {
+        let mut out = 1i16.to_be_bytes().to_vec();
+        out.extend_from_slice(&length.to_be_bytes());
+        out
     }
 }

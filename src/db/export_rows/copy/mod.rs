@@ -30,14 +30,12 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::Error;
 use diesel::sql_types::{Bool, Integer};
 
-use std::io::BufRead;
-
 use super::fields::{self, COMMENT_FIELDS, FIELDS, Fields};
 use super::submitters::{self, Submitters};
 use super::{ExportComment, ExportFilter, ExportRow, Limits, RowSink, SORT_KEYS};
 use crate::db::schema::{comments, sections, submission_files, submissions};
 use crate::domain::TriageStatus;
-use input::Input;
+use input::{Input, Row};
 
 mod input;
 
@@ -230,11 +228,12 @@ fn stream<T: CopyTarget, E: From<Error>>(
     let mut count = 0;
     loop {
         let mut row = sink.spare().unwrap_or_else(fields::blank);
-        if !input.next_row(submission.fields())? {
+        if !input.row(submission.fields(), |columns| {
+            submission.read(columns, &mut row)
+        })? {
             input.end()?;
             return Ok(count);
         }
-        submission.read(&mut input, &mut row)?;
         sink.row(row)?;
         count += 1;
     }
@@ -258,13 +257,13 @@ impl Submission<'_> {
         }
     }
 
-    /// Overwrites every field of `row` from the row `input` is at.
-    fn read<R: BufRead>(self, input: &mut Input<R>, row: &mut ExportRow) -> QueryResult<()> {
+    /// Overwrites every field of `row` from the COPY's row `columns`.
+    fn read(self, columns: &mut Row<'_>, row: &mut ExportRow) -> QueryResult<()> {
         match self {
-            Self::InRow => fields::fill(input, row),
+            Self::InRow => fields::fill(columns, row),
             Self::Held(known) => {
-                fields::fill_comment(input, &mut row.comment)?;
-                let submission = input.int8()?.ok_or_else(fields::null)?;
+                fields::fill_comment(columns, &mut row.comment)?;
+                let submission = columns.int8()?.ok_or_else(fields::null)?;
                 known.fill(submission, row)
             }
         }
