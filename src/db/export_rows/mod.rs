@@ -167,11 +167,12 @@ macro_rules! row_columns {
     };
 }
 
-/// `comments` with what an [`ExportRow`] needs of its submission, and
-/// each comment's outline node, whose place leads the table order; the
-/// ordered statements (`ordered!`, and PostgreSQL's COPY, `copy`) start
-/// here. `$from` is `comments` joined to what it needs of the submissions
-/// (their order's keys at least); without it, their files too.
+/// `comments` with their submissions and the submissions' files (for an
+/// [`ExportRow`]'s fields), and each comment's outline node, whose place
+/// leads the table order; the ordered statements (`ordered!`, and
+/// PostgreSQL's COPY, `copy`) start here. `with_section!($from)` joins
+/// the outline to `$from` instead: `comments` with as much of their
+/// submissions as a statement needs (the order's keys at least).
 macro_rules! with_section {
     () => {
         with_section!(comments::table.inner_join(submissions::table).left_join(

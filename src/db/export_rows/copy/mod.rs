@@ -67,6 +67,10 @@ static WITH_SUBMITTERS: LazyLock<Statement> = LazyLock::new(|| {
     )
 });
 
+/// How many fields a row of [`BY_SUBMISSION`] has: the comment's, then
+/// its submission's id.
+const BY_SUBMISSION_FIELDS: usize = COMMENT_FIELDS + 1;
+
 /// The same order, with each comment its submission's id where its
 /// fields are held (`submitters::Submitters::all`): the submissions' text
 /// is then neither carried through the sort nor sent once a comment
@@ -78,7 +82,7 @@ static BY_SUBMISSION: LazyLock<Statement> = LazyLock::new(|| {
             with_section!(comments::table.inner_join(submissions::table)).filter(ThisExport),
             (ExportComment::as_select(), comments::submission_id)
         )),
-        COMMENT_FIELDS + 1,
+        BY_SUBMISSION_FIELDS,
     )
 });
 
@@ -253,7 +257,7 @@ impl Submission<'_> {
     fn fields(self) -> usize {
         match self {
             Self::InRow => FIELDS,
-            Self::Held(_) => COMMENT_FIELDS + 1,
+            Self::Held(_) => BY_SUBMISSION_FIELDS,
         }
     }
 
@@ -356,7 +360,7 @@ mod tests {
         // …which the COPY names and does not send.
         for (statement, fields) in [
             (&*WITH_SUBMITTERS, FIELDS),
-            (&*BY_SUBMISSION, COMMENT_FIELDS + 1),
+            (&*BY_SUBMISSION, BY_SUBMISSION_FIELDS),
         ] {
             let last = SORT_KEYS + fields;
             let (before, after) = (&statement.before, &statement.after);
