@@ -143,9 +143,10 @@ macro_rules! narrow {
 }
 
 /// What an [`ExportRow`] holds of its submission, over `submissions`
-/// left-joined to `submission_files`: SQLite's ordered statement reads it
-/// with each comment (`row_columns!`), the other readers once per
-/// submission (`submitters`).
+/// left-joined to `submission_files`: the ordered statements read it with
+/// each comment (`row_columns!`: SQLite's, and PostgreSQL's COPY of a
+/// document with more submissions than are held), the other readers once
+/// per submission (`submitters`).
 macro_rules! submitter_columns {
     () => {
         (

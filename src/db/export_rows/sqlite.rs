@@ -46,7 +46,7 @@ pub fn for_each<E: From<diesel::result::Error>>(
 
 /// The comments of `ids` (a batch of an export ordered in memory), each
 /// read into a row the sink spares, if any, with its id and submission's
-/// (`in_memory::Submitters` fills in the submission's fields).
+/// (`submitters::Submitters` fills in the submission's fields).
 pub fn by_id<E: From<diesel::result::Error>>(
     conn: &mut SqliteConnection,
     ids: &[i64],

@@ -264,17 +264,14 @@ fn ended_early() -> Error {
 #[cfg(test)]
 mod tests {
     use super::super::super::ExportRow;
-    use super::super::super::fields::FIELDS;
-    use super::super::super::fields::{KEEP, blank};
+    use super::super::super::fields::{FIELDS, KEEP, blank};
     use super::*;
     use crate::domain::TriageStatus;
 
     /// The next row read whole into `row`, as the export reads a row with
     /// its submission's fields; false after the last.
     fn read_row<R: BufRead>(input: &mut Input<R>, row: &mut ExportRow) -> QueryResult<bool> {
-        input.row(FIELDS, |fields| {
-            super::super::super::fields::fill(fields, row)
-        })
+        input.row(FIELDS, |columns| fields::fill(columns, row))
     }
 
     /// A binary COPY's header, then `rows` as given, then the trailer.
