@@ -211,6 +211,7 @@ impl Settings {
             limits.max_uncompressed_bytes,
         )?;
         at_least_one("intake.max_compression_ratio", limits.max_compression_ratio)?;
+        at_least_one("intake.read_memory_ratio", limits.read_memory_ratio)?;
         if self.server.workers > MAX_WORKERS {
             return Err(ConfigError::BadValue {
                 key: "server.workers",

@@ -86,7 +86,8 @@ pub fn intake(rows: usize, postgres_admin: Option<&str>, repeat: usize) -> anyho
         max_file_bytes: u64::MAX,
         max_rows: rows + 10,
         ..Limits::default()
-    };
+    }
+    .without_memory_budget();
     for (backend, admin) in backends {
         for (input, bytes) in [(Input::Csv, &csv), (Input::Xlsx, &xlsx)] {
             let mut best_raw = Duration::MAX;
@@ -414,7 +415,8 @@ pub fn import_rss(path: &Path) -> anyhow::Result<u64> {
         max_file_bytes: u64::MAX,
         max_rows: usize::MAX / 2,
         ..Limits::default()
-    };
+    }
+    .without_memory_budget();
     let input = if path.extension().is_some_and(|e| e == "csv") {
         Input::Csv
     } else {

@@ -5,7 +5,8 @@
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use super::IntakeError;
-use super::grid::{Row, Sheet, trim_row};
+use super::budget::Budget;
+use super::grid::{Row, Sheet};
 use super::limits::Limits;
 
 /// Text of the file and the name of the encoding it was read in.
@@ -66,9 +67,10 @@ pub fn looks_like_text(text: &str) -> bool {
     control * 100 <= sample.len()
 }
 
-/// Reads the table. `rows_allowed` caps non-blank records, so a huge file
-/// is refused while reading rather than after.
-pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
+/// Reads the table. Rows are charged to `budget` as they are kept, so a
+/// huge file is refused while reading rather than after.
+pub fn read(text: &str, limits: &Limits, budget: &mut Budget) -> Result<Sheet, IntakeError> {
+    budget.start_sheet(None)?;
     let delimiter = sniff_delimiter(text);
     if let Some(row) = unclosed_quote(text, delimiter) {
         return Err(IntakeError::UnclosedQuote { row });
@@ -85,18 +87,16 @@ pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
     let mut number: u32 = 0;
     let mut previous: Option<(u64, u64)> = None;
     let mut overflow = None;
-    let cap = limits
-        .max_rows
-        .saturating_add(super::header::SEARCH_ROWS as usize);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(error) => {
-                return Err(IntakeError::Unreadable {
-                    format: "CSV",
-                    reason: error.to_string(),
-                });
+                let reason = match error.position() {
+                    Some(at) => format!("line {} cannot be read as CSV text", at.line()),
+                    None => "it cannot be read as CSV text".to_owned(),
+                };
+                return Err(IntakeError::damaged("CSV", reason, error));
             }
         }
         let line = record.position().map_or(0, csv::Position::line);
@@ -112,21 +112,20 @@ pub fn read(text: &str, limits: &Limits) -> Result<Sheet, IntakeError> {
         };
         number = number.saturating_add(u32::try_from(advance).unwrap_or(u32::MAX));
         previous = Some((line, breaks));
-        let mut cells = trim_row(record.iter().map(str::to_owned).collect());
-        if cells.is_empty() {
+        // Values right of the column limit are not kept; the first is noted.
+        if let Some(last) = (0..record.len())
+            .rev()
+            .find(|i| !record[*i].trim().is_empty())
+            && last >= limits.max_columns
+        {
+            overflow.get_or_insert((number, last + 1));
+        }
+        let row = Row::new(number, record.iter().take(limits.max_columns));
+        if row.width() == 0 {
             continue;
         }
-        if cells.len() > limits.max_columns {
-            overflow.get_or_insert((number, cells.len()));
-            cells.truncate(limits.max_columns);
-        }
-        if rows.len() >= cap {
-            return Err(IntakeError::TooManyRows {
-                rows: None,
-                limit: limits.max_rows,
-            });
-        }
-        rows.push(Row { number, cells });
+        budget.keep(&row)?;
+        rows.push(row);
     }
     Ok(Sheet {
         name: None,
@@ -218,12 +217,17 @@ fn memchr_quote(bytes: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn read_default(text: &str) -> Result<Sheet, IntakeError> {
+        let limits = Limits::default();
+        read(text, &limits, &mut Budget::for_file(text.len(), &limits))
+    }
+
     fn cells(text: &str) -> Vec<Vec<String>> {
-        read(text, &Limits::default())
+        read_default(text)
             .unwrap()
             .rows
             .into_iter()
-            .map(|r| r.cells)
+            .map(|r| r.dense().into_iter().map(str::to_owned).collect())
             .collect()
     }
 
@@ -262,7 +266,7 @@ mod tests {
 
     #[test]
     fn numbers_records_not_lines_and_skips_blank_ones() {
-        let rows = read("title,,\n,,\n\"a\nb\",c,\nx,y,z\n", &Limits::default())
+        let rows = read_default("title,,\n,,\n\"a\nb\",c,\nx,y,z\n")
             .unwrap()
             .rows;
         let numbers: Vec<u32> = rows.iter().map(|r| r.number).collect();
@@ -285,9 +289,37 @@ mod tests {
         // A quote after another separator inside an unquoted cell is text.
         assert_eq!(unclosed_quote("a,b\nsee x;\"y,z\n", b','), None);
         assert!(matches!(
-            read("a,b\n1,\"oops\n", &Limits::default()),
+            read_default("a,b\n1,\"oops\n"),
             Err(IntakeError::UnclosedQuote { row: 2 })
         ));
+    }
+
+    #[test]
+    fn rows_past_the_memory_budget_refuse_the_file_while_reading() {
+        let limits = Limits {
+            read_memory_floor: 0,
+            read_memory_ratio: 1,
+            ..Limits::default()
+        };
+        // One value at column BL a row: 64 cells a row if padded.
+        let text = format!("{}x\n", ",".repeat(63)).repeat(1000);
+        let mut budget = Budget::for_file(text.len(), &limits);
+        assert!(matches!(
+            read(&text, &limits, &mut budget),
+            Err(IntakeError::TooMuchContent { .. })
+        ));
+        // Kept unpadded (padded, a row would take 64 cells' room, over
+        // 1.5 KB), the same rows fit in twice their size.
+        let limits = Limits {
+            read_memory_ratio: 2,
+            ..limits
+        };
+        let mut budget = Budget::for_file(text.len(), &limits);
+        let sheet = read(&text, &limits, &mut budget).unwrap();
+        assert_eq!(sheet.rows.len(), 1000);
+        assert_eq!(sheet.rows[0].cell(63), "x");
+        assert_eq!(sheet.rows[0].width(), 64);
+        assert!(budget.spent() < 2 * text.len() as u64, "{}", budget.spent());
     }
 
     #[test]

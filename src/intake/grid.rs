@@ -1,22 +1,116 @@
 //! Every reader's output: the non-blank rows of each sheet as text, with the
 //! row numbers a spreadsheet program shows.
+//!
+//! A row keeps only its non-blank cells, packed: their text in one string
+//! and, per cell, its column and where its text ends. A row costs its text
+//! plus 16 bytes a cell, whatever columns the cells sit in, so a sheet of
+//! rows holding one value far to the right (column BL) costs what its values
+//! do, not 64 cells a row; [`Row::footprint`] is what a reader charges to
+//! the file's memory budget (`budget`).
 
-/// One non-blank row. Cells are the text the spreadsheet shows; trailing
-/// blank cells are dropped.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One non-blank row. Cells are the text the spreadsheet shows; blank cells
+/// (empty or only white space) are not kept.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Row {
     /// 1-based, as shown by a spreadsheet program (CSV: the record number).
     pub number: u32,
-    pub cells: Vec<String>,
+    /// The non-blank cells' text, one after the other.
+    text: String,
+    /// (0-based column, end of its text in `text`), columns ascending.
+    cells: Vec<(usize, usize)>,
 }
 
 impl Row {
-    pub fn cell(&self, index: usize) -> &str {
-        self.cells.get(index).map_or("", String::as_str)
+    /// A row of the non-blank cells among `cells`, at their positions.
+    pub fn new<S: AsRef<str>>(number: u32, cells: impl IntoIterator<Item = S>) -> Self {
+        let mut builder = RowText::default();
+        for (column, cell) in cells.into_iter().enumerate() {
+            builder.push(column, cell.as_ref());
+        }
+        builder.finish(number)
     }
 
-    pub fn is_blank(cells: &[String]) -> bool {
-        cells.iter().all(|c| c.trim().is_empty())
+    /// The text of cell `index` (0-based), `""` when blank.
+    pub fn cell(&self, index: usize) -> &str {
+        match self
+            .cells
+            .binary_search_by_key(&index, |(column, _)| *column)
+        {
+            Ok(at) => self.text_of(at),
+            Err(_) => "",
+        }
+    }
+
+    fn text_of(&self, at: usize) -> &str {
+        let start = at.checked_sub(1).map_or(0, |before| self.cells[before].1);
+        &self.text[start..self.cells[at].1]
+    }
+
+    /// The non-blank cells, left to right, with their 0-based columns.
+    pub fn cells(&self) -> impl Iterator<Item = (usize, &str)> {
+        (0..self.cells.len()).map(|at| (self.cells[at].0, self.text_of(at)))
+    }
+
+    /// One past the rightmost non-blank cell's column (0 for no cells).
+    pub fn width(&self) -> usize {
+        self.cells.last().map_or(0, |(column, _)| column + 1)
+    }
+
+    /// Every cell from the first column to the last non-blank one, blanks
+    /// as `""`: for readers that look at a row as a spreadsheet shows it.
+    pub fn dense(&self) -> Vec<&str> {
+        let mut out = vec![""; self.width()];
+        for (column, text) in self.cells() {
+            out[column] = text;
+        }
+        out
+    }
+
+    /// The bytes this row holds on the heap and in place.
+    pub fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.text.capacity()
+            + self.cells.capacity() * std::mem::size_of::<(usize, usize)>()
+    }
+}
+
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row")
+            .field("number", &self.number)
+            .field("cells", &self.cells().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Builds rows cell by cell, reusing its buffers, so each finished row is
+/// allocated once at its exact size.
+#[derive(Default)]
+pub struct RowText {
+    text: String,
+    cells: Vec<(usize, usize)>,
+}
+
+impl RowText {
+    /// Adds a cell; blank ones are skipped. Columns must ascend.
+    pub fn push(&mut self, column: usize, cell: &str) {
+        if cell.trim().is_empty() {
+            return;
+        }
+        self.text.push_str(cell);
+        self.cells.push((column, self.text.len()));
+    }
+
+    /// The row so far, and an empty builder for the next one.
+    pub fn finish(&mut self, number: u32) -> Row {
+        let row = Row {
+            number,
+            text: self.text.as_str().to_owned(),
+            cells: self.cells.as_slice().to_vec(),
+        };
+        self.text.clear();
+        self.cells.clear();
+        row
     }
 }
 
@@ -45,14 +139,6 @@ impl Sheet {
     }
 }
 
-/// Drops trailing blank cells so row widths reflect content.
-pub fn trim_row(mut cells: Vec<String>) -> Vec<String> {
-    while cells.last().is_some_and(|c| c.trim().is_empty()) {
-        cells.pop();
-    }
-    cells
-}
-
 /// `A`, `B`, … `Z`, `AA`: how spreadsheets name column `index` (0-based).
 pub fn column_letters(index: usize) -> String {
     let mut n = index + 1;
@@ -68,6 +154,32 @@ pub fn column_letters(index: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::Row;
+
+    #[test]
+    fn rows_keep_non_blank_cells_at_their_columns() {
+        let row = Row::new(7, ["", "a", "  ", "bc", ""]);
+        assert_eq!(row.number, 7);
+        assert_eq!(row.cells().collect::<Vec<_>>(), [(1, "a"), (3, "bc")]);
+        assert_eq!(
+            (row.cell(0), row.cell(1), row.cell(3), row.cell(9)),
+            ("", "a", "bc", "")
+        );
+        assert_eq!(row.width(), 4);
+        assert_eq!(row.dense(), ["", "a", "", "bc"]);
+        assert_eq!(Row::new(1, [" "]).width(), 0);
+    }
+
+    #[test]
+    fn a_value_far_right_costs_its_text_not_the_cells_before_it() {
+        let mut cells = vec![String::new(); 64];
+        cells[63] = "1".to_owned();
+        let far = Row::new(1, &cells);
+        let near = Row::new(1, ["1"]);
+        assert_eq!(far.footprint(), near.footprint());
+        assert!(far.footprint() < 64 * std::mem::size_of::<String>());
+    }
+
     #[test]
     fn column_letters_like_excel() {
         assert_eq!(super::column_letters(0), "A");

@@ -233,10 +233,10 @@ pub fn find(rows: &[Row]) -> Option<(usize, Header)> {
 }
 
 fn read_header(row: &Row) -> Option<(usize, Header)> {
-    let mut columns = Vec::with_capacity(row.cells.len());
+    let mut columns = Vec::with_capacity(row.width());
     let mut seen: Vec<Field> = Vec::new();
     let mut votes = [0usize; 6];
-    for (index, cell) in row.cells.iter().enumerate() {
+    for (index, cell) in row.dense().into_iter().enumerate() {
         let found = field_of(cell);
         // A field named twice: the first column is it, the second is kept
         // as an extra field.
@@ -247,7 +247,7 @@ fn read_header(row: &Row) -> Option<(usize, Header)> {
         }
         columns.push(Column {
             index,
-            header: cell.clone(),
+            header: cell.to_owned(),
             field,
         });
     }
@@ -274,10 +274,7 @@ mod tests {
     use super::*;
 
     fn row(number: u32, cells: &[&str]) -> Row {
-        Row {
-            number,
-            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
-        }
+        Row::new(number, cells)
     }
 
     #[test]

@@ -19,6 +19,11 @@ pub struct Limits {
     /// Highest compression ratio of one archive entry larger than 1 MiB.
     /// Real workbooks stay far below 100; zip bombs are in the thousands.
     pub max_compression_ratio: u64,
+    /// Memory one file may take while it is read, in bytes: this floor
+    /// plus `read_memory_ratio` times the file's size (see `budget`).
+    pub read_memory_floor: u64,
+    /// Bytes of cells and text read per byte of file, at most.
+    pub read_memory_ratio: u64,
 }
 
 impl Default for Limits {
@@ -29,6 +34,19 @@ impl Default for Limits {
             max_columns: 64,
             max_uncompressed_bytes: 1024 * 1024 * 1024,
             max_compression_ratio: 100,
+            read_memory_floor: 8 * 1024 * 1024,
+            read_memory_ratio: 6,
+        }
+    }
+}
+
+impl Limits {
+    /// These limits without the memory budget: for files docket stored
+    /// itself (accepted under the limits of their day) and the benchmark.
+    pub fn without_memory_budget(self) -> Self {
+        Self {
+            read_memory_floor: u64::MAX,
+            ..self
         }
     }
 }

@@ -37,12 +37,7 @@ impl Metadata {
     pub fn read(rows: &[Row]) -> Self {
         let mut meta = Metadata::default();
         for row in rows {
-            let cells: Vec<&str> = row
-                .cells
-                .iter()
-                .map(|c| c.trim())
-                .filter(|c| !c.is_empty())
-                .collect();
+            let cells: Vec<&str> = row.cells().map(|(_, c)| c.trim()).collect();
             match pair(&cells) {
                 Some((label, value)) => meta.add(label, value),
                 None => meta.title_rows.push(cells.join(" | ")),
@@ -125,10 +120,7 @@ mod tests {
     use super::*;
 
     fn row(number: u32, cells: &[&str]) -> Row {
-        Row {
-            number,
-            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
-        }
+        Row::new(number, cells)
     }
 
     #[test]

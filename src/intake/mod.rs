@@ -7,6 +7,7 @@
 //! → `rows` (typed comments, problems per row and column).
 
 mod bounds;
+mod budget;
 mod csvfile;
 mod grid;
 pub mod header;
@@ -103,6 +104,13 @@ pub enum IntakeError {
         "the workbook's sheets span {cells} cells (rows × columns from the first to the last used cell); docket reads at most {limit}, so it was not opened"
     )]
     TooManyCells { cells: u64, limit: u64 },
+    #[error(
+        "the file unpacks to more cells and text than docket reads from a file of its size \
+         (at most {} for a file of {}); remove formatting or values far below or to the right \
+         of the comments, or split the comments over several files",
+        size_text(*limit), size_text(*file_bytes)
+    )]
+    TooMuchContent { file_bytes: u64, limit: u64 },
     #[error("the file holds {} comment rows; the limit is {limit}", rows.map_or_else(|| "more than the limit of".to_owned(), |n| n.to_string()))]
     TooManyRows { rows: Option<usize>, limit: usize },
     #[error(
@@ -112,6 +120,30 @@ pub enum IntakeError {
     NoHeader { where_: Vec<String> },
     #[error("the header row was found ({where_}) but there are no comment rows below it")]
     NoComments { where_: String },
+}
+
+impl IntakeError {
+    /// A file a parser could not read: the submitter is told in docket's
+    /// words (`reason`) what is wrong; the parser's own message, which
+    /// names its internals (XML entities, zip records), goes to the log.
+    pub(crate) fn damaged(
+        format: &'static str,
+        reason: impl Into<String>,
+        detail: impl std::fmt::Display,
+    ) -> Self {
+        let detail = detail.to_string();
+        // A parser's message may quote the file; an address stays out.
+        let detail = if detail.contains('@') {
+            "(withheld: contains @)"
+        } else {
+            detail.as_str()
+        };
+        tracing::info!(format, %detail, "an uploaded file could not be read");
+        IntakeError::Unreadable {
+            format,
+            reason: reason.into(),
+        }
+    }
 }
 
 /// `50.0 MB`, `2000 bytes`: sizes in messages.
@@ -153,10 +185,7 @@ impl FormRow {
 /// Reads comments typed into the web form exactly like a filled-in
 /// template (the same parsing, the same problems); row N is comment N.
 pub fn from_form(rows: &[FormRow], limits: &Limits) -> Result<Intake, IntakeError> {
-    let header = Row {
-        number: 0,
-        cells: template::COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-    };
+    let header = Row::new(0, template::COLUMNS);
     let mut grid = vec![header];
     // Row N is the form's row N, blank rows between comments included.
     for (i, r) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
@@ -169,10 +198,7 @@ pub fn from_form(rows: &[FormRow], limits: &Limits) -> Result<Intake, IntakeErro
             r.comment.clone(),
             r.suggested_change.clone(),
         ];
-        grid.push(Row {
-            number: i as u32 + 1,
-            cells: grid::trim_row(cells),
-        });
+        grid.push(Row::new(i as u32 + 1, cells));
     }
     assemble(
         FileFormat::Form,
@@ -202,6 +228,7 @@ pub fn read_sheets(
     limits: &Limits,
 ) -> Result<(FileFormat, Vec<Sheet>, Option<&'static str>), IntakeError> {
     let format = sniff::sniff(name, bytes, limits)?;
+    let mut budget = budget::Budget::for_file(bytes.len(), limits);
     let (sheets, encoding) = match format {
         FileFormat::Csv => {
             let (text, encoding) = csvfile::decode(bytes);
@@ -213,9 +240,13 @@ pub fn read_sheets(
                     "it holds binary data, not a workbook nor CSV text".to_owned(),
                 ));
             }
-            (vec![csvfile::read(&text, limits)?], Some(encoding))
+            budget.charge_bytes(text.capacity())?;
+            (
+                vec![csvfile::read(&text, limits, &mut budget)?],
+                Some(encoding),
+            )
         }
-        _ => (workbook::read(format, bytes, limits)?, None),
+        _ => (workbook::read(format, bytes, limits, &mut budget)?, None),
     };
     Ok((format, sheets, encoding))
 }

@@ -59,19 +59,13 @@ pub fn map(
     let number_col = header.column_of(Field::CommentNumber).map(|c| c.index);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        if row
-            .cells
-            .iter()
-            .map(String::as_str)
-            .eq(header_cells.iter().copied())
-        {
+        if row.dense().into_iter().eq(header_cells.iter().copied()) {
             skipped.repeated_headers += 1;
             continue;
         }
-        let only_number =
-            row.cells.iter().enumerate().all(|(i, c)| {
-                c.trim().is_empty() || (Some(i) == number_col && looks_preprinted(c))
-            });
+        let only_number = row
+            .cells()
+            .all(|(i, c)| Some(i) == number_col && looks_preprinted(c));
         if only_number {
             skipped.number_only += 1;
             continue;
@@ -187,7 +181,7 @@ fn map_row(sheet: Option<&str>, header: &Header, row: &Row) -> ParsedComment {
         }
     }
     // Cells right of the header's last column: kept under their letters.
-    for (index, value) in row.cells.iter().enumerate().skip(header.columns.len()) {
+    for (index, value) in row.cells().filter(|(i, _)| *i >= header.columns.len()) {
         if let Some(text) = non_blank(value) {
             c.extra.push((column_name("", index), text));
         }
@@ -234,10 +228,7 @@ mod tests {
     use crate::intake::header;
 
     fn row(number: u32, cells: &[&str]) -> Row {
-        Row {
-            number,
-            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
-        }
+        Row::new(number, cells)
     }
 
     fn nist_header() -> Header {

@@ -62,13 +62,13 @@ pub fn sniff(name: &str, bytes: &[u8], limits: &Limits) -> Result<FileFormat, In
 }
 
 fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<FileFormat, IntakeError> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| IntakeError::Unreadable {
-            format: "workbook (XLSX or ODS)",
-            reason: format!(
-                "the archive is damaged or incomplete ({e}); was the upload cut short?"
-            ),
-        })?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        IntakeError::damaged(
+            "workbook (XLSX or ODS)",
+            "the file is damaged or incomplete; was the upload cut short?",
+            e,
+        )
+    })?;
     if archive.len() > MAX_ENTRIES {
         return Err(IntakeError::ZipBomb(format!(
             "it holds {} archive entries",
@@ -77,12 +77,13 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<FileFormat, IntakeError> {
     }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(i)
-            .map_err(|e| IntakeError::Unreadable {
-                format: "workbook (XLSX or ODS)",
-                reason: format!("archive entry {i} cannot be read ({e})"),
-            })?;
+        let entry = archive.by_index_raw(i).map_err(|e| {
+            IntakeError::damaged(
+                "workbook (XLSX or ODS)",
+                format!("part {} of the file is damaged", i + 1),
+                e,
+            )
+        })?;
         let size = entry.size();
         let compressed = entry.compressed_size().max(1);
         total = total.saturating_add(size);
@@ -130,9 +131,12 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<FileFormat, IntakeError> {
 /// reader would believe the data rather than the directory.
 fn verify_sizes(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), IntakeError> {
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| IntakeError::Unreadable {
-            format: "workbook (XLSX or ODS)",
-            reason: format!("archive entry {i} cannot be opened ({e})"),
+        let mut entry = archive.by_index(i).map_err(|e| {
+            IntakeError::damaged(
+                "workbook (XLSX or ODS)",
+                format!("part {} of the file is damaged", i + 1),
+                e,
+            )
         })?;
         let declared = entry.size();
         let name = entry.name().unwrap_or_default().into_owned();
@@ -145,10 +149,11 @@ fn verify_sizes(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), Inta
             Ok(n) => n > declared,
             Err(e) if e.to_string().contains("declared") => true,
             Err(e) => {
-                return Err(IntakeError::Unreadable {
-                    format: "workbook (XLSX or ODS)",
-                    reason: format!("entry `{name}` is damaged ({e})"),
-                });
+                return Err(IntakeError::damaged(
+                    "workbook (XLSX or ODS)",
+                    format!("its part `{name}` is damaged"),
+                    e,
+                ));
             }
         };
         if over {

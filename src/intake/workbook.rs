@@ -9,28 +9,39 @@ use calamine::{
 };
 
 use super::IntakeError;
-use super::grid::{Row, Sheet, trim_row};
+use super::budget::Budget;
+use super::grid::{Row, RowText, Sheet};
 use super::limits::Limits;
 use super::sniff::FileFormat;
 
-/// Every sheet of a workbook as rows of text. XLS and ODS are scanned for
-/// their size first (see `bounds`): calamine expands them whole.
-pub fn read(format: FileFormat, bytes: &[u8], limits: &Limits) -> Result<Vec<Sheet>, IntakeError> {
+/// Every sheet of a workbook as rows of text, charged to `budget` as they
+/// are kept. XLS and ODS are scanned for their size first (see `bounds`):
+/// calamine expands them whole.
+pub fn read(
+    format: FileFormat,
+    bytes: &[u8],
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<Vec<Sheet>, IntakeError> {
     let cursor = Cursor::new(bytes);
     match format {
-        FileFormat::Xlsx => read_xlsx(
-            open_workbook_from_rs(cursor).map_err(unreadable(format))?,
-            limits,
-        ),
+        FileFormat::Xlsx => {
+            super::bounds::charge_xlsx_strings(bytes, budget)?;
+            read_xlsx(
+                open_workbook_from_rs(cursor).map_err(unreadable(format))?,
+                limits,
+                budget,
+            )
+        }
         FileFormat::Xls => {
-            super::bounds::check_xls(bytes, limits)?;
+            super::bounds::check_xls(bytes, limits, budget)?;
             let workbook: Xls<_> = open_workbook_from_rs(cursor).map_err(unreadable(format))?;
-            read_ranges(workbook, format, limits)
+            read_ranges(workbook, format, limits, budget)
         }
         FileFormat::Ods => {
-            super::bounds::check_ods(bytes, limits)?;
+            super::bounds::check_ods(bytes, limits, budget)?;
             let workbook: Ods<_> = open_workbook_from_rs(cursor).map_err(unreadable(format))?;
-            read_ranges(workbook, format, limits)
+            read_ranges(workbook, format, limits, budget)
         }
         FileFormat::Csv | FileFormat::Form => Ok(Vec::new()),
     }
@@ -38,31 +49,38 @@ pub fn read(format: FileFormat, bytes: &[u8], limits: &Limits) -> Result<Vec<She
 
 fn unreadable<E: std::fmt::Display>(format: FileFormat) -> impl Fn(E) -> IntakeError {
     move |error| {
-        let reason = error.to_string();
-        if reason.contains("password") {
+        let detail = error.to_string();
+        if detail.contains("password") {
             return IntakeError::Encrypted;
         }
-        IntakeError::Unreadable {
-            format: format.label(),
-            reason,
-        }
+        IntakeError::damaged(
+            format.label(),
+            "its contents are damaged, or not what a spreadsheet program writes; \
+             open it in one and save it again",
+            detail,
+        )
     }
 }
 
 /// Collects cells into rows as they stream by (rows arrive in order).
 struct RowBuilder<'a> {
     limits: &'a Limits,
+    budget: &'a mut Budget,
     rows: Vec<Row>,
-    current: Option<(u32, Vec<String>)>,
+    /// The row being read, and its cells so far.
+    current: Option<u32>,
+    text: RowText,
     overflow: Option<(u32, usize)>,
 }
 
 impl<'a> RowBuilder<'a> {
-    fn new(limits: &'a Limits) -> Self {
+    fn new(limits: &'a Limits, budget: &'a mut Budget) -> Self {
         Self {
             limits,
+            budget,
             rows: Vec::new(),
             current: None,
+            text: RowText::default(),
             overflow: None,
         }
     }
@@ -76,10 +94,8 @@ impl<'a> RowBuilder<'a> {
             hidden: false,
         })
     }
-}
 
-impl RowBuilder<'_> {
-    fn push(&mut self, row: u32, col: u32, text: String) -> Result<(), IntakeError> {
+    fn push(&mut self, row: u32, col: u32, text: &str) -> Result<(), IntakeError> {
         if text.trim().is_empty() {
             return Ok(());
         }
@@ -88,33 +104,19 @@ impl RowBuilder<'_> {
             self.overflow.get_or_insert((row + 1, col + 1));
             return Ok(());
         }
-        if self.current.as_ref().is_some_and(|(r, _)| *r != row) {
+        if self.current.is_some_and(|r| r != row) {
             self.finish_row()?;
         }
-        let (_, cells) = self.current.get_or_insert_with(|| (row, Vec::new()));
-        if cells.len() <= col {
-            cells.resize(col + 1, String::new());
-        }
-        cells[col] = text;
+        self.current = Some(row);
+        self.text.push(col, text);
         Ok(())
     }
 
     fn finish_row(&mut self) -> Result<(), IntakeError> {
-        if let Some((row, cells)) = self.current.take() {
-            let cap = self
-                .limits
-                .max_rows
-                .saturating_add(super::header::SEARCH_ROWS as usize);
-            if self.rows.len() >= cap {
-                return Err(IntakeError::TooManyRows {
-                    rows: None,
-                    limit: self.limits.max_rows,
-                });
-            }
-            self.rows.push(Row {
-                number: row + 1,
-                cells: trim_row(cells),
-            });
+        if let Some(row) = self.current.take() {
+            let row = self.text.finish(row + 1);
+            self.budget.keep(&row)?;
+            self.rows.push(row);
         }
         Ok(())
     }
@@ -123,17 +125,19 @@ impl RowBuilder<'_> {
 fn read_xlsx(
     mut workbook: Xlsx<Cursor<&[u8]>>,
     limits: &Limits,
+    budget: &mut Budget,
 ) -> Result<Vec<Sheet>, IntakeError> {
     let (names, hidden) = worksheet_names(&workbook);
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
+        budget.start_sheet(Some(&name))?;
         let mut cells = workbook
             .worksheet_cells_reader(&name)
             .map_err(unreadable(FileFormat::Xlsx))?;
-        let mut builder = RowBuilder::new(limits);
+        let mut builder = RowBuilder::new(limits, budget);
         while let Some(cell) = cells.next_cell().map_err(unreadable(FileFormat::Xlsx))? {
             let (row, col) = cell.get_position();
-            builder.push(row, col, ref_text(cell.get_value()))?;
+            builder.push(row, col, &ref_text(cell.get_value()))?;
         }
         sheets.push(builder.into_sheet(name)?);
     }
@@ -146,6 +150,7 @@ fn read_ranges<RS, R>(
     mut workbook: R,
     format: FileFormat,
     limits: &Limits,
+    budget: &mut Budget,
 ) -> Result<Vec<Sheet>, IntakeError>
 where
     RS: std::io::Read + std::io::Seek,
@@ -155,14 +160,15 @@ where
     let (names, hidden) = worksheet_names(&workbook);
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
+        budget.start_sheet(Some(&name))?;
         let range = workbook
             .worksheet_range(&name)
             .map_err(unreadable(format))?;
         let (first_row, first_col) = range.start().unwrap_or((0, 0));
-        let mut builder = RowBuilder::new(limits);
+        let mut builder = RowBuilder::new(limits, budget);
         for (r, cells) in range.rows().enumerate() {
             for (c, cell) in cells.iter().enumerate() {
-                builder.push(first_row + r as u32, first_col + c as u32, data_text(cell))?;
+                builder.push(first_row + r as u32, first_col + c as u32, &data_text(cell))?;
             }
         }
         sheets.push(builder.into_sheet(name)?);

@@ -102,7 +102,7 @@ pub fn tables(sheets: &[Sheet]) -> impl Iterator<Item = (usize, usize, Layout)> 
 }
 
 fn layout_of(sheet: &Sheet, row: &Row) -> Option<Layout> {
-    let keys: Vec<String> = row.cells.iter().map(|c| compact(c)).collect();
+    let keys: Vec<String> = row.dense().into_iter().map(compact).collect();
     let find = |words: &[&str]| keys.iter().position(|k| words.contains(&k.as_str()));
     let tracking = find(TRACKING)?;
     let answer = match find(TOGETHER) {
@@ -126,8 +126,8 @@ fn layout_of(sheet: &Sheet, row: &Row) -> Option<Layout> {
         version: find(VERSION),
         answer,
         headers: row
-            .cells
-            .iter()
+            .dense()
+            .into_iter()
             .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect(),
     })
@@ -228,10 +228,7 @@ mod tests {
     use crate::domain::Disposition::*;
 
     fn row(number: u32, cells: &[&str]) -> Row {
-        Row {
-            number,
-            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
-        }
+        Row::new(number, cells)
     }
 
     fn sheet(name: &str, rows: Vec<Row>) -> Sheet {

@@ -37,7 +37,11 @@ pub fn write(
                 .on(None, row.number)
                 .map(|[d, r]| [d.as_str(), r.as_str()])
         };
-        let mut cells: Vec<String> = row.cells.iter().map(|c| to_cell(c).into_owned()).collect();
+        let mut cells: Vec<String> = row
+            .dense()
+            .into_iter()
+            .map(|c| to_cell(c).into_owned())
+            .collect();
         if let Some(added) = added {
             cells.resize(width, String::new());
             cells.extend(added.iter().map(|a| to_cell(a).into_owned()));

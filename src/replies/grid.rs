@@ -33,10 +33,8 @@ fn build(sheets: &[Sheet], headers: &HeaderRows, answers: &Answers) -> Result<Ve
         let place = headers.of(sheet.name.as_deref());
         for row in &sheet.rows {
             let r = row.number.saturating_sub(1);
-            for (c, text) in row.cells.iter().enumerate() {
-                if !text.is_empty() {
-                    worksheet.write_string(r, c as u16, text)?;
-                }
+            for (c, text) in row.cells() {
+                worksheet.write_string(r, c as u16, text)?;
             }
             let Some((header_row, width)) = place else {
                 continue;
@@ -71,10 +69,7 @@ mod tests {
 
     #[test]
     fn values_and_answers_land_on_the_same_rows() {
-        let row = |number: u32, cells: &[&str]| Row {
-            number,
-            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
-        };
+        let row = |number: u32, cells: &[&str]| Row::new(number, cells);
         let sheets = vec![Sheet {
             name: Some("Comments".to_owned()),
             rows: vec![

@@ -104,6 +104,7 @@ pub(super) fn replies_limits(state: &AppState) -> crate::intake::Limits {
         max_rows: usize::MAX / 2,
         ..state.limits.clone()
     }
+    .without_memory_budget()
 }
 
 #[cfg(test)]

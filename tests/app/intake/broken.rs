@@ -27,7 +27,7 @@ on_both_backends! {
             ("bomb.xlsx", zip_bomb(), &[],
                 "would unpack to far more data than any comment sheet holds: entry `xl/worksheets/sheet1.xml` unpacks from"),
             ("cut.xlsx", truncated(small_workbook()), &[],
-                "the workbook (XLSX or ODS) cannot be read: the archive is damaged or incomplete"),
+                "the workbook (XLSX or ODS) cannot be read: the file is damaged or incomplete"),
             // The row is counted as a spreadsheet shows it: the line breaks
             // inside the quoted cell of row 2 do not move it.
             ("quote.csv", b"Comment #,Section,Comment\n1,5.1,\"two\nlines\"\n2,5.2,\"This quote never closes\n3,5.3,Third\n".to_vec(), &[],
