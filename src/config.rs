@@ -24,6 +24,7 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub log: LogSettings,
     pub intake: crate::intake::Limits,
+    pub uploads: crate::db::pending::Caps,
     pub mail: crate::mail::MailSettings,
     pub triage: TriageSettings,
 }
@@ -212,6 +213,23 @@ impl Settings {
         )?;
         at_least_one("intake.max_compression_ratio", limits.max_compression_ratio)?;
         at_least_one("intake.read_memory_ratio", limits.read_memory_ratio)?;
+        let uploads = &self.uploads;
+        for (key, value) in [
+            (
+                "uploads.unconfirmed_keep_minutes",
+                uploads.unconfirmed_keep_minutes,
+            ),
+            (
+                "uploads.unconfirmed_bytes_per_client",
+                uploads.unconfirmed_bytes_per_client,
+            ),
+            (
+                "uploads.unconfirmed_bytes_total",
+                uploads.unconfirmed_bytes_total,
+            ),
+        ] {
+            at_least_one(key, u64::try_from(value).unwrap_or(0))?;
+        }
         if self.server.workers > MAX_WORKERS {
             return Err(ConfigError::BadValue {
                 key: "server.workers",

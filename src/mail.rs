@@ -235,10 +235,18 @@ pub fn safe_file_name(file_name: &str) -> String {
 
 /// `Dear Ada Lovelace,`, or `Hello,` for a submitter who gave no name
 /// (a template's rows may not say one).
+/// (A name longer than submitters may give, from a template's own rows,
+/// is cut to that length: a message quotes no page of text.)
 fn greeting(name: &str) -> String {
     match name.trim() {
         "" => "Hello,".to_owned(),
-        name => format!("Dear {name},"),
+        name => {
+            let name: String = name
+                .chars()
+                .take(crate::submissions::MAX_NAME_CHARS)
+                .collect();
+            format!("Dear {name},")
+        }
     }
 }
 

@@ -124,16 +124,19 @@ impl Application {
             tracing::info!(sections, "demo document loaded");
         }
         let mailer = Mailer::new(&settings.mail)?;
+        let session_key = settings.session_key()?;
         let state = AppState {
             db: db.clone(),
             mailer: Arc::new(mailer),
             limits: settings.intake.clone(),
+            uploads: settings.uploads.clone(),
+            client_salt: crate::web::submit::client_salt(&session_key),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
             downloads: crate::web::stream::Downloads::default(),
             reply_runs: crate::web::editor::ReplyRuns::default(),
         };
         let session = SessionConfig {
-            key: settings.session_key()?,
+            key: session_key,
             secure: settings.secure_cookies(),
         };
         if settings.server.secret_key.expose_secret().trim().is_empty() {

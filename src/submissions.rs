@@ -77,10 +77,42 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The longest name, organisation and e-mail address a submitter may give
+/// (characters). Names are shown on pages and quoted in receipts; past these
+/// lengths they are not names, and a receipt must not carry a page of text
+/// to an address nobody checked.
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_ORGANIZATION_CHARS: usize = 300;
+/// RFC 5321's limit on a forward path.
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// What is too long among a submitter's name, organisation and address, in
+/// words for them (empty when all fit).
+pub fn sender_too_long(name: &str, organization: &str, email: &str) -> Vec<String> {
+    [
+        ("Your name", name, MAX_NAME_CHARS),
+        ("The organisation", organization, MAX_ORGANIZATION_CHARS),
+        ("The e-mail address", email, MAX_EMAIL_CHARS),
+    ]
+    .into_iter()
+    .filter(|(_, text, limit)| text.trim().chars().count() > *limit)
+    .map(|(what, text, limit)| {
+        format!(
+            "{what} is {} characters long; at most {limit} are taken.",
+            text.trim().chars().count()
+        )
+    })
+    .collect()
+}
+
 /// An e-mail address as stored: trimmed, lower-case; `None` when it is not
-/// an address at all (templates carry placeholders such as `[REMOVED]`).
+/// an address at all (templates carry placeholders such as `[REMOVED]`) or
+/// longer than any address can be.
 pub fn normalise_email(raw: &str) -> Option<String> {
     let email = raw.trim().to_lowercase();
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return None;
+    }
     let (local, domain) = email.split_once('@')?;
     let ok = !local.is_empty()
         && domain.contains('.')

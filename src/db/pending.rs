@@ -27,6 +27,28 @@ pub struct PendingUpload {
     /// Set once confirmed.
     pub submission_id: Option<i64>,
     pub created_at: PrimitiveDateTime,
+    /// A keyed hash of the sender's address (`web::submit::client_key`),
+    /// never the address: what the per-client cap counts by.
+    pub client: String,
+    /// The bytes this row holds (file or typed comments) while unconfirmed.
+    pub size_bytes: i64,
+    /// What the preview shows, as read at upload (JSON), so showing it
+    /// again never reads the file again.
+    pub preview: Option<String>,
+}
+
+/// How much unconfirmed uploads may hold (`[uploads]` in the
+/// configuration): an anonymous sender cannot fill the disk with previews
+/// they never confirm.
+#[derive(Clone, Debug, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Caps {
+    /// Minutes an unconfirmed upload is kept.
+    pub unconfirmed_keep_minutes: i64,
+    /// Bytes of unconfirmed uploads one client address may have waiting.
+    pub unconfirmed_bytes_per_client: i64,
+    /// Bytes of unconfirmed uploads all senders together may have waiting.
+    pub unconfirmed_bytes_total: i64,
 }
 
 impl std::fmt::Debug for PendingUpload {
@@ -40,11 +62,98 @@ impl std::fmt::Debug for PendingUpload {
     }
 }
 
-/// Stores an upload read for preview.
+/// Stores an upload that needs no preview (an API submission's receipt link).
 pub fn insert(conn: &mut DbConnection, pending: &PendingUpload) -> QueryResult<usize> {
     diesel::insert_into(pending_uploads::table)
         .values(pending)
         .execute(conn)
+}
+
+/// Stores an upload read for preview within `caps`: unconfirmed uploads
+/// past their time are forgotten, then, while the sender's or everyone's
+/// waiting bytes and this upload's would pass their cap, the oldest
+/// unconfirmed uploads (the sender's own first) make room. Returns how many
+/// uploads were forgotten to make room. Run it in a transaction.
+pub fn insert_within(
+    conn: &mut DbConnection,
+    pending: &PendingUpload,
+    caps: &Caps,
+) -> QueryResult<usize> {
+    purge_unconfirmed_before(
+        conn,
+        pending.created_at - time::Duration::minutes(caps.unconfirmed_keep_minutes),
+    )?;
+    let mut forgotten = make_room(
+        conn,
+        Some(&pending.client),
+        caps.unconfirmed_bytes_per_client - pending.size_bytes,
+    )?;
+    forgotten += make_room(
+        conn,
+        None,
+        caps.unconfirmed_bytes_total - pending.size_bytes,
+    )?;
+    insert(conn, pending)?;
+    Ok(forgotten)
+}
+
+/// Forgets the oldest unconfirmed uploads (of `client`, or of anyone) until
+/// the rest hold at most `room` bytes.
+fn make_room(conn: &mut DbConnection, client: Option<&str>, room: i64) -> QueryResult<usize> {
+    let mut waiting = pending_uploads::table
+        .filter(pending_uploads::submission_id.is_null())
+        .select((pending_uploads::token, pending_uploads::size_bytes))
+        .order((
+            pending_uploads::created_at.desc(),
+            pending_uploads::token.desc(),
+        ))
+        .into_boxed();
+    if let Some(client) = client {
+        waiting = waiting.filter(pending_uploads::client.eq(client));
+    }
+    let mut kept = 0i64;
+    let mut forget = Vec::new();
+    for (token, size) in waiting.load::<(String, i64)>(conn)? {
+        kept = kept.saturating_add(size);
+        if kept > room {
+            forget.push(token);
+        }
+    }
+    if forget.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(pending_uploads::table.filter(pending_uploads::token.eq_any(&forget)))
+        .execute(conn)
+}
+/// The upload behind a preview or receipt token, without its file (what a
+/// preview or receipt page needs; only Confirm reads the file).
+pub fn find_without_file(
+    conn: &mut DbConnection,
+    token: &str,
+) -> QueryResult<Option<PendingUpload>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Binary, Nullable};
+    pending_uploads::table
+        .find(token)
+        .select((
+            pending_uploads::token,
+            pending_uploads::document_id,
+            pending_uploads::channel,
+            pending_uploads::submitter_name,
+            pending_uploads::organization,
+            pending_uploads::email,
+            pending_uploads::file_name,
+            pending_uploads::content_type,
+            sql::<Nullable<Binary>>("NULL"),
+            pending_uploads::form_json,
+            pending_uploads::submission_id,
+            pending_uploads::created_at,
+            pending_uploads::client,
+            pending_uploads::size_bytes,
+            pending_uploads::preview,
+        ))
+        .first::<PendingUpload>(conn)
+        .optional()
 }
 
 /// The upload behind a preview or receipt token, if any.
@@ -73,6 +182,8 @@ pub fn mark_confirmed(
         pending_uploads::submission_id.eq(Some(submission_id)),
         pending_uploads::bytes.eq(None::<Vec<u8>>),
         pending_uploads::form_json.eq(None::<String>),
+        pending_uploads::preview.eq(None::<String>),
+        pending_uploads::size_bytes.eq(0),
     ))
     .execute(conn)?;
     Ok(updated == 1)

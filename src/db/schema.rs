@@ -180,6 +180,9 @@ diesel::table! {
         form_json -> Nullable<Text>,
         submission_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        client -> Text,
+        size_bytes -> BigInt,
+        preview -> Nullable<Text>,
     }
 }
 

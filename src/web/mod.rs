@@ -36,6 +36,11 @@ pub struct AppState {
     pub db: Db,
     pub mailer: Arc<Mailer>,
     pub limits: Limits,
+    /// What unconfirmed uploads may hold (`[uploads]`).
+    pub uploads: crate::db::pending::Caps,
+    /// Keys the hash of a client's address stored with its unconfirmed
+    /// uploads (derived from the session key, so instances agree).
+    pub client_salt: [u8; 32],
     /// `server.public_url` without a trailing slash, for links in e-mails.
     pub public_url: String,
     /// Downloads being written now (`stream::attachment` caps them).

@@ -81,7 +81,12 @@ pub async fn create(
     if name.is_empty() {
         missing.push("`name` is empty: editors need to know who sent the comments".to_owned());
     }
-    if email.is_none() {
+    missing.extend(submissions::sender_too_long(
+        &name,
+        &organization,
+        &body.email,
+    ));
+    if email.is_none() && body.email.trim().chars().count() <= submissions::MAX_EMAIL_CHARS {
         missing.push(format!(
             "`email` must be an e-mail address such as name@example.org, not “{}”",
             body.email.trim()
@@ -160,6 +165,9 @@ pub async fn create(
         bytes: None,
         form_json: serde_json::to_string(&rows).ok(),
         submission_id: None,
+        client: String::new(),
+        size_bytes: 0,
+        preview: None,
         created_at: db::now(),
     };
     let title = document.title.clone();

@@ -5,7 +5,7 @@ use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::preview::{TokenForm, load, read_again};
+use super::preview::{TokenForm, load_with_file, read_again};
 use super::{Sent, closed_reason};
 use crate::db::documents::Document;
 use crate::db::pending::{self, PendingUpload};
@@ -27,14 +27,14 @@ pub async fn confirm(
 ) -> Result<HttpResponse, WebError> {
     csrf::check(&session, &form.csrf)?;
     let (path_slug, token) = path.into_inner();
-    let (document, pending) = load(&state, path_slug.clone(), token.clone()).await?;
+    let (document, mut pending) = load_with_file(&state, path_slug.clone(), token.clone()).await?;
     if pending.submission_id.is_some() {
         return Ok(see_other(&format!("/receipt/{token}")));
     }
     if let Some(reason) = closed_reason(&document) {
         return Err(WebError::Forbidden(format!("{reason} Nothing was stored.")));
     }
-    let (sent, intake) = read_again(&state, &pending).await?;
+    let (sent, intake) = read_again(&state, &mut pending).await?;
     let title = document.title.clone();
     let stored = state
         .db

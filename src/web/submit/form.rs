@@ -2,7 +2,7 @@
 
 use actix_multipart::form::{MultipartForm, bytes::Bytes, text::Text};
 use actix_session::Session;
-use actix_web::{HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -11,14 +11,12 @@ use crate::db::DbError;
 use crate::db::pending::{self, PendingUpload};
 use crate::documents;
 use crate::intake::FormRow;
-use crate::submissions::normalise_email;
+use crate::submissions::{MAX_EMAIL_CHARS, normalise_email, sender_too_long};
 use crate::web::{AppState, WebError, csrf};
 
 /// Typed-comment rows shown at first, and the most a page offers.
 const ROWS: usize = 3;
 const MAX_ROWS: usize = 50;
-/// Previews not confirmed within this many hours are forgotten.
-const KEEP_UNCONFIRMED_HOURS: i64 = 24;
 /// Most comments typed into one form; more belong in a file.
 pub const MAX_TYPED: usize = 1000;
 
@@ -121,6 +119,7 @@ impl SubmitForm {
 /// upload for preview and redirects there, else shows the form again
 /// with what to fix (422, or 413 for a file over the limit).
 pub async fn send(
+    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     session: Session,
@@ -159,7 +158,9 @@ pub async fn send(
         page.errors
             .push("Give your name: editors need to know who sent the comments.".to_owned());
     }
-    if email.is_none() {
+    page.errors
+        .extend(sender_too_long(&page.name, &page.organization, &page.email));
+    if email.is_none() && page.email.chars().count() <= MAX_EMAIL_CHARS {
         page.errors.push("Give an e-mail address such as name@example.org: the receipt is sent there. It is never published.".to_owned());
     }
     // Browsers send an unnamed, empty part when no file was chosen; an empty
@@ -205,23 +206,27 @@ pub async fn send(
         )),
         (None, false) => Some((Sent::Typed(typed), None)),
     };
-    let (Some((sent, content_type)), Some(email)) = (sent, email) else {
+    let (Some((sent, content_type)), Some(email), true) = (sent, email, page.errors.is_empty())
+    else {
         return page.render_with(StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let intake = super::read(sent.clone(), state.limits.clone()).await?;
-    if let Err(error) = intake {
-        let status = if matches!(error, crate::intake::IntakeError::TooLarge { .. }) {
-            StatusCode::PAYLOAD_TOO_LARGE
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        let what = match &sent {
-            Sent::File { name, .. } => format!("“{name}” was not accepted: {error}."),
-            Sent::Typed(_) => format!("The comments could not be read: {error}."),
-        };
-        page.errors.push(format!("{what} Nothing was stored."));
-        return page.render_with(status);
-    }
+    let (sent, intake) = super::read(sent, state.limits.clone()).await?;
+    let intake = match intake {
+        Ok(intake) => intake,
+        Err(error) => {
+            let status = if matches!(error, crate::intake::IntakeError::TooLarge { .. }) {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let what = match &sent {
+                Sent::File { name, .. } => format!("“{name}” was not accepted: {error}."),
+                Sent::Typed(_) => format!("The comments could not be read: {error}."),
+            };
+            page.errors.push(format!("{what} Nothing was stored."));
+            return page.render_with(status);
+        }
+    };
     let token = hex::encode(rand::random::<[u8; 24]>());
     let pending = PendingUpload {
         token: token.clone(),
@@ -251,18 +256,39 @@ pub async fn send(
         },
         submission_id: None,
         created_at: crate::db::now(),
+        client: super::client_key(&state.client_salt, &super::client_address(&req)),
+        size_bytes: 0,
+        preview: None,
     };
-    state
+    let outline = super::preview::outline_of(&state, document.id).await?;
+    let preview = super::preview::Preview::of(&intake, &outline, &pending);
+    drop(intake);
+    let mut pending = pending;
+    pending.preview = serde_json::to_string(&preview).ok();
+    pending.size_bytes = [
+        pending.bytes.as_ref().map_or(0, Vec::len),
+        pending.form_json.as_ref().map_or(0, String::len),
+        pending.preview.as_ref().map_or(0, String::len),
+    ]
+    .iter()
+    .sum::<usize>()
+    .try_into()
+    .unwrap_or(i64::MAX);
+    let caps = state.uploads.clone();
+    let forgotten = state
         .db
         .run(move |conn| {
-            pending::purge_unconfirmed_before(
-                conn,
-                crate::db::now() - time::Duration::hours(KEEP_UNCONFIRMED_HOURS),
-            )?;
-            pending::insert(conn, &pending)?;
-            Ok::<_, DbError>(())
+            crate::db::write_transaction(conn, |conn| {
+                pending::insert_within(conn, &pending, &caps).map_err(DbError::from)
+            })
         })
         .await?;
+    if forgotten > 0 {
+        tracing::info!(
+            forgotten,
+            "unconfirmed uploads forgotten to make room for a new one"
+        );
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("/d/{slug}/submit/{token}")))
         .finish())

@@ -12,8 +12,12 @@ pub use form::MAX_TYPED;
 mod preview;
 mod receipt;
 
+use std::sync::LazyLock;
+
 use actix_multipart::form::MultipartFormConfig;
 use actix_web::web;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::db::documents::{Document, Period};
 use crate::intake::{self, FormRow, Intake, IntakeError, Limits};
@@ -97,12 +101,56 @@ pub enum Sent {
     Typed(Vec<FormRow>),
 }
 
-/// Reads what was sent, off the async workers (big files take a while).
-pub async fn read(sent: Sent, limits: Limits) -> Result<Result<Intake, IntakeError>, WebError> {
-    web::block(move || match sent {
-        Sent::File { name, bytes } => intake::read(&name, &bytes, &limits),
-        Sent::Typed(rows) => intake::from_form(&rows, &limits),
+/// Reads what was sent, off the async workers (big files take a while),
+/// and hands it back with what was read. At most one read per CPU runs at a
+/// time in this instance: each may take its file's memory budget (see
+/// `intake::budget`), so a burst of uploads or Confirms waits its turn
+/// instead of multiplying the server's memory.
+pub async fn read(
+    sent: Sent,
+    limits: Limits,
+) -> Result<(Sent, Result<Intake, IntakeError>), WebError> {
+    static READS: LazyLock<Semaphore> = LazyLock::new(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+    });
+    let permit = READS
+        .acquire()
+        .await
+        .map_err(|e| WebError::Unexpected(e.into()))?;
+    let read = web::block(move || {
+        let intake = match &sent {
+            Sent::File { name, bytes } => intake::read(name, bytes, &limits),
+            Sent::Typed(rows) => intake::from_form(rows, &limits),
+        };
+        (sent, intake)
     })
     .await
-    .map_err(|e| WebError::Unexpected(e.into()))
+    .map_err(|e| WebError::Unexpected(e.into()));
+    drop(permit);
+    read
+}
+
+/// The address a request came from, as far as this instance can tell.
+pub fn client_address(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// The key of [`client_key`], from the session key: every instance
+/// sharing the session key (as they must) counts a client alike.
+pub fn client_salt(session_key: &actix_web::cookie::Key) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"docket: unconfirmed uploads by client\0");
+    hasher.update(session_key.signing());
+    hasher.finalize().into()
+}
+
+/// What an unconfirmed upload stores of its sender's address: a keyed hash,
+/// enough to count a client's waiting uploads, never the address itself.
+pub fn client_key(salt: &[u8; 32], address: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(address.as_bytes());
+    hex::encode(&hasher.finalize()[..16])
 }

@@ -4,7 +4,7 @@
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Sent, closed_reason};
 use crate::db::DbError;
@@ -26,6 +26,15 @@ pub struct PreviewPage {
     title: String,
     token: String,
     csrf: String,
+    closed: Option<String>,
+    preview: Preview,
+}
+
+/// What the preview shows of an upload, made once when it is read and
+/// stored with it (`pending_uploads.preview`), so showing the preview again
+/// (a reload, a shared link, many at once) never reads the file again.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Preview {
     source: String,
     read_as: String,
     submitter: String,
@@ -37,7 +46,6 @@ pub struct PreviewPage {
     problem_count: usize,
     /// Every row's warnings, in full (`Sheet1 row 58, "Line #": …`).
     warnings: Vec<String>,
-    closed: Option<String>,
     /// Whether the document has an outline to tag against.
     outline: bool,
     /// `3 by section, 1 by line, 2 general, 1 unresolved`.
@@ -46,6 +54,7 @@ pub struct PreviewPage {
     section_notes: Vec<String>,
 }
 
+#[derive(Debug, Serialize, Deserialize)]
 struct PreviewRow {
     row: String,
     number: String,
@@ -60,17 +69,41 @@ struct PreviewRow {
     tagged: String,
 }
 
-/// The pending upload of this document, or 404.
+/// The pending upload of this document, or 404. Without its file: only
+/// Confirm reads that (`load_with_file`).
 pub(super) async fn load(
     state: &AppState,
     slug: String,
     token: String,
 ) -> Result<(Document, PendingUpload), WebError> {
+    load_pending(state, slug, token, false).await
+}
+
+/// [`load`], with the uploaded file's bytes.
+pub(super) async fn load_with_file(
+    state: &AppState,
+    slug: String,
+    token: String,
+) -> Result<(Document, PendingUpload), WebError> {
+    load_pending(state, slug, token, true).await
+}
+
+async fn load_pending(
+    state: &AppState,
+    slug: String,
+    token: String,
+    with_file: bool,
+) -> Result<(Document, PendingUpload), WebError> {
     state
         .db
         .run(move |conn| {
             let document = crate::db::documents::find_by_slug(conn, &slug)?;
-            let pending = pending::find(conn, &token)?
+            let pending = if with_file {
+                pending::find(conn, &token)?
+            } else {
+                pending::find_without_file(conn, &token)?
+            };
+            let pending = pending
                 .filter(|p| p.document_id == document.id)
                 .ok_or(diesel::result::Error::NotFound)?;
             Ok::<_, DbError>((document, pending))
@@ -85,11 +118,12 @@ pub(super) async fn load(
         })
 }
 
-fn sent_of(pending: &PendingUpload) -> Result<Sent, WebError> {
-    match (&pending.bytes, &pending.form_json) {
+/// What was sent, taken out of a pending upload loaded with its file.
+fn take_sent(pending: &mut PendingUpload) -> Result<Sent, WebError> {
+    match (pending.bytes.take(), &pending.form_json) {
         (Some(bytes), _) => Ok(Sent::File {
             name: pending.file_name.clone().unwrap_or_default(),
-            bytes: bytes.clone(),
+            bytes,
         }),
         (None, Some(json)) => Ok(Sent::Typed(
             serde_json::from_str::<Vec<FormRow>>(json)
@@ -101,20 +135,21 @@ fn sent_of(pending: &PendingUpload) -> Result<Sent, WebError> {
     }
 }
 
+/// Reads a pending upload loaded with its file once more (Confirm stores
+/// what it reads).
 pub(super) async fn read_again(
     state: &AppState,
-    pending: &PendingUpload,
+    pending: &mut PendingUpload,
 ) -> Result<(Sent, Intake), WebError> {
-    let sent = sent_of(pending)?;
+    let sent = take_sent(pending)?;
     // It was read once already; reading it again cannot fail unless the
     // limits changed in between.
-    let intake = super::read(sent.clone(), state.limits.clone())
-        .await?
-        .map_err(|e| {
-            WebError::BadRequest(format!(
-                "The upload can no longer be read: {e}. Nothing was stored."
-            ))
-        })?;
+    let (sent, intake) = super::read(sent, state.limits.clone()).await?;
+    let intake = intake.map_err(|e| {
+        WebError::BadRequest(format!(
+            "The upload can no longer be read: {e}. Nothing was stored."
+        ))
+    })?;
     Ok((sent, intake))
 }
 
@@ -129,78 +164,118 @@ pub async fn show(
     if pending.submission_id.is_some() {
         return Ok(see_other(&format!("/receipt/{token}")));
     }
-    let (_, intake) = read_again(&state, &pending).await?;
-    let document_id = document.id;
-    let outline = state
-        .db
-        .run(move |conn| {
-            crate::db::sections::for_document(conn, document_id).map_err(DbError::from)
-        })
-        .await?;
-    let tagger = Tagger::new(&outline);
-    let mut tags = TagSummary::new(!tagger.is_empty());
-    let mut tagged = Vec::with_capacity(intake.comments.len().min(SHOWN_ROWS));
-    for (i, c) in intake.comments.iter().enumerate() {
-        let tag = tagger.tag(signals_of(c));
-        let row = match &c.sheet {
-            Some(sheet) => format!("{sheet} row {}", c.row),
-            None => format!("row {}", c.row),
-        };
-        tags.add(&row, &tag);
-        if i < SHOWN_ROWS {
-            tagged.push(match (tag.section_id, tag.source) {
-                (Some(id), _) => tagger.label(id).unwrap_or_default(),
-                (None, TagSource::General) => "General".to_owned(),
-                (None, _) if tagger.is_empty() => String::new(),
-                (None, _) => "not found".to_owned(),
-            });
+    let preview = match pending
+        .preview
+        .as_deref()
+        .map(serde_json::from_str::<Preview>)
+    {
+        Some(Ok(preview)) => preview,
+        // Stored before previews were kept, or by another version: read
+        // the file again, once.
+        _ => {
+            let (document, mut pending) =
+                load_with_file(&state, slug.clone(), token.clone()).await?;
+            let (_, intake) = read_again(&state, &mut pending).await?;
+            let outline = outline_of(&state, document.id).await?;
+            Preview::of(&intake, &outline, &pending)
         }
-    }
-    let mut rows: Vec<PreviewRow> = intake
-        .comments
-        .iter()
-        .take(SHOWN_ROWS)
-        .map(preview_row)
-        .collect();
-    for (row, section) in rows.iter_mut().zip(tagged) {
-        row.tagged = section;
-    }
+    };
     let page = PreviewPage {
-        outline: tags.outline,
-        sections: tags.describe(),
-        section_notes: tags
-            .unresolved
-            .iter()
-            .chain(&tags.conflicts)
-            .take(SHOWN_ROWS)
-            .cloned()
-            .collect(),
         slug,
         closed: closed_reason(&document),
         title: document.title,
         token,
         csrf: csrf::token(&session)?,
-        source: pending
-            .file_name
-            .clone()
-            .unwrap_or_else(|| "comments typed into the form".to_owned()),
-        read_as: describe(&intake),
-        submitter: pending.submitter_name,
-        organization: pending.organization,
-        comments: intake.comments.len(),
-        hidden_rows: intake.comments.len().saturating_sub(SHOWN_ROWS),
-        problem_count: intake.problems().count(),
-        warnings: intake
-            .comments
-            .iter()
-            .flat_map(|c| c.problems.iter())
-            .take(SHOWN_ROWS)
-            .map(ToString::to_string)
-            .collect(),
-        file_notes: intake.notes.iter().map(ToString::to_string).collect(),
-        rows,
+        preview,
     };
     crate::web::page(actix_web::http::StatusCode::OK, &page)
+}
+
+/// The document's outline, to tag the preview's rows against.
+pub(super) async fn outline_of(
+    state: &AppState,
+    document_id: i64,
+) -> Result<Vec<crate::db::sections::Section>, WebError> {
+    Ok(state
+        .db
+        .run(move |conn| {
+            crate::db::sections::for_document(conn, document_id).map_err(DbError::from)
+        })
+        .await?)
+}
+
+impl Preview {
+    /// What the preview of `intake`, sent as `pending` says, with each row
+    /// tagged against `outline`.
+    pub(super) fn of(
+        intake: &Intake,
+        outline: &[crate::db::sections::Section],
+        pending: &PendingUpload,
+    ) -> Self {
+        let tagger = Tagger::new(outline);
+        let mut tags = TagSummary::new(!tagger.is_empty());
+        let mut tagged = Vec::with_capacity(intake.comments.len().min(SHOWN_ROWS));
+        for (i, c) in intake.comments.iter().enumerate() {
+            let tag = tagger.tag(signals_of(c));
+            let row = match &c.sheet {
+                Some(sheet) => format!("{sheet} row {}", c.row),
+                None => format!("row {}", c.row),
+            };
+            tags.add(&row, &tag);
+            if i < SHOWN_ROWS {
+                tagged.push(match (tag.section_id, tag.source) {
+                    (Some(id), _) => tagger.label(id).unwrap_or_default(),
+                    (None, TagSource::General) => "General".to_owned(),
+                    (None, _) if tagger.is_empty() => String::new(),
+                    (None, _) => "not found".to_owned(),
+                });
+            }
+        }
+        let mut rows: Vec<PreviewRow> = intake
+            .comments
+            .iter()
+            .take(SHOWN_ROWS)
+            .map(preview_row)
+            .collect();
+        for (row, section) in rows.iter_mut().zip(tagged) {
+            row.tagged = section;
+        }
+        Preview {
+            outline: tags.outline,
+            sections: tags.describe(),
+            section_notes: tags
+                .unresolved
+                .iter()
+                .chain(&tags.conflicts)
+                .take(SHOWN_ROWS)
+                .cloned()
+                .collect(),
+            source: pending
+                .file_name
+                .clone()
+                .unwrap_or_else(|| "comments typed into the form".to_owned()),
+            read_as: describe(intake),
+            submitter: pending.submitter_name.clone(),
+            organization: pending.organization.clone(),
+            comments: intake.comments.len(),
+            hidden_rows: intake.comments.len().saturating_sub(SHOWN_ROWS),
+            problem_count: intake.problems().count(),
+            warnings: intake
+                .comments
+                .iter()
+                .flat_map(|c| c.problems.iter())
+                .take(SHOWN_ROWS)
+                .map(ToString::to_string)
+                .collect(),
+            file_notes: intake
+                .notes
+                .iter()
+                .take(SHOWN_ROWS)
+                .map(ToString::to_string)
+                .collect(),
+            rows,
+        }
+    }
 }
 
 fn describe(intake: &Intake) -> String {

@@ -4,6 +4,7 @@
 
 mod fixtures;
 pub(crate) mod mail;
+mod memory;
 mod refusals;
 mod twice;
 mod typed;

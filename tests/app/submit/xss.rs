@@ -59,8 +59,24 @@ on_both_backends! {
             .map(str::to_owned)
             .collect();
         assert!(payloads.len() >= 30, "{}", payloads.len());
-        let name = payloads.join(" ");
-        let organization: String = payloads.iter().rev().cloned().collect::<Vec<_>>().join(" ");
+        // As many payloads as a name (200 characters) and an organisation
+        // (300) hold; every payload goes in the comments' fields.
+        let fitting = |payloads: &mut dyn Iterator<Item = &String>, limit: usize| {
+            let mut joined = String::new();
+            for p in payloads {
+                if joined.chars().count() + 1 + p.chars().count() > limit {
+                    continue;
+                }
+                if !joined.is_empty() {
+                    joined.push(' ');
+                }
+                joined.push_str(p);
+            }
+            joined
+        };
+        let name = fitting(&mut payloads.iter(), docket::submissions::MAX_NAME_CHARS);
+        let organization = fitting(&mut payloads.iter().rev(), docket::submissions::MAX_ORGANIZATION_CHARS);
+        assert!(name.contains('<') && organization.contains('<'), "{name} / {organization}");
         let rows: Vec<[&str; 6]> = payloads
             .iter()
             .map(|p| ["", p.as_str(), "", "", p.as_str(), p.as_str()])
