@@ -131,10 +131,15 @@ pub fn end_sessions(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 }
 
 /// Turns an account on or off; an inactive account cannot sign in, and is
-/// signed out at its next request.
+/// signed out at its next request. Either way its sessions end for good
+/// (the epoch moves on): a cookie copied while the account was on must not
+/// open it again once it is turned back on.
 pub fn set_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
-        .set(users::active.eq(active))
+        .set((
+            users::active.eq(active),
+            users::session_epoch.eq(users::session_epoch + 1),
+        ))
         .execute(conn)
 }
 
