@@ -17,6 +17,8 @@ use crate::db::{self, Db, DbConnection, DbError, migrate};
 use crate::demo::{self, DemoOutcome};
 use crate::documents::DocumentError;
 use crate::mail::{MailError, Mailer};
+use crate::web::client::TrustedProxies;
+use crate::web::rate_limit::{RateLimits, forget_idle_in_background};
 use crate::web::{AppState, RequestSpan, routes};
 use secrecy::ExposeSecret;
 
@@ -131,7 +133,12 @@ impl Application {
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
             downloads: crate::web::stream::Downloads::default(),
             reply_runs: crate::web::editor::ReplyRuns::default(),
+            rate_limits: Arc::new(RateLimits::new(
+                &settings.limits,
+                TrustedProxies::new(settings.limits.trusted_proxies()?),
+            )),
         };
+        tokio::spawn(forget_idle_in_background(state.rate_limits.clone()));
         let session = SessionConfig {
             key: settings.session_key()?,
             secure: settings.secure_cookies(),

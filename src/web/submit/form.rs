@@ -12,6 +12,7 @@ use crate::db::pending::{self, PendingUpload};
 use crate::documents;
 use crate::intake::FormRow;
 use crate::submissions::normalise_email;
+use crate::web::rate_limit::{Limited, Upload};
 use crate::web::{AppState, WebError, csrf};
 
 /// Typed-comment rows shown at first, and the most a page offers.
@@ -119,8 +120,10 @@ impl SubmitForm {
 
 /// Checks the form and reads the file or typed rows; on success keeps the
 /// upload for preview and redirects there, else shows the form again
-/// with what to fix (422, or 413 for a file over the limit).
+/// with what to fix (422, or 413 for a file over the limit). Limited per
+/// client address (`web::rate_limit`), checked before the body is read.
 pub async fn send(
+    _: Limited<Upload>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     session: Session,
