@@ -217,6 +217,7 @@ fn serve(
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(crate::web::nul::refuse_nul))
             .wrap(
                 SessionMiddleware::builder(CookieSessionStore::default(), session.key.clone())
                     .cookie_name("docket_session".to_owned())

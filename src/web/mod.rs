@@ -12,6 +12,7 @@ pub mod editor;
 pub mod errors;
 pub mod format;
 mod health;
+pub mod nul;
 mod public;
 pub mod rate_limit;
 pub mod stream;
