@@ -27,6 +27,7 @@ pub struct Settings {
     pub uploads: crate::db::pending::Caps,
     pub mail: crate::mail::MailSettings,
     pub triage: TriageSettings,
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -242,6 +243,7 @@ impl Settings {
                 message: e.to_string(),
             }
         })?;
+        self.limits.validate()?;
         Ok(())
     }
 
@@ -320,6 +322,60 @@ pub fn parse_bind(raw: &str) -> Result<SocketAddr, ConfigError> {
         key: "server.bind",
         message: format!("`{raw}` is not an address and port such as 127.0.0.1:8080"),
     })
+}
+
+/// `[limits]`: per-client-address rate limits (`web::rate_limit`) and the
+/// proxies trusted to name the client (`web::client`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Addresses (`10.0.0.1`) or networks (`10.0.0.0/8`); checked at start.
+    pub trusted_proxies: Vec<String>,
+    pub sign_in_per_minute: u32,
+    pub sign_in_per_hour: u32,
+    pub upload_per_minute: u32,
+    pub upload_per_hour: u32,
+    pub confirm_per_minute: u32,
+    pub confirm_per_hour: u32,
+    pub api_submit_per_minute: u32,
+    pub api_submit_per_hour: u32,
+}
+
+impl LimitSettings {
+    /// `trusted_proxies` parsed; a bare address is a network of one.
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|raw| {
+                let raw = raw.trim();
+                raw.parse::<ipnet::IpNet>()
+                    .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| ConfigError::BadValue {
+                        key: "limits.trusted_proxies",
+                        message: format!(
+                            "`{raw}` is not an address or a network such as 10.0.0.0/8"
+                        ),
+                    })
+            })
+            .collect()
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.trusted_proxies()?;
+        for (key, value) in [
+            ("limits.sign_in_per_minute", self.sign_in_per_minute),
+            ("limits.sign_in_per_hour", self.sign_in_per_hour),
+            ("limits.upload_per_minute", self.upload_per_minute),
+            ("limits.upload_per_hour", self.upload_per_hour),
+            ("limits.confirm_per_minute", self.confirm_per_minute),
+            ("limits.confirm_per_hour", self.confirm_per_hour),
+            ("limits.api_submit_per_minute", self.api_submit_per_minute),
+            ("limits.api_submit_per_hour", self.api_submit_per_hour),
+        ] {
+            at_least_one(key, u64::from(value))?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -403,6 +459,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("log.format"), "{err}");
+    }
+
+    #[test]
+    fn limits_name_their_bad_keys() {
+        let s = Settings::from_toml(
+            "[limits]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n",
+        )
+        .unwrap();
+        assert_eq!(s.limits.trusted_proxies().unwrap().len(), 3);
+        let err = Settings::from_toml("[limits]\ntrusted_proxies = [\"proxy.local\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("limits.trusted_proxies"), "{err}");
+        let err = Settings::from_toml("[limits]\nupload_per_hour = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("limits.upload_per_hour"), "{err}");
+        let err = Settings::from_toml("[limits]\nuploads_per_hour = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown key `limits.uploads_per_hour`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ use crate::db::{self, Db, DbConnection, DbError, migrate};
 use crate::demo::{self, DemoOutcome};
 use crate::documents::DocumentError;
 use crate::mail::{MailError, Mailer};
+use crate::web::client::TrustedProxies;
+use crate::web::rate_limit::{RateLimits, forget_idle_in_background};
 use crate::web::{AppState, RequestSpan, routes};
 use secrecy::ExposeSecret;
 
@@ -134,7 +136,12 @@ impl Application {
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
             downloads: crate::web::stream::Downloads::default(),
             reply_runs: crate::web::editor::ReplyRuns::default(),
+            rate_limits: Arc::new(RateLimits::new(
+                &settings.limits,
+                TrustedProxies::new(settings.limits.trusted_proxies()?),
+            )),
         };
+        tokio::spawn(forget_idle_in_background(state.rate_limits.clone()));
         let session = SessionConfig {
             key: session_key,
             secure: settings.secure_cookies(),
@@ -213,6 +220,7 @@ fn serve(
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(crate::web::nul::refuse_nul))
             .wrap(
                 SessionMiddleware::builder(CookieSessionStore::default(), session.key.clone())
                     .cookie_name("docket_session".to_owned())

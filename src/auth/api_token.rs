@@ -47,6 +47,9 @@ impl From<diesel::result::Error> for TokenError {
     }
 }
 
+/// What is stored and looked up of an API token: its SHA-256. As for
+/// invitations, the token is never compared in Rust; SQL finds the row by
+/// this hash, so look-up timing tells nothing about a guessed token.
 fn digest(token: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(token.as_bytes()))

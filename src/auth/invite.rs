@@ -23,6 +23,10 @@ pub struct Invitation {
     pub expires_at: PrimitiveDateTime,
 }
 
+/// What is stored and looked up of an invitation token: its SHA-256. The
+/// token is never compared in Rust; SQL finds the row by this hash, so the
+/// time of the look-up tells nothing about how much of a guessed token was
+/// right (the guess's hash shares no prefix with the real one's).
 fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

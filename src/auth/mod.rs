@@ -1,32 +1,34 @@
-//! Accounts: creating editors and admins, and signing in with throttling.
+//! Accounts: creating editors and admins, and signing in (paused after
+//! failed passwords, see `throttle`).
 //! The web layer (`web::auth`) keeps the signed-in user in the session;
 //! everything here is plain functions over a connection.
 
 pub mod api_token;
 pub mod invite;
 pub mod password;
+pub mod throttle;
 
-use time::{Duration, PrimitiveDateTime};
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::Role;
 use password::PasswordError;
 
-/// Consecutive failures that lock an account.
-pub const MAX_FAILURES: i32 = 5;
-/// How long a locked account stays locked.
-pub const LOCK_FOR: Duration = Duration::minutes(15);
+pub use throttle::{LOCK_FOR, MAX_FAILURES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// Deliberately the same for an unknown address and a wrong password.
     #[error("the e-mail address or the password is wrong")]
     BadCredentials,
+    /// The same words and status for an unknown address as for a real one
+    /// (see `throttle`): the pause tells nobody which addresses exist.
     #[error(
-        "too many failed attempts: sign-in for this account is paused until {0} UTC; try again then"
+        "too many failed attempts: sign-in with this e-mail address from your network is paused until {} UTC; try again then",
+        clock(.0)
     )]
-    Locked(String),
+    Paused(OffsetDateTime),
     #[error("`{0}` does not look like an e-mail address")]
     BadEmail(String),
     #[error("the name is empty")]
@@ -102,53 +104,29 @@ pub fn looks_like_email(email: &str) -> bool {
     }
 }
 
-/// A sign-in under way: the account (if the address has one) with this
-/// attempt already counted, waiting for its password to be checked.
+/// A sign-in under way: the account, if the address has one, waiting for
+/// its password to be checked.
 #[derive(Debug)]
 pub struct Attempt {
     user: Option<User>,
-    /// Attempts in a row on the account, this one included.
-    count: i32,
 }
 
-/// Step 1 of signing in (database): finds the account and counts the
-/// attempt *before* the password is checked, so guesses sent in parallel
-/// each count. After [`MAX_FAILURES`] in a row the account is locked for
-/// [`LOCK_FOR`], even against the right password.
-pub fn begin_sign_in(
-    conn: &mut DbConnection,
-    email: &str,
-    now: PrimitiveDateTime,
-) -> Result<Attempt, AuthError> {
-    let user = match users::find_by_email(conn, email) {
-        Ok(user) => user,
-        Err(diesel::result::Error::NotFound) => {
-            return Ok(Attempt {
-                user: None,
-                count: 0,
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    users::expire_lock(conn, user.id, now)?;
-    let Some(count) = users::count_attempt(conn, user.id)? else {
-        let until = users::find(conn, user.id)?
-            .locked_until
-            .unwrap_or(now + LOCK_FOR);
-        return Err(AuthError::Locked(clock(until)));
-    };
-    if count > MAX_FAILURES {
-        users::lock(conn, user.id, now + LOCK_FOR)?;
-        return Err(AuthError::Locked(clock(now + LOCK_FOR)));
+/// Step 1 of signing in (database): finds the account. Nothing is written:
+/// an unknown address and a real one cost the same. Pauses after failed
+/// passwords are the web layer's (`throttle`, per client address and
+/// e-mail address), counted before this step.
+pub fn begin_sign_in(conn: &mut DbConnection, email: &str) -> Result<Attempt, AuthError> {
+    match users::find_by_email(conn, email) {
+        Ok(user) => Ok(Attempt { user: Some(user) }),
+        Err(diesel::result::Error::NotFound) => Ok(Attempt { user: None }),
+        Err(e) => Err(e.into()),
     }
-    Ok(Attempt {
-        user: Some(user),
-        count,
-    })
 }
 
 /// Step 2 (CPU only; run it without holding a connection): whether the
-/// password is the account's. An unknown address costs the same time.
+/// password is the account's. Every path runs argon2 once, whatever the
+/// password's length: an unknown address, an account without a password
+/// yet and an over-long password cost what a wrong password costs.
 pub fn check_password(attempt: &Attempt, password: &str) -> bool {
     match attempt
         .user
@@ -163,50 +141,44 @@ pub fn check_password(attempt: &Attempt, password: &str) -> bool {
     }
 }
 
-/// Step 3 (database): records the outcome and returns the signed-in user.
+/// Step 3 (database): records a success and returns the signed-in user;
+/// anything else is [`AuthError::BadCredentials`], whatever the reason
+/// (unknown address, wrong password, account turned off).
 pub fn finish_sign_in(
     conn: &mut DbConnection,
     attempt: Attempt,
     password_matches: bool,
     now: PrimitiveDateTime,
 ) -> Result<User, AuthError> {
-    let Some(user) = attempt.user else {
-        return Err(AuthError::BadCredentials);
-    };
-    if password_matches && user.active {
-        if users::record_success(conn, user.id, now)? == 0 {
-            // Locked by other attempts while this one was checked.
-            return Err(AuthError::Locked(clock(now + LOCK_FOR)));
+    match attempt.user {
+        Some(user) if password_matches && user.active => {
+            users::record_success(conn, user.id, now)?;
+            Ok(user)
         }
-        return Ok(user);
+        _ => Err(AuthError::BadCredentials),
     }
-    if attempt.count >= MAX_FAILURES {
-        users::lock(conn, user.id, now + LOCK_FOR)?;
-        return Err(AuthError::Locked(clock(now + LOCK_FOR)));
-    }
-    Err(AuthError::BadCredentials)
 }
 
-/// All three steps at once, for callers without an async runtime to keep
-/// free (the CLI, tests).
+/// All three steps at once, without pauses, for callers without an async
+/// runtime to keep free (the CLI, tests).
 pub fn sign_in(
     conn: &mut DbConnection,
     email: &str,
     password: &str,
     now: PrimitiveDateTime,
 ) -> Result<User, AuthError> {
-    let attempt = begin_sign_in(conn, email, now)?;
+    let attempt = begin_sign_in(conn, email)?;
     let matches = check_password(&attempt, password);
     finish_sign_in(conn, attempt, matches, now)
 }
 
 /// `2026-11-28 14:05`, rounded up to the minute so that trying again at
 /// the time given works.
-fn clock(at: PrimitiveDateTime) -> String {
+fn clock(at: &OffsetDateTime) -> String {
     let at = if at.second() > 0 || at.nanosecond() > 0 {
-        at + Duration::minutes(1)
+        *at + Duration::minutes(1)
     } else {
-        at
+        *at
     };
     format!("{} {:02}:{:02}", at.date(), at.hour(), at.minute())
 }

@@ -39,12 +39,15 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
 }
 
 /// True when `password` matches the stored PHC string. A malformed hash
-/// never matches.
+/// never matches. A password over [`MAX_BYTES`] never matches either, but
+/// its first `MAX_BYTES` are still checked, so that it takes the time of
+/// any other wrong password: skipping argon2 for it would tell, by the
+/// answer's speed, which sign-ins reached a real account.
 pub fn verify(password: &str, stored: &str) -> bool {
-    password.len() <= MAX_BYTES
-        && Argon2::default()
-            .verify_password(password.as_bytes(), stored)
-            .is_ok()
+    let bytes = password.as_bytes();
+    let checked = &bytes[..bytes.len().min(MAX_BYTES)];
+    let matches = Argon2::default().verify_password(checked, stored).is_ok();
+    matches && bytes.len() <= MAX_BYTES
 }
 
 /// Spends the time of one verification, so a sign-in with an unknown
@@ -89,6 +92,35 @@ mod tests {
             Err(PasswordError::TooLong)
         );
         assert!(!verify(&"x".repeat(MAX_BYTES + 1), "$argon2id$"));
+    }
+
+    #[test]
+    fn over_long_passwords_never_match_and_still_cost_a_check() {
+        let stored = hash("correct horse battery").unwrap();
+        let long = format!("correct horse battery{}", "x".repeat(MAX_BYTES));
+        let exact = "y".repeat(MAX_BYTES);
+        let stored_exact = hash(&exact).unwrap();
+        // Its first MAX_BYTES are the password: still no match.
+        assert!(!verify(&format!("{exact}z"), &stored_exact));
+        assert!(verify(&exact, &stored_exact));
+        let time = |password: &str| {
+            let start = std::time::Instant::now();
+            assert!(!verify(password, &stored));
+            start.elapsed()
+        };
+        let wrong = time("wrong horse battery");
+        let over_long = time(&long);
+        assert!(
+            over_long * 3 > wrong,
+            "an over-long password took {over_long:?}, a wrong one {wrong:?}"
+        );
+        let start = std::time::Instant::now();
+        verify_nothing(&long);
+        assert!(
+            start.elapsed() * 3 > wrong,
+            "{:?} vs {wrong:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

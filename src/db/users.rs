@@ -1,4 +1,4 @@
-//! Editors and admins: the accounts, and the counters that throttle sign-in.
+//! Editors and admins: the accounts and their sessions' epoch.
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -82,43 +82,21 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
         .load(conn)
 }
 
-/// Ends a lock that has run out, with its count of failures.
-pub fn expire_lock(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(users::table.find(id).filter(users::locked_until.le(now)))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<PrimitiveDateTime>),
-        ))
-        .execute(conn)
-}
-
-/// Counts a sign-in attempt on an unlocked account, before its password is
-/// checked, in one statement (so parallel guesses each count); returns the
-/// attempts in a row so far, or `None` when the account is locked.
-pub fn count_attempt(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i32>> {
-    diesel::update(users::table.find(id).filter(users::locked_until.is_null()))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins)
-        .get_result(conn)
-        .optional()
-}
-
-/// Locks an account until `until` (unless it is locked already).
-pub fn lock(conn: &mut DbConnection, id: i64, until: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(users::table.find(id).filter(users::locked_until.is_null()))
-        .set(users::locked_until.eq(until))
-        .execute(conn)
-}
-
-/// A successful sign-in clears the count of failures, unless the account
-/// was locked meanwhile (then nothing changes and 0 is returned).
+/// A successful sign-in: when, and no failures pending. (`failed_logins`
+/// and `locked_until` are no longer counted or set: sign-in pauses are kept
+/// per client address in memory, `auth::throttle`; a lock left by an older
+/// version is cleared here.)
 pub fn record_success(
     conn: &mut DbConnection,
     id: i64,
     at: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(users::table.find(id).filter(users::locked_until.is_null()))
-        .set((users::failed_logins.eq(0), users::last_login_at.eq(at)))
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<PrimitiveDateTime>),
+            users::last_login_at.eq(at),
+        ))
         .execute(conn)
 }
 
@@ -131,10 +109,15 @@ pub fn end_sessions(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 }
 
 /// Turns an account on or off; an inactive account cannot sign in, and is
-/// signed out at its next request.
+/// signed out at its next request. Either way its sessions end for good
+/// (the epoch moves on): a cookie copied while the account was on must not
+/// open it again once it is turned back on.
 pub fn set_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
-        .set(users::active.eq(active))
+        .set((
+            users::active.eq(active),
+            users::session_epoch.eq(users::session_epoch + 1),
+        ))
         .execute(conn)
 }
 

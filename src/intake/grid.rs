@@ -92,12 +92,22 @@ pub struct RowText {
 }
 
 impl RowText {
-    /// Adds a cell; blank ones are skipped. Columns must ascend.
+    /// Adds a cell; blank ones are skipped. Columns must ascend. NUL
+    /// characters are left out: they show nothing in any spreadsheet, and
+    /// PostgreSQL cannot store them in text (a CSV may carry one past the
+    /// text check, an XLSX as `_x0000_`).
     pub fn push(&mut self, column: usize, cell: &str) {
-        if cell.trim().is_empty() {
+        if cell
+            .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+            .is_empty()
+        {
             return;
         }
-        self.text.push_str(cell);
+        if cell.contains('\0') {
+            self.text.extend(cell.chars().filter(|c| *c != '\0'));
+        } else {
+            self.text.push_str(cell);
+        }
         self.cells.push((column, self.text.len()));
     }
 
@@ -168,6 +178,7 @@ mod tests {
         assert_eq!(row.width(), 4);
         assert_eq!(row.dense(), ["", "a", "", "bc"]);
         assert_eq!(Row::new(1, [" "]).width(), 0);
+        assert_eq!(Row::new(1, ["a\0b", "\0"]).dense(), ["ab"]);
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub enum WebError {
     /// Too many of one kind of work at once (downloads): try again soon.
     #[error("{0}")]
     Busy(String),
+    /// A client over one of its rate limits (`web::rate_limit`): 429 with
+    /// `Retry-After` (seconds).
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -114,7 +118,8 @@ impl WebError {
             | Self::Unauthorized(message)
             | Self::PreconditionRequired(message)
             | Self::Unprocessable(message)
-            | Self::Busy(message) => message.clone(),
+            | Self::Busy(message)
+            | Self::TooManyRequests { message, .. } => message.clone(),
             Self::SignInRequired { .. } => "Sign in to see this page.".into(),
             Self::Unavailable(_) => {
                 "The database is not answering. Please try again in a moment.".into()
@@ -135,7 +140,18 @@ impl WebError {
             Self::Unprocessable(_) => "unprocessable",
             Self::Unavailable(_) => "unavailable",
             Self::Busy(_) => "busy",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unexpected(_) => "internal",
+        }
+    }
+
+    /// `Retry-After` on a rate-limited request's answer.
+    fn retry_after(&self, response: &mut actix_web::HttpResponseBuilder) {
+        if let Self::TooManyRequests { retry_after, .. } = self {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after.to_string(),
+            ));
         }
     }
 
@@ -180,6 +196,7 @@ impl ResponseError for WebError {
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -197,11 +214,11 @@ impl ResponseError for WebError {
             reason: status.canonical_reason().unwrap_or("Error"),
             message: self.public_message(),
         };
+        let mut response = HttpResponse::build(status);
+        self.retry_after(&mut response);
         match page.render() {
-            Ok(html) => HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
-            Err(_) => HttpResponse::build(status)
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
+            Err(_) => response
                 .content_type("text/plain; charset=utf-8")
                 .body(page.message),
         }
@@ -276,6 +293,7 @@ impl ResponseError for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer realm=\"docket\""));
         }
+        self.0.retry_after(&mut response);
         response.json(serde_json::json!({
             "error": { "code": self.0.code(), "message": self.0.public_message() }
         }))

@@ -6,12 +6,15 @@ mod admin;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod client;
 mod csrf;
 pub mod editor;
 pub mod errors;
 pub mod format;
 mod health;
+pub mod nul;
 mod public;
+pub mod rate_limit;
 pub mod stream;
 pub mod submit;
 mod telemetry;
@@ -29,8 +32,9 @@ use crate::mail::Mailer;
 pub use errors::{ApiError, HtmxError, WebError};
 pub use telemetry::{RequestSpan, request_id_header as telemetry_request_id_header};
 
-/// Shared per-instance state: only handles, no data between requests, so
-/// any number of instances can serve one PostgreSQL.
+/// Shared per-instance state: handles, and no data between requests but
+/// the rate limits' counts (per instance by design), so any number of
+/// instances can serve one PostgreSQL.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -47,6 +51,9 @@ pub struct AppState {
     pub downloads: stream::Downloads,
     /// Documents whose replies are being e-mailed now, one run each.
     pub reply_runs: editor::ReplyRuns,
+    /// Per-client-address limits and sign-in pauses: in this process's
+    /// memory, so each instance counts on its own (see `rate_limit`).
+    pub rate_limits: Arc<rate_limit::RateLimits>,
 }
 
 /// Every route docket serves.

@@ -60,6 +60,11 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
+/// `[limits]` high enough for tests that are not about them.
+pub const UNLIMITED: &str = "[limits]\nsign_in_per_minute = 100000\nsign_in_per_hour = 100000\n\
+    upload_per_minute = 100000\nupload_per_hour = 100000\nconfirm_per_minute = 100000\n\
+    confirm_per_hour = 100000\napi_submit_per_minute = 100000\napi_submit_per_hour = 100000\n";
+
 /// A database that exists for one test.
 pub struct TestDb {
     pub url: String,
@@ -119,9 +124,10 @@ impl TestDb {
         // No mail unless a test asks for it: the default outbox is
         // `data/outbox` under the working directory (the repository). No
         // background re-clustering either, unless asked: it would race
-        // with what the tests check.
+        // with what the tests check. Every request of a test comes from
+        // 127.0.0.1: rate limits out of reach unless a test sets them.
         let base = format!(
-            "[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\n[database]\nurl = \"{}\"\npool_size = 4\n[mail]\ntransport = \"off\"\n[triage]\nrecluster_every_secs = 0\n",
+            "[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\n[database]\nurl = \"{}\"\npool_size = 4\n[mail]\ntransport = \"off\"\n[triage]\nrecluster_every_secs = 0\n{UNLIMITED}",
             self.url
         );
         Settings::from_layers(&[&base, extra]).unwrap()

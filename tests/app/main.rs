@@ -26,6 +26,7 @@ mod export;
 mod htmx;
 mod intake;
 mod migrations;
+mod nul;
 mod public_pages;
 mod publication;
 mod queue;

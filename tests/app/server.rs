@@ -149,10 +149,15 @@ async fn postgres_connections_the_server_dropped_are_replaced() {
     let app = TestApp::spawn(db).await;
     let login = app.page("/login", 200).await;
     let token = crate::helpers::csrf_token(&login);
+    // A new unknown address each time: five failures in a row with one
+    // address would pause it (429), and this test is not about that.
+    let attempts = std::sync::atomic::AtomicUsize::new(0);
     let sign_in = || async {
+        let n = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let email = format!("nobody{n}@example.org");
         let fields = [
             ("csrf", token.as_str()),
-            ("email", "nobody@example.org"),
+            ("email", email.as_str()),
             ("password", "not the password"),
             ("next", "/editor"),
         ];

@@ -17,6 +17,7 @@ use crate::domain::Channel;
 use crate::intake::{self, FormRow, IntakeError};
 use crate::mail::Receipt;
 use crate::submissions::{self, Request, Sender, Stored, SubmitError, normalise_email};
+use crate::web::rate_limit::{ApiSubmit, Limited};
 use crate::web::submit::closed_reason;
 use crate::web::{ApiError, AppState, WebError};
 
@@ -51,11 +52,13 @@ pub struct SubmitQuery {
         (status = 404, description = "No such document", body = ErrorBody),
         (status = 413, description = "Too many comments", body = ErrorBody),
         (status = 422, description = "Name, e-mail or comments missing or unreadable", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this client address without a token; `Retry-After` says when to try again", body = ErrorBody),
     ),
     security((), ("token" = []))
 )]
 #[post("/documents/{slug}/submissions")]
 pub async fn create(
+    _: Limited<ApiSubmit>,
     who: MaybeApiUser,
     state: web::Data<AppState>,
     slug: web::Path<String>,

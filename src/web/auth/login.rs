@@ -6,9 +6,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+
+use crate::auth::throttle::Admission;
 use crate::auth::{self, AuthError};
 use crate::db::DbError;
 use crate::db::users::User;
+use crate::web::client::ClientAddr;
+use crate::web::rate_limit::{Limited, SignIn};
 use crate::web::{AppState, WebError, csrf, page, see_other};
 use std::sync::LazyLock;
 use tokio::sync::Semaphore;
@@ -87,7 +92,14 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// Signs in. Sign-in attempts are limited per client address (the
+/// `Limited<SignIn>` budget, 429 with `Retry-After`), and five failures in
+/// a row with one e-mail address from one client address pause that pair
+/// for a quarter of an hour (`auth::throttle`), answered alike for unknown
+/// and real addresses.
 pub async fn submit(
+    _: Limited<SignIn>,
+    client: ClientAddr,
     state: web::Data<AppState>,
     session: Session,
     form: web::Form<LoginForm>,
@@ -100,20 +112,27 @@ pub async fn submit(
         ..
     } = form.into_inner();
     let next = next_or_home(next.as_deref());
-    let result = sign_in(&state, email.clone(), password).await?;
+    let result = sign_in(&state, client, email.clone(), password).await?;
     match result {
         Ok(user) => {
             super::start(&session, &user)?;
             tracing::info!(user = user.id, "signed in");
             Ok(see_other(&next))
         }
-        Err(error @ (AuthError::BadCredentials | AuthError::Locked(_))) => {
+        Err(error @ (AuthError::BadCredentials | AuthError::Paused(_))) => {
             tracing::info!(reason = %error, "sign-in refused");
-            let status = match error {
-                AuthError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNAUTHORIZED,
+            let (status, retry_after) = match error {
+                AuthError::Paused(until) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some(
+                        (until - time::OffsetDateTime::now_utc())
+                            .whole_seconds()
+                            .max(1),
+                    ),
+                ),
+                _ => (StatusCode::UNAUTHORIZED, None),
             };
-            page(
+            let mut response = page(
                 status,
                 &LoginPage {
                     csrf: csrf::token(&session)?,
@@ -121,7 +140,13 @@ pub async fn submit(
                     next,
                     error: Some(crate::web::format::sentence(&error.to_string())),
                 },
-            )
+            )?;
+            if let Some(secs) = retry_after
+                && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+            {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            Ok(response)
         }
         Err(other) => Err(other.into()),
     }
@@ -130,24 +155,27 @@ pub async fn submit(
 /// Signs in without holding a database connection during the password
 /// check (argon2 takes tens of milliseconds and 19 MiB), and with at most
 /// one check per CPU at a time, so a flood of sign-ins cannot starve the
-/// pool or the machine.
+/// pool or the machine. A paused pair of client and e-mail address is
+/// refused before anything is looked up.
 async fn sign_in(
     state: &AppState,
+    client: ClientAddr,
     email: String,
     password: String,
 ) -> Result<Result<User, AuthError>, WebError> {
     static CHECKS: LazyLock<Semaphore> = LazyLock::new(|| {
         Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
     });
-    let now = crate::db::now();
-    let attempt = match state
+    let pauses = &state.rate_limits.sign_in_pauses;
+    let key = client.key();
+    if let Admission::Paused(until) = pauses.admit(key, &email, time::OffsetDateTime::now_utc()) {
+        return Ok(Err(AuthError::Paused(until)));
+    }
+    let lookup = email.clone();
+    let attempt = state
         .db
-        .run(move |conn| Ok::<_, DbError>(auth::begin_sign_in(conn, &email, now)))
-        .await?
-    {
-        Ok(attempt) => attempt,
-        Err(refused) => return Ok(Err(refused)),
-    };
+        .run(move |conn| Ok::<_, DbError>(auth::begin_sign_in(conn, &lookup)))
+        .await??;
     let permit = CHECKS
         .acquire()
         .await
@@ -159,10 +187,24 @@ async fn sign_in(
     .await
     .map_err(|e| WebError::Unexpected(e.into()))?;
     drop(permit);
-    Ok(state
+    let now = crate::db::now();
+    let outcome = state
         .db
         .run(move |conn| Ok::<_, DbError>(auth::finish_sign_in(conn, attempt, matches, now)))
-        .await?)
+        .await?;
+    Ok(match outcome {
+        Ok(user) => {
+            pauses.succeeded(key, &email);
+            Ok(user)
+        }
+        Err(AuthError::BadCredentials) => {
+            match pauses.failed(key, &email, time::OffsetDateTime::now_utc()) {
+                Some(until) => Err(AuthError::Paused(until)),
+                None => Err(AuthError::BadCredentials),
+            }
+        }
+        Err(other) => Err(other),
+    })
 }
 
 #[derive(Deserialize)]

@@ -14,12 +14,15 @@ use crate::domain::Channel;
 use crate::intake::Intake;
 use crate::mail::Receipt;
 use crate::submissions::{self, Request, Sender, Stored, SubmitError, Upload};
+use crate::web::rate_limit::{Confirm, Limited};
 use crate::web::see_other;
 use crate::web::{AppState, WebError, csrf};
 
 /// Stores the upload and sends the receipt; a file the same address sent
-/// before gets the "already received" page instead.
+/// before gets the "already received" page instead. Limited per client
+/// address (`web::rate_limit`): each confirm may send an e-mail.
 pub async fn confirm(
+    _: Limited<Confirm>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     session: Session,

@@ -12,6 +12,8 @@ use crate::db::pending::{self, PendingUpload};
 use crate::documents;
 use crate::intake::FormRow;
 use crate::submissions::{MAX_EMAIL_CHARS, normalise_email, sender_too_long};
+use crate::web::client::ClientAddr;
+use crate::web::rate_limit::{Limited, Upload};
 use crate::web::{AppState, WebError, csrf};
 
 /// Typed-comment rows shown at first, and the most a page offers.
@@ -98,6 +100,31 @@ pub struct SubmitForm {
 }
 
 impl SubmitForm {
+    /// The first text field holding a NUL character (PostgreSQL cannot
+    /// store one; the edge's check does not read multipart bodies).
+    fn field_with_nul(&self) -> Option<&'static str> {
+        let has = |text: &str| text.contains('\0');
+        [
+            ("name", has(&self.name)),
+            ("organization", has(&self.organization)),
+            ("email", has(&self.email)),
+        ]
+        .into_iter()
+        .chain(
+            [
+                ("kind", &self.kind),
+                ("section", &self.section),
+                ("page", &self.page),
+                ("line", &self.line),
+                ("comment", &self.comment),
+                ("suggested_change", &self.suggested_change),
+            ]
+            .into_iter()
+            .map(|(name, list)| (name, list.iter().any(|t| has(t)))),
+        )
+        .find_map(|(name, nul)| nul.then_some(name))
+    }
+
     fn rows(&self) -> Vec<FormRow> {
         let at = |list: &Vec<Text<String>>, i: usize| {
             list.get(i).map(|t| t.0.clone()).unwrap_or_default()
@@ -117,8 +144,10 @@ impl SubmitForm {
 
 /// Checks the form and reads the file or typed rows; on success keeps the
 /// upload for preview and redirects there, else shows the form again
-/// with what to fix (422, or 413 for a file over the limit).
+/// with what to fix (422, or 413 for a file over the limit). Limited per
+/// client address (`web::rate_limit`), checked before the body is read.
 pub async fn send(
+    _: Limited<Upload>,
     req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -126,6 +155,9 @@ pub async fn send(
     MultipartForm(form): MultipartForm<SubmitForm>,
 ) -> Result<HttpResponse, WebError> {
     csrf::check(&session, form.csrf.as_deref().map_or("", String::as_str))?;
+    if let Some(field) = form.field_with_nul() {
+        return Err(crate::web::nul::refused_field(field));
+    }
     let slug = slug.into_inner();
     let lookup = slug.clone();
     let document = state
@@ -256,7 +288,7 @@ pub async fn send(
         },
         submission_id: None,
         created_at: crate::db::now(),
-        client: super::client_key(&state.client_salt, &super::client_address(&req)),
+        client: super::client_key(&state.client_salt, ClientAddr::of(&req)),
         size_bytes: 0,
         preview: None,
     };

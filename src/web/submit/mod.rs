@@ -130,13 +130,6 @@ pub async fn read(
     read
 }
 
-/// The address a request came from, as far as this instance can tell.
-pub fn client_address(req: &actix_web::HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
-}
-
 /// The key of [`client_key`], from the session key: every instance
 /// sharing the session key (as they must) counts a client alike.
 pub fn client_salt(session_key: &actix_web::cookie::Key) -> [u8; 32] {
@@ -148,9 +141,10 @@ pub fn client_salt(session_key: &actix_web::cookie::Key) -> [u8; 32] {
 
 /// What an unconfirmed upload stores of its sender's address: a keyed hash,
 /// enough to count a client's waiting uploads, never the address itself.
-pub fn client_key(salt: &[u8; 32], address: &str) -> String {
+/// Counted as the rate limits count (an IPv6 client by its /64).
+pub fn client_key(salt: &[u8; 32], client: crate::web::client::ClientAddr) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt);
-    hasher.update(address.as_bytes());
+    hasher.update(client.key().to_string().as_bytes());
     hex::encode(&hasher.finalize()[..16])
 }

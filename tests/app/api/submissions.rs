@@ -223,3 +223,40 @@ on_both_backends! {
         assert!(is_late);
     }
 }
+
+on_both_backends! {
+    async fn anonymous_submissions_are_limited_per_client_address(db: TestDb) {
+        // Receipts go out to any address given: without a limit, the API
+        // would be a relay for as many e-mails as anyone cares to send.
+        let outbox = tempfile::tempdir().unwrap();
+        let config = format!(
+            "[mail]\ntransport = \"file\"\noutbox_dir = \"{}\"\n[limits]\napi_submit_per_minute = 2\n",
+            outbox.path().display()
+        );
+        let app = crate::tag_review::app_with_config(db, crate::api::COMMENTS, &config).await;
+        let token = crate::api::make_token(&app, "a script", "30").await;
+        let api = Api { app, token, outbox };
+        open_document(&api);
+        for _ in 0..2 {
+            json(api.call_with(Method::POST, OPEN, Some(two_comments()), NONE).await, 201).await;
+        }
+        let before = stored(&api);
+        let third = api.call_with(Method::POST, OPEN, Some(two_comments()), NONE).await;
+        let wait: u64 = third.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "Retry-After: {wait}");
+        let refused = json(third, 429).await;
+        assert_eq!(refused["error"]["code"], "too_many_requests");
+        let message = refused["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("too many submissions came from your network: try again in "), "{message}");
+        assert_eq!(stored(&api), before, "nothing stored");
+        assert_eq!(api.mails().len(), 2, "no third receipt");
+        // X-Forwarded-For is not believed from a client that is not a
+        // trusted proxy (none is configured here).
+        let spoofed = api
+            .call_with(Method::POST, OPEN, Some(two_comments()), &[("X-Forwarded-For", "203.0.113.9")])
+            .await;
+        assert_eq!(spoofed.status().as_u16(), 429);
+        // An editor's token is not limited.
+        json(api.call(Method::POST, OPEN, Some(two_comments())).await, 201).await;
+    }
+}

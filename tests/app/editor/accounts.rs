@@ -174,3 +174,52 @@ on_both_backends! {
         assert!(active);
     }
 }
+
+on_both_backends! {
+    async fn a_cookie_copied_before_an_account_is_turned_off_stays_void_once_it_is_on_again(db: TestDb) {
+        // Turning an account off because its session leaked must end that
+        // session for good, not only while the account is off.
+        let app = TestApp::spawn(db).await;
+        let (admin, _) = signed_in(&app, Role::Admin).await;
+        let ed = crate::editor::create_user(&app, Role::Editor);
+        let response = Browser::new(&app).sign_in(&ed.email, &ed.password, None).await;
+        assert_eq!(see_other(&response), "/editor");
+        let copied = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("docket_session="))
+            .expect("a session cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let thief = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let editor_home = || async {
+            thief
+                .get(format!("{}/editor", app.address))
+                .header("Cookie", &copied)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        assert_eq!(editor_home().await, 200, "the copied cookie works at first");
+
+        let csrf = admin.csrf().await;
+        for active in ["0", "1"] {
+            let response = admin
+                .post_form(&format!("/admin/users/{}/active", ed.id), &[("csrf", csrf.as_str()), ("active", active)])
+                .await;
+            assert_eq!(see_other(&response), USERS);
+        }
+        assert_eq!(editor_home().await, 303, "the cookie from before the account was turned off opens /editor again");
+        // The account itself works again with a new sign-in.
+        assert_eq!(see_other(&Browser::new(&app).sign_in(&ed.email, &ed.password, None).await), "/editor");
+    }
+}

@@ -87,6 +87,27 @@ impl Browser {
         }
     }
 
+    /// A second person whose requests come from `client_address`, as a
+    /// trusted proxy on 127.0.0.1 would say in `X-Forwarded-For` (the app
+    /// must trust 127.0.0.1: `[limits] trusted_proxies`).
+    fn from(app: &TestApp, client_address: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(client_address).unwrap(),
+        );
+        Self {
+            address: app.address.clone(),
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+        }
+    }
+
     async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

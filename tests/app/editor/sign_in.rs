@@ -1,10 +1,12 @@
 //! Signing in and out: the way back to the page asked for (never off
-//! site), one answer for every wrong address or password, the lock after
-//! five failures, CSRF tokens renewed at sign-in, the cookie's flags, and
-//! deactivated accounts.
+//! site), one answer for every wrong address or password, the pause after
+//! five failures (per client address, alike for unknown addresses), the
+//! per-address budget of attempts, CSRF tokens renewed at sign-in, the
+//! cookie's flags, and deactivated accounts.
 
 use diesel::prelude::*;
 use docket::db::schema::users;
+
 use docket::domain::Role;
 
 use super::{
@@ -14,6 +16,37 @@ use super::{
 use crate::helpers::{TestApp, attrs, csrf_token, see_other, texts};
 
 const WRONG: &str = "The e-mail address or the password is wrong.";
+/// How the answer to a paused sign-in starts, for any address.
+const PAUSED: &str =
+    "Too many failed attempts: sign-in with this e-mail address from your network is paused until ";
+/// Believes `X-Forwarded-For` from the test client (see `Browser::from`).
+const TRUSTING_LOCALHOST: &str = "[limits]\ntrusted_proxies = [\"127.0.0.1\"]\n";
+
+/// Five wrong passwords for `email`: four 401s, then the pause (429 with
+/// `Retry-After`); returns the pause's message.
+async fn paused_after_five(browser: &Browser, email: &str) -> String {
+    for attempt in 1..docket::auth::MAX_FAILURES {
+        let response = browser.sign_in(email, "wrong password 123", None).await;
+        assert_eq!(
+            response.status().as_u16(),
+            401,
+            "{email}, attempt {attempt}"
+        );
+    }
+    let fifth = browser.sign_in(email, "wrong password 123", None).await;
+    let wait: i64 = fifth.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((14 * 60..=15 * 60).contains(&wait), "Retry-After: {wait}");
+    let page = refused(fifth, 429, "fifth wrong password").await;
+    let message = sign_in_error(&page).join("\n");
+    assert!(message.starts_with(PAUSED), "{message}");
+    assert!(message.ends_with(" UTC; try again then."), "{message}");
+    assert_eq!(attrs(&page, "input[name=email]", "value"), [email]);
+    message
+}
 
 /// Where a sign-in form is sent from the editor page `path`.
 fn to_sign_in(path: &str) -> String {
@@ -140,75 +173,89 @@ on_both_backends! {
         assert!(is_signed_in(&browser).await);
     }
 
-    async fn five_wrong_passwords_in_a_row_lock_the_account(db: TestDb) {
-        let app = TestApp::spawn(db).await;
+    async fn five_wrong_passwords_pause_only_that_address_and_unknown_addresses_alike(db: TestDb) {
+        // Behind a proxy on 127.0.0.1, so that each browser can come from
+        // an address of its own (X-Forwarded-For).
+        let app = TestApp::spawn_with(db, TRUSTING_LOCALHOST).await;
         let account = create_user(&app, Role::Admin);
-        let bystander = create_user(&app, Role::Editor);
-        let browser = Browser::of(&app);
-        let stranger = Browser::new(&app);
-        let failures = || {
-            app.with_conn(|conn| {
-                users::table
-                    .find(account.id)
-                    .select((users::failed_logins, users::locked_until))
-                    .first::<(i32, Option<time::PrimitiveDateTime>)>(conn)
-                    .unwrap()
-            })
-        };
+        let attacker = Browser::from(&app, "198.51.100.66");
 
         // A success in between starts the count again.
         for _ in 0..3 {
-            let response = browser.sign_in(&account.email, "wrong password 123", None).await;
+            let response = attacker.sign_in(&account.email, "wrong password 123", None).await;
             assert_eq!(response.status().as_u16(), 401);
         }
-        assert_eq!(failures(), (3, None));
-        assert_eq!(see_other(&browser.sign_in(&account.email, &account.password, None).await), "/editor");
-        assert_eq!(failures(), (0, None));
+        assert_eq!(see_other(&attacker.sign_in(&account.email, &account.password, None).await), "/editor");
+        let attacker = Browser::from(&app, "198.51.100.66");
 
-        // From here on, someone else at another computer.
-        let browser = stranger;
-        for attempt in 1..docket::auth::MAX_FAILURES {
-            let response = browser.sign_in(&account.email, "wrong password 123", None).await;
-            assert_eq!(response.status().as_u16(), 401, "attempt {attempt}");
-        }
-        let fifth = browser.sign_in(&account.email, "wrong password 123", None).await;
-        let fifth = refused(fifth, 429, "fifth wrong password").await;
-        let message = sign_in_error(&fifth).join("\n");
-        assert!(message.starts_with("Too many failed attempts: sign-in for this account is paused until "), "{message}");
-        assert!(message.ends_with(" UTC; try again then."), "{message}");
-        let (count, locked_until) = failures();
-        assert_eq!(count, docket::auth::MAX_FAILURES);
-        let locked_until = locked_until.expect("the account is locked");
+        // Five wrong passwords in a row: the fifth answer is the pause.
+        let fifth = paused_after_five(&attacker, &account.email).await;
+        // The time given is when the pause ends, rounded up to the minute.
         let now = time::OffsetDateTime::now_utc();
-        let now = time::PrimitiveDateTime::new(now.date(), now.time());
-        let lock = locked_until - now;
-        assert!(lock > time::Duration::minutes(14) && lock <= docket::auth::LOCK_FOR, "{lock}");
-        // The time given is rounded up, so trying again then works.
-        let ends = if locked_until.second() > 0 || locked_until.nanosecond() > 0 {
-            locked_until + time::Duration::minutes(1)
-        } else {
-            locked_until
+        let ends = |minutes| {
+            let at = now + time::Duration::minutes(minutes);
+            format!("{} {:02}:{:02}", at.date(), at.hour(), at.minute())
         };
-        assert!(message.contains(&format!("{} {:02}:{:02}", ends.date(), ends.hour(), ends.minute())), "{message}");
+        assert!(fifth.contains(&ends(15)) || fifth.contains(&ends(16)), "{fifth}");
 
-        // Locked: even the right password is refused, and nobody is signed in.
-        let right = browser.sign_in(&account.email, &account.password, Some(OUTLINE)).await;
-        let right = refused(right, 429, "right password while locked").await;
-        assert!(sign_in_error(&right)[0].contains("paused until"), "{:?}", sign_in_error(&right));
-        assert!(!is_signed_in(&browser).await);
-        // Other accounts are not affected.
-        let other = Browser::new(&app);
-        assert_eq!(see_other(&other.sign_in(&bystander.email, &bystander.password, None).await), "/editor");
+        // Paused: even the right password is refused, and nobody is signed in.
+        let right = attacker.sign_in(&account.email, &account.password, Some(OUTLINE)).await;
+        let right = refused(right, 429, "right password while paused").await;
+        assert!(sign_in_error(&right)[0].starts_with(PAUSED), "{:?}", sign_in_error(&right));
+        assert!(!is_signed_in(&attacker).await);
 
-        // Once the lock has run out, the right password works and clears it.
-        app.with_conn(|conn| {
-            diesel::update(users::table.find(account.id))
-                .set(users::locked_until.eq(now - time::Duration::minutes(1)))
-                .execute(conn)
-                .unwrap();
-        });
-        assert_eq!(see_other(&browser.sign_in(&account.email, &account.password, None).await), "/editor");
-        assert_eq!(failures(), (0, None));
+        // An address without an account is paused the same way, with the
+        // same words: the pause does not tell which addresses exist.
+        let unknown = paused_after_five(&attacker, "nobody@example.org").await;
+        let without_time = |m: &str| {
+            let (before, rest) = m.split_once("until ").unwrap();
+            format!("{before}until …{}", &rest[rest.find(" UTC").unwrap()..])
+        };
+        assert_eq!(without_time(&unknown), without_time(&fifth));
+
+        // The real admin, from another address, signs in all the same …
+        let admin = Browser::from(&app, "203.0.113.5");
+        assert_eq!(see_other(&admin.sign_in(&account.email, &account.password, None).await), "/editor");
+        // … and so does anyone from the attacker's address to another account.
+        let bystander = create_user(&app, Role::Editor);
+        let neighbour = Browser::from(&app, "198.51.100.66");
+        assert_eq!(see_other(&neighbour.sign_in(&bystander.email, &bystander.password, None).await), "/editor");
+    }
+
+    async fn sign_in_attempts_are_limited_per_client_address(db: TestDb) {
+        let config = format!("{TRUSTING_LOCALHOST}sign_in_per_minute = 3\n");
+        let app = TestApp::spawn_with(db, &config).await;
+        let account = create_user(&app, Role::Editor);
+        let flooder = Browser::from(&app, "198.51.100.7");
+        for (i, email) in ["a@example.org", "b@example.org", "c@example.org"].into_iter().enumerate() {
+            let response = flooder.sign_in(email, "wrong password 123", None).await;
+            assert_eq!(response.status().as_u16(), 401, "attempt {i}");
+        }
+        // The fourth in a minute, whatever the address tried, right or wrong.
+        let fourth = flooder.sign_in(&account.email, &account.password, None).await;
+        assert_eq!(fourth.status().as_u16(), 429);
+        let wait: u64 = fourth.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        let message = error_message(fourth, 429, "fourth sign-in in a minute").await;
+        assert!(message.starts_with("Too many sign-in attempts came from your network. Try again in "), "{message}");
+        assert!(!is_signed_in(&flooder).await);
+        // Another client address has its own budget.
+        let other = Browser::from(&app, "203.0.113.5");
+        assert_eq!(see_other(&other.sign_in(&account.email, &account.password, None).await), "/editor");
+    }
+
+    async fn over_long_passwords_get_the_same_answer_for_real_and_unknown_addresses(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        let account = create_user(&app, Role::Editor);
+        // Starts with the right password: only its length is wrong.
+        let long = format!("{}{}", account.password, "x".repeat(docket::auth::password::MAX_BYTES));
+        for email in [account.email.as_str(), "nobody@example.org"] {
+            let browser = Browser::new(&app);
+            let response = browser.sign_in(email, &long, None).await;
+            let page = refused(response, 401, email).await;
+            assert_eq!(sign_in_error(&page), [WRONG], "{email}");
+            assert!(!is_signed_in(&browser).await);
+        }
     }
 
     async fn sign_in_never_redirects_to_another_site(db: TestDb) {

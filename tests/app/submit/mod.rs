@@ -3,6 +3,7 @@
 //! refusal stores nothing.
 
 mod fixtures;
+mod limits;
 pub(crate) mod mail;
 mod memory;
 mod refusals;
