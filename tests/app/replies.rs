@@ -5,7 +5,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use diesel::prelude::*;
-use docket::db::schema::{comments, submissions};
+use docket::db::schema::{comments, submission_files, submissions};
 use docket::export::cells::from_csv_cell;
 use rust_xlsxwriter::{Format, Workbook};
 
@@ -283,6 +283,26 @@ on_both_backends! {
         assert_eq!(records[2][7], "Done;-1 line.\n@all: see 5.1");
         assert_eq!(records[3][4], "line\n=1+1");
         assert_eq!(records[3][5], "quote;\"=3+3");
+    }
+
+    async fn reply_downloads_are_named_without_the_submitter_s_path(db: TestDb) {
+        let app = app_with(db, CSV).await;
+        let (id, tracking) = submission_ids(&app)[0].clone();
+        // The name a browser sent with the upload is stored as it came.
+        app.with_conn(|conn| {
+            diesel::update(submission_files::table.find(id))
+                .set(submission_files::file_name.eq("../../etc/passwd.csv"))
+                .execute(conn)
+                .unwrap();
+        });
+        let (_, disposition) = download(&app, &format!("/editor/submissions/{id}/replies"), "text/csv").await;
+        assert_eq!(disposition, "attachment; filename=\"passwd (replies).csv\"");
+        let (zipped, _) = download(&app, "/editor/d/nistir-8200/replies.zip", "application/zip").await;
+        let mut archive = zip::ZipArchive::new(Cursor::new(zipped)).unwrap();
+        let names: Vec<String> = (0..archive.len())
+            .map(|i| archive.by_index(i).unwrap().name().unwrap().into_owned())
+            .collect();
+        assert_eq!(names, [format!("{tracking} passwd (replies).csv")]);
     }
 }
 
