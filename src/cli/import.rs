@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::UsageError;
+use super::terminal::{shown, shown_lines};
 use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::db::documents::Document;
@@ -273,40 +274,39 @@ fn progress(total: usize) -> ProgressBar {
     bar
 }
 
+/// The report as text. Everything in it may quote the file (its name,
+/// sheet names, cells in warnings): printed through `terminal::shown`.
 fn print_report(report: &FileReport) {
     let warnings = report.warnings.len();
+    let file = shown(&report.file);
+    let tracking = shown(report.tracking.as_deref().unwrap_or_default());
     match report.status {
         Status::Stored => println!(
-            "{}: stored as {} with {} comment(s), {warnings} warning(s)",
-            report.file,
-            report.tracking.as_deref().unwrap_or_default(),
+            "{file}: stored as {tracking} with {} comment(s), {warnings} warning(s)",
             report.comments
         ),
         Status::AlreadyReceived => println!(
-            "{}: already received as {} (the same file from the same sender); not stored again",
-            report.file,
-            report.tracking.as_deref().unwrap_or_default()
+            "{file}: already received as {tracking} (the same file from the same sender); not stored again",
         ),
         Status::Checked => println!(
-            "{}: would store {} comment(s), {warnings} warning(s) (dry run: nothing stored)",
-            report.file, report.comments
+            "{file}: would store {} comment(s), {warnings} warning(s) (dry run: nothing stored)",
+            report.comments
         ),
         Status::Rejected => println!(
-            "{}: rejected, nothing stored: {}",
-            report.file,
-            report.error.as_deref().unwrap_or_default()
+            "{file}: rejected, nothing stored: {}",
+            shown_lines(report.error.as_deref().unwrap_or_default())
         ),
     }
     if let Some(read) = &report.read {
-        println!("  read as {read}");
+        println!("  read as {}", shown(read));
     }
     if let Some(tags) = &report.tags {
-        println!("  sections: {}", tags.describe());
+        println!("  sections: {}", shown(&tags.describe()));
         for line in tags.unresolved.iter().chain(&tags.conflicts) {
-            println!("  {line}");
+            println!("  {}", shown(line));
         }
     }
     for warning in &report.warnings {
-        println!("  {warning}");
+        println!("  {}", shown(warning));
     }
 }

@@ -4,6 +4,7 @@
 
 mod export;
 mod import;
+mod terminal;
 mod user;
 
 use std::path::PathBuf;
@@ -408,15 +409,18 @@ fn import_outline(settings: &Settings, args: OutlineImportArgs) -> anyhow::Resul
         None => OutlineFormat::from_path(&args.file).ok_or_else(|| {
             anyhow::anyhow!(
                 "cannot tell the format of {} from its extension; name it .toml or .csv, or pass --format",
-                args.file.display()
+                terminal::shown(&args.file.display().to_string())
             )
         })?,
     };
+    let file = args.file.display().to_string();
+    let file = terminal::shown(&file);
     let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
-    // Check the whole file before touching the database.
+        .map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?;
+    // Check the whole file before touching the database. Its problems
+    // quote its cells: printed escaped (`terminal`).
     let outline = outline::parse(&text, format)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+        .map_err(|e| anyhow::anyhow!("{file}: {}", terminal::shown_lines(&e.to_string())))?;
     let mut conn = prepared(settings)?;
     let (change, retagged) = documents::import_outline(&mut conn, &args.document, &outline)?;
     println!(

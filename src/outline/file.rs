@@ -130,10 +130,14 @@ pub(super) const CSV_COLUMNS: [&str; 9] = [
     "parent",
 ];
 
+/// Reads CSV rows. A cell is taken through `export::cells::from_csv_cell`
+/// (an outline docket wrote reads back exactly) before it is trimmed: the
+/// CSV rule may have put a `'` after the spaces or line breaks a trim
+/// takes off.
 fn read_csv(text: &str) -> Result<Vec<OutlineEntry>, OutlineError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
-        .trim(csv::Trim::All)
+        .trim(csv::Trim::Headers)
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
@@ -165,15 +169,15 @@ fn read_csv(text: &str) -> Result<Vec<OutlineEntry>, OutlineError> {
     let mut entries = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| OutlineError::Unreadable(e.to_string()))?;
-        if record.iter().all(str::is_empty) {
+        if record.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
         let row = record.position().map_or(0, |p| p.line());
         let cell = |slot: usize| -> Option<String> {
             index[slot]
                 .and_then(|i| record.get(i))
+                .map(|v| crate::export::cells::from_csv_cell(v).trim().to_owned())
                 .filter(|v| !v.is_empty())
-                .map(|v| crate::export::cells::from_cell(v).to_owned())
         };
         entries.push(OutlineEntry {
             origin: format!("row {row}"),

@@ -44,14 +44,18 @@ pub fn entries_of(sections: &[Section]) -> Vec<OutlineEntry> {
         .collect()
 }
 
-/// The outline as CSV with every column `outline import` reads. Cells that
-/// a spreadsheet would take for a formula are quoted ([`cells::to_cell`]);
-/// reading the file back takes the quote off.
+/// The outline as CSV with every column `outline import` reads. Titles are
+/// an admin's text, perhaps pasted from the document: every field is
+/// quoted and goes through the CSV rule ([`cells::to_csv_cell`]), so a
+/// spreadsheet runs none as a formula however it splits the file; reading
+/// the file back undoes it.
 pub fn to_csv(entries: &[OutlineEntry]) -> Result<String, csv::Error> {
     fn opt(v: &Option<String>) -> &str {
         v.as_deref().unwrap_or_default()
     }
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
     writer.write_record(super::file::CSV_COLUMNS)?;
     for e in entries {
         let row = [
@@ -66,7 +70,7 @@ pub fn to_csv(entries: &[OutlineEntry]) -> Result<String, csv::Error> {
             opt(&e.parent),
         ];
         // Opened in a spreadsheet, `=…` in a title must stay text.
-        writer.write_record(row.map(cells::to_cell).iter().map(|c| c.as_bytes()))?;
+        writer.write_record(row.map(cells::to_csv_cell).iter().map(|c| c.as_bytes()))?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

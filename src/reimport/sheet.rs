@@ -160,7 +160,14 @@ impl Layout {
     /// One row below the header: its answer, a problem, or `None` for a
     /// row without a tracking number (notes, totals, blank lines).
     pub fn read(&self, row: &Row) -> Option<Result<Answer, CellProblem>> {
-        let cell = |c: usize| cells::from_cell(row.cell(c).trim()).trim();
+        // Every format through the CSV rule's inverse: a workbook sent
+        // back may be a CSV docket wrote, opened and saved as a workbook,
+        // its inserted quotes now text (`export::cells`). Trimmed after, as
+        // the rule may have put a `'` after the spaces a trim takes off.
+        let cells: Vec<String> = (0..row.width())
+            .map(|c| cells::from_csv_cell(row.cell(c)).trim().to_owned())
+            .collect();
+        let cell = |c: usize| cells.get(c).map_or("", String::as_str);
         let tracking = cell(self.tracking);
         if tracking.is_empty() {
             return None;

@@ -1,11 +1,14 @@
 //! CSV: the same records in the same order (blank lines left out), with
 //! the same separator, the header and each comment's record longer by two
 //! fields. Written as UTF-8 with a byte-order mark (whatever the file came
-//! in), so Excel shows the accents; a cell a spreadsheet would run as a
-//! formula gets a leading `'`.
+//! in), so Excel shows the accents. Every field is quoted and every cell,
+//! the submitter's and the two added, goes through the CSV rule of
+//! `export::cells` (a `'` before a formula's first character wherever a
+//! spreadsheet could start a cell), so no cell runs as a formula whatever
+//! separator the program opening the file splits it at.
 
 use super::{Answers, HEADERS, HeaderRows, ReplyError};
-use crate::export::cells::to_cell;
+use crate::export::cells::to_csv_cell;
 use crate::intake::{self, Sheet};
 
 pub fn write(
@@ -26,6 +29,7 @@ pub fn write(
         .delimiter(intake::csv_delimiter(&text))
         .flexible(true)
         .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Always)
         .from_writer("\u{feff}".as_bytes().to_vec());
     // Rows keep intake's numbers (comments name their row by them); blank
     // lines, which are no records, are left out.
@@ -40,11 +44,11 @@ pub fn write(
         let mut cells: Vec<String> = row
             .dense()
             .into_iter()
-            .map(|c| to_cell(c).into_owned())
+            .map(|c| to_csv_cell(c).into_owned())
             .collect();
         if let Some(added) = added {
             cells.resize(width, String::new());
-            cells.extend(added.iter().map(|a| to_cell(a).into_owned()));
+            cells.extend(added.iter().map(|a| to_csv_cell(a).into_owned()));
         }
         out.write_record(&cells).map_err(broken)?;
     }

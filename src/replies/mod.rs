@@ -122,10 +122,7 @@ pub fn write(
 ) -> Result<Reply, ReplyError> {
     let (format, sheets, _) = intake::read_sheets(name, bytes, limits)?;
     let headers = header_rows(&sheets);
-    let stem = name
-        .rsplit_once('.')
-        .map_or(name, |(stem, _)| stem)
-        .to_owned();
+    let stem = stem(name);
     match format {
         FileFormat::Csv => Ok(Reply {
             file_name: format!("{stem} (replies).csv"),
@@ -146,6 +143,20 @@ pub fn write(
 }
 
 const XLSX: &str = crate::export::Format::Xlsx.content_type();
+
+/// The name a reply is downloaded, mailed and zipped under starts with
+/// this: the submitter's file name, cleaned by the one function every
+/// attachment name goes through (`mail::safe_file_name`: the last path
+/// part only, no control characters, no leading dots), then without its
+/// extension. An upload named `../../etc/passwd` is `passwd (replies).csv`
+/// wherever it goes, never a path.
+fn stem(name: &str) -> String {
+    let clean = crate::mail::safe_file_name(name);
+    match clean.rsplit_once('.') {
+        Some((stem, _)) if !stem.trim().is_empty() => stem.trim_end().to_owned(),
+        _ => clean,
+    }
+}
 
 /// `xlsm` stays `xlsm` (its macros are kept); anything else is `fallback`.
 fn extension(name: &str, fallback: &str) -> String {
@@ -177,4 +188,25 @@ fn header_rows(sheets: &[Sheet]) -> HeaderRows {
         }
     }
     HeaderRows { rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stem;
+
+    #[test]
+    fn reply_names_are_cleaned_file_names() {
+        for (name, expected) in [
+            ("comments.csv", "comments"),
+            ("Données 2024.xlsx", "Données 2024"),
+            ("../../etc/passwd.csv", "passwd"),
+            ("../../etc/passwd", "passwd"),
+            ("C:\\Users\\a\\b.xlsx", "b"),
+            ("a\nb\u{1b}[31m.csv", "a_b_[31m"),
+            (".hidden.csv", "hidden"),
+            ("../", "attachment"),
+        ] {
+            assert_eq!(stem(name), expected, "{name:?}");
+        }
+    }
 }

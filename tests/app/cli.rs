@@ -147,6 +147,33 @@ on_both_backends! {
         assert_eq!(sections::for_document(&mut conn, demo.id).unwrap().len(), before, "old outline kept");
     }
 
+    async fn a_file_s_escape_sequences_are_printed_escaped(db: TestDb) {
+        let out = docket(&db, &["document", "create", "--slug", "esc", "--title", "Esc", "--opens", "2000-01-01", "--closes", "2100-01-01"]);
+        assert!(out.status.success(), "{out:?}");
+        let dir = tempfile::tempdir().unwrap();
+        // A type the template does not know, so the warning quotes the
+        // cell; enough plain rows that the file is still taken for text.
+        let mut text = "Comment #,Type,Section,Comment\n1,\u{1b}[31mX,1,\"red \u{1b}[31mtext\"\n".to_owned();
+        for n in 2..12 {
+            text.push_str(&format!("{n},E,1,A plain comment on the introduction.\n"));
+        }
+        let csv = write(&dir, "red\u{1b}[31m.csv", &text);
+        for args in [&["--dry-run"][..], &[]] {
+            let out = docket(&db, &[&["import", "--document", "esc"], args, &[&csv]].concat());
+            assert!(out.status.success(), "{out:?}");
+            let text = stdout(&out);
+            assert!(!text.contains('\u{1b}'), "{text:?}");
+            assert!(text.contains("red\\u{1b}[31m.csv: "), "{text}");
+            assert!(text.contains("\"\\u{1b}[31mX\""), "the warning quotes the cell escaped: {text}");
+        }
+        let outline = write(&dir, "outline.csv", "number,\u{1b}[31mtitle\n1,x\n");
+        let out = docket(&db, &["outline", "import", "--document", "esc", &outline]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(!err.contains('\u{1b}'), "{err:?}");
+        assert!(err.contains("unknown column `\\u{1b}[31mtitle`"), "{err}");
+    }
+
     async fn bad_document_input_is_refused_clearly(db: TestDb) {
         let out = docket(&db, &["document", "create", "--slug", "Bad Slug", "--title", "X"]);
         assert!(!out.status.success());

