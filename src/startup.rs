@@ -69,6 +69,13 @@ pub fn prepare_database(
 ) -> Result<Prepared, StartupError> {
     migrate::with_bootstrap_lock(conn, |conn| {
         let migrations_applied = migrate::run_pending(conn)?;
+        let keyed = db::pending::key_old_tokens(conn).map_err(DbError::from)?;
+        if keyed > 0 {
+            tracing::info!(
+                keyed,
+                "preview and receipt tokens of earlier versions stored as keys"
+            );
+        }
         let empty = db::documents::count(conn).map_err(DbError::from)? == 0;
         let demo = if load_demo_when_empty && empty {
             Some(demo::load(conn)?)

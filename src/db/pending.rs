@@ -1,6 +1,11 @@
 //! Uploads waiting for the submitter's Confirm (see the migration
 //! `pending_uploads`). The token is a random capability: whoever holds it may
 //! confirm, and after Confirm it is the private link to the receipt.
+//!
+//! Only the token's SHA-256 is stored ([`key`]), as for invitations and API
+//! tokens: the database finds a row by the hash of what a link carries, so
+//! no comparison with the secret itself can leak it through its timing, and
+//! a copy of the database holds no working link.
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -12,6 +17,7 @@ use super::schema::pending_uploads;
 #[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pending_uploads)]
 pub struct PendingUpload {
+    /// [`key`] of the token in the preview and receipt links.
     pub token: String,
     pub document_id: i64,
     /// `upload` or `form`.
@@ -60,6 +66,29 @@ impl std::fmt::Debug for PendingUpload {
             .field("submission_id", &self.submission_id)
             .finish_non_exhaustive()
     }
+}
+
+/// What is stored of a preview or receipt token: its SHA-256, as hex.
+pub fn key(token: &str) -> String {
+    crate::submissions::sha256_hex(token.as_bytes())
+}
+
+/// Rows stored by earlier versions held the token itself (48 hex digits);
+/// they are given its key, so their receipt links keep working. Returns how
+/// many were changed. Run at start-up, after the migrations.
+pub fn key_old_tokens(conn: &mut DbConnection) -> QueryResult<usize> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    let old: Vec<String> = pending_uploads::table
+        .filter(sql::<Bool>("length(token) <> 64"))
+        .select(pending_uploads::token)
+        .load(conn)?;
+    for token in &old {
+        diesel::update(pending_uploads::table.find(token))
+            .set(pending_uploads::token.eq(key(token)))
+            .execute(conn)?;
+    }
+    Ok(old.len())
 }
 
 /// Stores an upload that needs no preview (an API submission's receipt link).
@@ -134,7 +163,7 @@ pub fn find_without_file(
     use diesel::dsl::sql;
     use diesel::sql_types::{Binary, Nullable};
     pending_uploads::table
-        .find(token)
+        .find(key(token))
         .select((
             pending_uploads::token,
             pending_uploads::document_id,
@@ -159,7 +188,7 @@ pub fn find_without_file(
 /// The upload behind a preview or receipt token, if any.
 pub fn find(conn: &mut DbConnection, token: &str) -> QueryResult<Option<PendingUpload>> {
     pending_uploads::table
-        .find(token)
+        .find(key(token))
         .select(PendingUpload::as_select())
         .first(conn)
         .optional()
@@ -167,15 +196,16 @@ pub fn find(conn: &mut DbConnection, token: &str) -> QueryResult<Option<PendingU
 
 /// Marks the upload confirmed and drops its bytes (the submission keeps
 /// them now). Only an unconfirmed upload is marked: returns false when
-/// another request confirmed it first.
+/// another request confirmed it first. `stored` is the row's `token`
+/// (the key, not the link's token).
 pub fn mark_confirmed(
     conn: &mut DbConnection,
-    token: &str,
+    stored: &str,
     submission_id: i64,
 ) -> QueryResult<bool> {
     let updated = diesel::update(
         pending_uploads::table
-            .filter(pending_uploads::token.eq(token))
+            .filter(pending_uploads::token.eq(stored))
             .filter(pending_uploads::submission_id.is_null()),
     )
     .set((
@@ -189,9 +219,10 @@ pub fn mark_confirmed(
     Ok(updated == 1)
 }
 
-/// Forgets an upload (Cancel, or a file already received).
-pub fn delete(conn: &mut DbConnection, token: &str) -> QueryResult<usize> {
-    diesel::delete(pending_uploads::table.find(token)).execute(conn)
+/// Forgets an upload (Cancel, or a file already received); `stored` is
+/// the row's `token` (the key).
+pub fn delete(conn: &mut DbConnection, stored: &str) -> QueryResult<usize> {
+    diesel::delete(pending_uploads::table.find(stored)).execute(conn)
 }
 
 /// Forgets unconfirmed uploads older than `before` (abandoned previews).

@@ -157,7 +157,7 @@ pub async fn create(
         email: Some(email.clone()),
     };
     let pending = PendingUpload {
-        token: token.clone(),
+        token: pending::key(&token),
         document_id: document.id,
         channel: "form".to_owned(),
         submitter_name: name.clone(),

@@ -261,7 +261,7 @@ pub async fn send(
     };
     let token = hex::encode(rand::random::<[u8; 24]>());
     let pending = PendingUpload {
-        token: token.clone(),
+        token: pending::key(&token),
         document_id: document.id,
         channel: match sent {
             Sent::File { .. } => "upload",

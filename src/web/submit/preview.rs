@@ -339,7 +339,7 @@ pub async fn cancel(
     if pending.submission_id.is_none() {
         state
             .db
-            .run(move |conn| pending::delete(conn, &token).map_err(DbError::from))
+            .run(move |conn| pending::delete(conn, &pending.token).map_err(DbError::from))
             .await?;
     }
     Ok(see_other(&format!("/d/{slug}/submit")))

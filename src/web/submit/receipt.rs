@@ -41,7 +41,7 @@ pub async fn show(
     let (document, submission, count) = state
         .db
         .run(move |conn| {
-            let submission_id = pending::find(conn, &token)?
+            let submission_id = pending::find_without_file(conn, &token)?
                 .and_then(|p| p.submission_id)
                 .ok_or(diesel::result::Error::NotFound)?;
             let submission = submissions::find(conn, submission_id)?;

@@ -263,7 +263,7 @@ on_both_backends! {
         let (token, first) = preview(app, "draft", response).await;
         // The stored file no longer reads: the preview does not need it.
         app.with_conn(|conn| {
-            diesel::update(pending_uploads::table.find(&token))
+            diesel::update(pending_uploads::table.find(docket::db::pending::key(&token)))
                 .set(pending_uploads::bytes.eq(Some(b"not a spreadsheet".to_vec())))
                 .execute(conn)
                 .unwrap();
@@ -327,7 +327,8 @@ on_both_backends! {
         });
         let kept: Vec<&String> = waiting.iter().map(|(t, _, _)| t).collect();
         // The two newest are kept; the oldest made room.
-        assert_eq!(kept, [&tokens[2], &tokens[3]]);
+        let key = docket::db::pending::key;
+        assert_eq!(kept, [&key(&tokens[2]), &key(&tokens[3])]);
         for (_, client, size_bytes) in &waiting {
             // A keyed hash, not the address.
             assert_eq!(client.len(), 32, "{client}");
@@ -350,7 +351,7 @@ on_both_backends! {
         let left: Vec<String> = app.with_conn(|conn| {
             pending_uploads::table.select(pending_uploads::token).load(conn).unwrap()
         });
-        assert_eq!(left, [token]);
+        assert_eq!(left, [key(&token)]);
 
         // Past the cap of all senders together, the oldest of anyone's go.
         let caps = docket::db::pending::Caps {

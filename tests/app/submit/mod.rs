@@ -7,6 +7,7 @@ mod limits;
 pub(crate) mod mail;
 mod memory;
 mod refusals;
+mod tokens;
 mod twice;
 mod typed;
 mod xss;
