@@ -402,6 +402,24 @@ mod tests {
     }
 
     #[test]
+    fn a_parser_s_words_stay_out_of_the_refusal() {
+        let rows = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>&xxe;</text:p></table:table-cell></table:table-row>";
+        let error =
+            crate::intake::read("x.ods", &ods(&sheet(rows)), &Limits::default()).unwrap_err();
+        let said = error.to_string();
+        assert!(
+            said.starts_with(
+                "the OpenDocument spreadsheet (ODS) cannot be read: its contents are damaged"
+            ),
+            "{said}"
+        );
+        assert!(
+            !said.contains("xxe") && !said.to_lowercase().contains("xml"),
+            "{said}"
+        );
+    }
+
+    #[test]
     fn empty_repeats_written_by_calc_do_not_count() {
         // LibreOffice pads every sheet with empty repeated rows and columns.
         let rows = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>Comment</text:p></table:table-cell><table:table-cell table:number-columns-repeated=\"16383\"/></table:table-row><table:table-row table:number-rows-repeated=\"1048575\"><table:table-cell table:number-columns-repeated=\"16384\"/></table:table-row>";
