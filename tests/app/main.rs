@@ -27,6 +27,7 @@ mod htmx;
 mod intake;
 mod migrations;
 mod nul;
+mod process;
 mod public_pages;
 mod publication;
 mod queue;

@@ -216,3 +216,37 @@ async fn postgres_connections_the_server_dropped_are_replaced() {
         ["503 Service Unavailable"]
     );
 }
+
+on_both_backends! {
+    async fn the_request_log_never_holds_a_link_s_token(db: TestDb) {
+        let server = crate::process::Server::start(&db.url);
+        let client = reqwest::Client::new();
+        let tokens = [
+            ("/invite/", "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928"),
+            ("/receipt/", "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"),
+            ("/d/nistir-8200/submit/", "1122334455667788990011223344556677889900aabbccdd"),
+        ];
+        for (route, token) in tokens {
+            let response = client
+                .get(format!("{}{route}{token}", server.address))
+                .send()
+                .await
+                .unwrap();
+            // No such link: 404, or 410 for an invitation (used or gone).
+            assert!(matches!(response.status().as_u16(), 404 | 410), "{route}");
+        }
+        // The log is written as the requests end.
+        let mut log = String::new();
+        for _ in 0..50 {
+            log = server.log();
+            if log.matches("/receipt/***").count() > 0 && log.contains("/d/nistir-8200/submit/***") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        for (route, token) in tokens {
+            assert!(!log.contains(token), "{route}{token} is in the log:\n{log}");
+            assert!(log.contains(&format!("{route}***")), "{route}*** is not in the log:\n{log}");
+        }
+    }
+}

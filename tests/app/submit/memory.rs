@@ -8,87 +8,25 @@
 //! XLSX whose two sheets hold 200,000 rows each with one number in column BL
 //! (it took the server to 1.2 GB), and an ODS of under a kilobyte whose one
 //! row of 64 numbers is repeated 199,998 times (2.9 GB).
+//!
+//! The figures are printed: `cargo test --test app -- submit::memory::hostile
+//! --nocapture` (with `DOCKET_TEST_BIN=target/release/docket` for a release
+//! build's).
 
 use std::io::Write;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{
     ADA, CSV, Who, confirm, form_csrf, open_document, preview, refused, send, spawn, stored, upload,
 };
 use crate::helpers::{Multipart, csrf_token};
+use crate::process::Server;
 
 const MB: u64 = 1024 * 1024;
 
 /// The budget the issue set: the server at most this high after `upload`.
 fn allowed(upload: usize) -> u64 {
     64 * MB + 16 * upload as u64
-}
-
-/// `docket serve` on a port of its own, killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_docket"));
-        command.current_dir(dir.path());
-        for (key, _) in std::env::vars() {
-            if key.starts_with("DOCKET") || key == "DATABASE_URL" {
-                command.env_remove(key);
-            }
-        }
-        let child = command
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("DOCKET__SERVER__BIND", format!("127.0.0.1:{port}"))
-            .env("DOCKET__SERVER__WORKERS", "2")
-            .env("DOCKET__MAIL__TRANSPORT", "off")
-            .env("DOCKET__TRIAGE__RECLUSTER_EVERY_SECS", "0")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Server {
-            child,
-            address: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "docket serve did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        server
-    }
-
-    /// The process's peak resident set so far, in bytes.
-    fn peak(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-        let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-        kb * 1024
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A header sheet and two sheets of 200,000 rows, each holding one number
