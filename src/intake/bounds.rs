@@ -96,6 +96,8 @@ pub fn check_xls(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<(
         .map_err(|e| unreadable(e.to_string()))?;
     let cells_allowed = cell_budget(limits);
     let (mut total, mut sheet) = (0u64, Extent::default());
+    // Every LABELSST cell gets its own copy of its shared string.
+    let shared = super::xls_strings::lengths(&stream);
     let mut at = 0;
     while at + 4 <= stream.len() {
         let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
@@ -109,6 +111,9 @@ pub fn check_xls(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<(
         match kind {
             // BOF: a new substream (workbook globals, then one per sheet).
             0x0809 => sheet = Extent::default(),
+            // DIMENSIONS: calamine reserves room for every cell it claims,
+            // before reading any (a few bytes can claim 2^48 cells).
+            0x0200 => budget.charge(dimensions(data).saturating_mul(RESERVED_CELL_BYTES))?,
             // EOF: the substream's cells are all known.
             0x000A => {
                 total = total.saturating_add(sheet.cells());
@@ -118,6 +123,14 @@ pub fn check_xls(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<(
             0x00FD | 0x0203 | 0x027E | 0x0204 | 0x0205 | 0x0006 | 0x0201 | 0x00D6 => {
                 if let (Some(row), Some(col)) = (u16_at(0), u16_at(2)) {
                     sheet.add(row, row, col, col);
+                }
+                if kind == 0x00FD
+                    && let Some(index) = data.get(6..10)
+                {
+                    let index = u32::from_le_bytes([index[0], index[1], index[2], index[3]]);
+                    // UTF-16 characters become at most 3 bytes of UTF-8.
+                    let chars = shared.get(index as usize).copied().unwrap_or(0);
+                    budget.charge(chars.saturating_mul(3))?;
                 }
             }
             // MULRK, MULBLANK: a run of cells; the last column ends the record.
@@ -139,28 +152,85 @@ pub fn check_xls(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<(
     budget.charge_bytes(stream.len())
 }
 
+/// The cells an XLS DIMENSIONS record claims, read as calamine reads it.
+fn dimensions(data: &[u8]) -> u64 {
+    let u16_at = |i: usize| {
+        data.get(i..i + 2)
+            .map_or(0, |b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let u32_at = |i: usize| {
+        data.get(i..i + 4).map_or(0, |b| {
+            u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        })
+    };
+    let (first_row, last_row, first_col, last_col) = match data.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        _ => return 0,
+    };
+    (last_row.saturating_sub(first_row) + 1).saturating_mul(last_col.saturating_sub(first_col) + 1)
+}
+
+/// A cell calamine reserves room for while reading an XLS sheet.
+const RESERVED_CELL_BYTES: u64 = std::mem::size_of::<calamine::Cell<calamine::Data>>() as u64;
+
+/// A `String` in calamine's list of shared strings, besides its text.
+const STRING_BYTES: u64 = std::mem::size_of::<String>() as u64;
+
 /// XLSX: calamine holds the workbook's shared strings (every distinct text)
-/// in memory while the sheets stream by. A string takes at most about 1.5
-/// times its XML (`<si><t>x</t></si>` is 17 bytes and one character; a
-/// `String` is 24 bytes and its text), so that much of the entry's
-/// unpacked size is charged before calamine opens the file. (The sizes were
-/// verified against the data when the file was sniffed.)
+/// in memory while the sheets stream by, and first reserves room for as
+/// many as the file's `uniqueCount` says. Charged before calamine opens the
+/// file: the entry's unpacked size (more than its text) and a `String` for
+/// each string it holds or claims. (The sizes were verified against the
+/// data when the file was sniffed.)
 pub fn charge_xlsx_strings(bytes: &[u8], budget: &mut Budget) -> Result<(), IntakeError> {
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         // calamine names what is wrong with the file.
         return Ok(());
     };
-    let mut unpacked = 0u64;
-    for i in 0..archive.len() {
-        if let Ok(entry) = archive.by_index_raw(i)
-            && entry
-                .name()
-                .is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))
-        {
-            unpacked = unpacked.saturating_add(entry.size());
+    let names: Vec<String> = archive
+        .file_names()
+        .flatten()
+        .filter(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))
+        .map(std::borrow::Cow::into_owned)
+        .collect();
+    for name in names {
+        let Ok(entry) = archive.by_name(&name) else {
+            continue;
+        };
+        budget.charge(entry.size())?;
+        let mut reader = Reader::from_reader(std::io::BufReader::new(entry));
+        let mut buf = Vec::new();
+        let (mut strings, mut claimed) = (0u64, 0u64);
+        // A damaged entry ends the count; calamine names the damage.
+        while let Ok(event) = reader.read_event_into(&mut buf) {
+            match event {
+                Event::Eof => break,
+                Event::Start(e) | Event::Empty(e) if local(&e) == "sst" => {
+                    claimed = attribute(&e, "uniqueCount").unwrap_or(0);
+                }
+                Event::Start(e) | Event::Empty(e) if local(&e) == "si" => strings += 1,
+                _ => {}
+            }
+            buf.clear();
         }
+        budget.charge(strings.max(claimed).saturating_mul(STRING_BYTES))?;
     }
-    budget.charge(unpacked.saturating_add(unpacked / 2))
+    Ok(())
+}
+
+/// A numeric attribute, if present and a number.
+fn attribute(e: &BytesStart<'_>, name: &str) -> Option<u64> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.0 == name)
+        .and_then(|a| a.value.trim().parse().ok())
+}
+
+/// An element's name without its namespace prefix (`x:sst` is `sst`).
+fn local<'a>(e: &'a BytesStart<'_>) -> &'a str {
+    let name = e.name().0;
+    name.rsplit(':').next().unwrap_or(name)
 }
 
 /// ODS: `content.xml`, streamed. Rows and cells may carry repeat counts;
@@ -215,15 +285,24 @@ pub fn check_ods(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<(
             }
             Event::Start(e) if is_cell(&e) => {
                 cell = Some((repeat(&e, "table:number-columns-repeated"), has_value(&e)));
-                cell_text = 0;
+                cell_text = attribute_text(&e);
             }
             Event::Text(t) if cell.is_some() => {
                 cell_text = cell_text.saturating_add(t.len() as u64);
+            }
+            // `<text:s text:c="N"/>`: N spaces in calamine's text.
+            Event::Empty(e) if cell.is_some() && e.name().0 == "text:s" => {
+                cell_text = cell_text.saturating_add(repeat(&e, "text:c"));
             }
             Event::Empty(e) if is_cell(&e) => {
                 let n = repeat(&e, "table:number-columns-repeated");
                 if has_value(&e) {
                     sheet.add_block(row, row_repeat, col, n);
+                    text = text.saturating_add(
+                        attribute_text(&e)
+                            .saturating_mul(n)
+                            .saturating_mul(row_repeat),
+                    );
                 }
                 col = col.saturating_add(n);
             }
@@ -267,6 +346,16 @@ fn repeat(e: &BytesStart<'_>, name: &str) -> u64 {
         .and_then(|a| a.value.trim().parse::<u64>().ok())
         .unwrap_or(1)
         .max(1)
+}
+
+/// The text calamine copies from a cell's attributes into each cell it
+/// repeats to (a string value, a formula).
+fn attribute_text(e: &BytesStart<'_>) -> u64 {
+    e.attributes()
+        .flatten()
+        .filter(|a| matches!(a.key.0, "office:string-value" | "table:formula"))
+        .map(|a| a.value.len() as u64)
+        .sum()
 }
 
 fn has_value(e: &BytesStart<'_>) -> bool {
@@ -399,6 +488,110 @@ mod tests {
         let text = "<table:table-row table:number-rows-repeated=\"10\"><table:table-cell table:number-columns-repeated=\"2\" office:value-type=\"string\"><text:p>abcd</text:p></table:table-cell></table:table-row>";
         super::check_ods(&ods(&sheet(text)), &limits, &mut budget).unwrap();
         assert_eq!(budget.spent(), 20 * CELL_BYTES + 20 * 4);
+        // So do spaces a cell only counts, and values in its attributes.
+        let mut budget = Budget::for_file(0, &limits.clone().without_memory_budget());
+        let text = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>a<text:s text:c=\"1000\"/></text:p></table:table-cell><table:table-cell table:number-columns-repeated=\"3\" office:value-type=\"string\" office:string-value=\"abcdef\"/></table:table-row>";
+        super::check_ods(&ods(&sheet(text)), &limits, &mut budget).unwrap();
+        assert_eq!(budget.spent(), 4 * CELL_BYTES + 1001 + 3 * 6);
+    }
+
+    #[test]
+    fn cells_and_strings_a_file_only_claims_are_charged_before_calamine_reserves_them() {
+        let limits = Limits::default();
+        // An XLS sheet whose DIMENSIONS claim 2^32 rows by 256 columns.
+        let mut dims = 0u32.to_le_bytes().to_vec();
+        dims.extend(u32::MAX.to_le_bytes());
+        dims.extend(0u16.to_le_bytes());
+        dims.extend(255u16.to_le_bytes());
+        dims.extend([0, 0]);
+        let stream: Vec<u8> = [
+            record(0x0809, &[0; 16]),
+            record(0x0200, &dims),
+            record(0x000A, &[]),
+        ]
+        .concat();
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("/Workbook")
+            .unwrap()
+            .write_all(&stream)
+            .unwrap();
+        file.flush().unwrap();
+        let xls = file.into_inner().into_inner();
+        assert!(matches!(
+            check_xls(&xls, &limits),
+            Err(IntakeError::TooMuchContent { .. })
+        ));
+
+        // An XLSX whose shared strings claim a trillion entries.
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        writer.start_file("xl/workbook.xml", options).unwrap();
+        writer.write_all(b"<workbook/>").unwrap();
+        writer.start_file("xl/sharedStrings.xml", options).unwrap();
+        writer
+            .write_all(b"<x:sst xmlns:x=\"s\" count=\"1\" uniqueCount=\"1000000000000\"><x:si><x:t>a</x:t></x:si></x:sst>")
+            .unwrap();
+        let xlsx = writer.finish().unwrap().into_inner();
+        let error = crate::intake::read("x.xlsx", &xlsx, &limits).unwrap_err();
+        assert!(
+            matches!(error, IntakeError::TooMuchContent { .. }),
+            "{error:?}"
+        );
+    }
+
+    /// An XLS workbook stream with `records` in one sheet.
+    fn xls_with(records: &[Vec<u8>]) -> Vec<u8> {
+        let mut stream = [
+            record(0x0809, &[0; 16]),
+            record(0x000A, &[]),
+            record(0x0809, &[0; 16]),
+        ]
+        .concat();
+        for r in records {
+            stream.extend(r);
+        }
+        stream.extend(record(0x000A, &[]));
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("/Workbook")
+            .unwrap()
+            .write_all(&stream)
+            .unwrap();
+        file.flush().unwrap();
+        file.into_inner().into_inner()
+    }
+
+    /// An SST of one string of `chars` one-byte characters.
+    fn sst(chars: usize) -> Vec<u8> {
+        let mut data = 1u32.to_le_bytes().to_vec();
+        data.extend(1u32.to_le_bytes());
+        data.extend((chars as u16).to_le_bytes());
+        data.push(0);
+        data.extend(vec![b'x'; chars]);
+        data
+    }
+
+    #[test]
+    fn every_cell_s_copy_of_a_long_shared_string_is_charged() {
+        let label = |row: u16| {
+            let mut data = row.to_le_bytes().to_vec();
+            data.extend(0u16.to_le_bytes());
+            data.extend(0u16.to_le_bytes());
+            data.extend(0u32.to_le_bytes());
+            record(0x00FD, &data)
+        };
+        // 8,000 characters shared by 10,000 cells: 80 million in memory.
+        let mut records = vec![record(0x00FC, &sst(8_000))];
+        records.extend((0..10_000).map(label));
+        let file = xls_with(&records);
+        assert!(file.len() < 200_000, "{}", file.len());
+        assert!(matches!(
+            check_xls(&file, &Limits::default()),
+            Err(IntakeError::TooMuchContent { .. })
+        ));
+        // Ten such cells are nothing.
+        let mut records = vec![record(0x00FC, &sst(8_000))];
+        records.extend((0..10).map(label));
+        assert_eq!(check_xls(&xls_with(&records), &Limits::default()), Ok(()));
     }
 
     #[test]

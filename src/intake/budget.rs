@@ -56,6 +56,18 @@ impl Budget {
     /// Charges a row about to be kept, or refuses the file when it has too
     /// many rows or they take too much memory.
     pub fn keep(&mut self, row: &Row) -> Result<(), IntakeError> {
+        self.count_row()?;
+        self.charge_bytes(row.footprint())
+    }
+
+    /// [`Self::keep`] for a row whose cells were charged as they were read
+    /// (`RowText::push`): a single row can hold a whole budget.
+    pub fn keep_charged(&mut self) -> Result<(), IntakeError> {
+        self.count_row()?;
+        self.charge_bytes(std::mem::size_of::<Row>())
+    }
+
+    fn count_row(&mut self) -> Result<(), IntakeError> {
         self.rows += 1;
         if self.rows > self.row_cap {
             return Err(IntakeError::TooManyRows {
@@ -63,7 +75,7 @@ impl Budget {
                 limit: self.max_rows,
             });
         }
-        self.charge_bytes(row.footprint())
+        Ok(())
     }
 
     /// Counts `bytes` more, or refuses the file when they do not fit.

@@ -92,27 +92,38 @@ pub struct RowText {
 }
 
 impl RowText {
-    /// Adds a cell; blank ones are skipped. Columns must ascend. NUL
-    /// characters are left out: they show nothing in any spreadsheet, and
-    /// PostgreSQL cannot store them in text (a CSV may carry one past the
-    /// text check, an XLSX as `_x0000_`).
-    pub fn push(&mut self, column: usize, cell: &str) {
+    /// Adds a cell and returns the bytes it added; blank ones are skipped.
+    /// NUL characters are left out: they show nothing in any spreadsheet,
+    /// and PostgreSQL cannot store them in text (a CSV may carry one past
+    /// the text check, an XLSX as `_x0000_`). Columns may come in any order
+    /// (an XLSX cell's position is what the file says); [`Self::finish`]
+    /// puts them in order.
+    pub fn push(&mut self, column: usize, cell: &str) -> usize {
         if cell
             .trim_matches(|c: char| c.is_whitespace() || c == '\0')
             .is_empty()
         {
-            return;
+            return 0;
         }
+        let before = self.text.len();
         if cell.contains('\0') {
             self.text.extend(cell.chars().filter(|c| *c != '\0'));
         } else {
             self.text.push_str(cell);
         }
         self.cells.push((column, self.text.len()));
+        self.text.len() - before + std::mem::size_of::<(usize, usize)>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
     }
 
     /// The row so far, and an empty builder for the next one.
     pub fn finish(&mut self, number: u32) -> Row {
+        if !self.cells.windows(2).all(|w| w[0].0 < w[1].0) {
+            self.reorder();
+        }
         let row = Row {
             number,
             text: self.text.as_str().to_owned(),
@@ -121,6 +132,31 @@ impl RowText {
         self.text.clear();
         self.cells.clear();
         row
+    }
+
+    /// Columns in ascending order; of a column given twice, the last value
+    /// (as a spreadsheet program reading the file would keep).
+    fn reorder(&mut self) {
+        let mut start = 0;
+        let mut spans: Vec<(usize, usize, usize, usize)> = self
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, &(column, end))| {
+                let span = (column, i, start, end);
+                start = end;
+                span
+            })
+            .collect();
+        // By column, and within a column the later value first.
+        spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        spans.dedup_by_key(|s| s.0);
+        let text = std::mem::take(&mut self.text);
+        self.cells.clear();
+        for (column, _, start, end) in spans {
+            self.text.push_str(&text[start..end]);
+            self.cells.push((column, self.text.len()));
+        }
     }
 }
 
@@ -179,6 +215,18 @@ mod tests {
         assert_eq!(row.dense(), ["", "a", "", "bc"]);
         assert_eq!(Row::new(1, [" "]).width(), 0);
         assert_eq!(Row::new(1, ["a\0b", "\0"]).dense(), ["ab"]);
+    }
+
+    #[test]
+    fn cells_given_out_of_order_are_put_in_order_the_last_value_kept() {
+        let mut text = super::RowText::default();
+        text.push(2, "c");
+        text.push(0, "a");
+        text.push(2, "C");
+        text.push(1, "b");
+        let row = text.finish(1);
+        assert_eq!(row.dense(), ["a", "b", "C"]);
+        assert_eq!(row.cell(2), "C");
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl Default for Limits {
             max_uncompressed_bytes: 1024 * 1024 * 1024,
             max_compression_ratio: 100,
             read_memory_floor: 8 * 1024 * 1024,
-            read_memory_ratio: 6,
+            read_memory_ratio: 12,
         }
     }
 }

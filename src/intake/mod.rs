@@ -19,6 +19,7 @@ mod sniff;
 pub mod template;
 pub mod values;
 mod workbook;
+mod xls_strings;
 
 use serde::{Deserialize, Serialize};
 
@@ -125,20 +126,17 @@ pub enum IntakeError {
 impl IntakeError {
     /// A file a parser could not read: the submitter is told in docket's
     /// words (`reason`) what is wrong; the parser's own message, which
-    /// names its internals (XML entities, zip records), goes to the log.
+    /// names its internals (XML entities, zip records), goes to the log at
+    /// debug level.
     pub(crate) fn damaged(
         format: &'static str,
         reason: impl Into<String>,
         detail: impl std::fmt::Display,
     ) -> Self {
-        let detail = detail.to_string();
-        // A parser's message may quote the file; an address stays out.
-        let detail = if detail.contains('@') {
-            "(withheld: contains @)"
-        } else {
-            detail.as_str()
-        };
-        tracing::info!(format, %detail, "an uploaded file could not be read");
+        // A parser's message may quote the file (comment text, an
+        // address): only at debug level, which is off unless asked for.
+        tracing::info!(format, "an uploaded file could not be read");
+        tracing::debug!(format, %detail, "the parser's words");
         IntakeError::Unreadable {
             format,
             reason: reason.into(),
