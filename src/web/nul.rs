@@ -1,12 +1,14 @@
-//! NUL characters refused at the edge, on every route, before any handler
-//! or database sees them: PostgreSQL cannot store a NUL in text (it fails
+//! NUL characters refused at the edge, on every route, before a handler
+//! reads its form or JSON: PostgreSQL cannot store a NUL in text (it fails
 //! the whole statement, which was a 500) and SQLite can, so without this the
 //! two back ends would answer the same request differently.
 //!
 //! - a NUL (`%00`) in the path: 404, nothing is at such an address;
 //! - in the query string: 400;
-//! - in a field of a URL-encoded form, or a string (or key) of a JSON body:
-//!   400 naming the field.
+//! - in a field of a URL-encoded form, or a string (or key) of a JSON body
+//!   (any `*/json` or `+json` type): 400 naming the field. Such a body sent
+//!   compressed (`Content-Encoding`) is refused with 400: actix would
+//!   unpack it after this check, and no browser compresses what it sends.
 //!
 //! Those bodies are read into memory to be checked, up to [`TEXT_CAP`] (at
 //! least every such extractor's own limit), then handed on unchanged. A body
@@ -15,7 +17,7 @@
 //! upload before the handler's rate limit and CSRF check would let anyone
 //! spend the server's memory; their handlers check their own text fields
 //! with [`refused_field`] (a file may hold NUL bytes; intake takes them out
-//! of cells).
+//! of cells), as does the bulk form, read as raw bytes whatever its type.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -51,6 +53,19 @@ pub async fn refuse_nul(
         return Ok(refuse(req, error));
     }
     if let Some(kind) = body_kind(&req) {
+        let compressed = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_ENCODING)
+            .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+        if compressed {
+            return Ok(refuse(
+                req,
+                WebError::BadRequest(
+                    "A form or JSON body sent compressed is not accepted; send it uncompressed."
+                        .to_owned(),
+                ),
+            ));
+        }
         let cap = TEXT_CAP;
         let payload = req.take_payload();
         let (body, rest) = read_up_to(payload, cap).await;
@@ -127,7 +142,7 @@ fn body_kind(req: &ServiceRequest) -> Option<Body> {
     use mime_guess::mime;
     match (mime.type_(), mime.subtype(), mime.suffix()) {
         (mime::APPLICATION, mime::WWW_FORM_URLENCODED, _) => Some(Body::Form),
-        (mime::APPLICATION, mime::JSON, _) | (_, _, Some(mime::JSON)) => Some(Body::Json),
+        (_, mime::JSON, _) | (_, _, Some(mime::JSON)) => Some(Body::Json),
         _ => None,
     }
 }

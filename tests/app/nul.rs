@@ -97,3 +97,33 @@ on_both_backends! {
         assert_eq!(body["error"]["message"], field_refused("comments[1].comment"));
     }
 }
+
+on_both_backends! {
+    async fn json_of_any_type_and_compressed_bodies_are_checked_too(db: TestDb) {
+        let app = TestApp::spawn(db).await;
+        app.with_conn(|conn| {
+            let spec = crate::helpers::draft_spec("draft", time::macros::date!(2000 - 01 - 01), time::macros::date!(2100 - 01 - 01));
+            docket::documents::create(conn, &spec).unwrap();
+        });
+        let url = format!("{}/api/v1/documents/draft/submissions?dry_run=true", app.address);
+        let body = json!({"name": "Ada\u{0}", "email": "ada@example.org", "comments": [{"comment": "x"}]}).to_string();
+        // `text/json` is JSON to actix's extractor.
+        let response = app.client.post(&url).header("Content-Type", "text/json").body(body.clone()).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 400);
+        let said: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(said["error"]["message"], field_refused("name"));
+        // A compressed body would be unpacked after the check: refused.
+        let response = app
+            .client
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400);
+        let said: serde_json::Value = response.json().await.unwrap();
+        assert!(said["error"]["message"].as_str().unwrap().contains("compressed"), "{said}");
+    }
+}

@@ -94,6 +94,11 @@ pub async fn apply(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
+    // Read as raw bytes whatever its type, so the edge's NUL check (which
+    // goes by the type) may not have seen it.
+    if body.contains(&0) || body.windows(3).any(|w| w == b"%00") {
+        return Err(crate::web::nul::refused_field("the form"));
+    }
     let form = BulkForm::read(&body)?;
     csrf::check(&session, &form.csrf)?;
     let slug = slug.into_inner();

@@ -350,6 +350,9 @@ pub async fn replace(
 ) -> Result<HttpResponse, WebError> {
     csrf::check(&session, form.csrf.as_deref().map_or("", String::as_str))?;
     who.require_admin("replace an outline")?;
+    if form.text.as_deref().is_some_and(|t| t.contains('\0')) {
+        return Err(crate::web::nul::refused_field("text"));
+    }
     let slug = slug.into_inner();
     let mut pasted = form.text.as_deref().cloned().unwrap_or_default();
     let chosen = form.format.as_deref().cloned().unwrap_or_default();
