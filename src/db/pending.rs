@@ -219,6 +219,18 @@ pub fn mark_confirmed(
     Ok(updated == 1)
 }
 
+/// Keeps the preview made of an unconfirmed upload stored without one;
+/// `stored` is the row's `token` (the key).
+pub fn keep_preview(conn: &mut DbConnection, stored: &str, preview: &str) -> QueryResult<usize> {
+    diesel::update(
+        pending_uploads::table
+            .find(stored)
+            .filter(pending_uploads::submission_id.is_null()),
+    )
+    .set(pending_uploads::preview.eq(preview))
+    .execute(conn)
+}
+
 /// Forgets an upload (Cancel, or a file already received); `stored` is
 /// the row's `token` (the key).
 pub fn delete(conn: &mut DbConnection, stored: &str) -> QueryResult<usize> {

@@ -12,7 +12,7 @@ pub use form::MAX_TYPED;
 mod preview;
 mod receipt;
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use actix_multipart::form::MultipartFormConfig;
 use actix_web::web;
@@ -110,24 +110,27 @@ pub async fn read(
     sent: Sent,
     limits: Limits,
 ) -> Result<(Sent, Result<Intake, IntakeError>), WebError> {
-    static READS: LazyLock<Semaphore> = LazyLock::new(|| {
-        Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+    static READS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+        Arc::new(Semaphore::new(
+            std::thread::available_parallelism().map_or(2, usize::from),
+        ))
     });
-    let permit = READS
-        .acquire()
+    let permit = Arc::clone(&READS)
+        .acquire_owned()
         .await
         .map_err(|e| WebError::Unexpected(e.into()))?;
-    let read = web::block(move || {
+    // The permit goes with the read: a request whose client went away
+    // still holds it until its read ends.
+    web::block(move || {
         let intake = match &sent {
             Sent::File { name, bytes } => intake::read(name, bytes, &limits),
             Sent::Typed(rows) => intake::from_form(rows, &limits),
         };
+        drop(permit);
         (sent, intake)
     })
     .await
-    .map_err(|e| WebError::Unexpected(e.into()));
-    drop(permit);
-    read
+    .map_err(|e| WebError::Unexpected(e.into()))
 }
 
 /// The key of [`client_key`], from the session key: every instance

@@ -171,13 +171,23 @@ pub async fn show(
     {
         Some(Ok(preview)) => preview,
         // Stored before previews were kept, or by another version: read
-        // the file again, once.
+        // the file again and keep what it shows, so it is read once.
         _ => {
             let (document, mut pending) =
                 load_with_file(&state, slug.clone(), token.clone()).await?;
             let (_, intake) = read_again(&state, &mut pending).await?;
             let outline = outline_of(&state, document.id).await?;
-            Preview::of(&intake, &outline, &pending)
+            let preview = Preview::of(&intake, &outline, &pending);
+            if let Ok(json) = serde_json::to_string(&preview) {
+                let stored = pending.token.clone();
+                state
+                    .db
+                    .run(move |conn| {
+                        pending::keep_preview(conn, &stored, &json).map_err(DbError::from)
+                    })
+                    .await?;
+            }
+            preview
         }
     };
     let page = PreviewPage {
