@@ -135,8 +135,12 @@ pub fn csv(info: &TemplateInfo<'_>) -> Vec<u8> {
         .terminator(csv::Terminator::CRLF)
         .from_writer(b"\xEF\xBB\xBF".to_vec());
     for row in rows {
-        // Writing to a Vec cannot fail.
-        let _ = writer.write_record(&row);
+        // The title is the document's: guarded like every CSV docket
+        // writes (`export::cells`). Writing to a Vec cannot fail.
+        let _ = writer.write_record(
+            row.iter()
+                .map(|c| crate::export::cells::to_csv_cell(c).into_owned()),
+        );
     }
     writer.into_inner().unwrap_or_default()
 }
