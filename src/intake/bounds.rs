@@ -98,12 +98,7 @@ pub fn check_xls(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<(
     let (mut total, mut sheet) = (0u64, Extent::default());
     // Every LABELSST cell gets its own copy of its shared string.
     let shared = super::xls_strings::lengths(&stream);
-    let mut at = 0;
-    while at + 4 <= stream.len() {
-        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
-        let len = usize::from(u16::from_le_bytes([stream[at + 2], stream[at + 3]]));
-        let data = &stream[(at + 4).min(stream.len())..(at + 4 + len).min(stream.len())];
-        at += 4 + len;
+    for (kind, len, data) in super::xls_strings::records(&stream) {
         let u16_at = |i: usize| {
             data.get(i..i + 2)
                 .map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
@@ -385,6 +380,17 @@ mod tests {
         out
     }
 
+    /// An XLS file holding `stream` as its workbook stream.
+    fn workbook(stream: &[u8]) -> Vec<u8> {
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("/Workbook")
+            .unwrap()
+            .write_all(stream)
+            .unwrap();
+        file.flush().unwrap();
+        file.into_inner().into_inner()
+    }
+
     /// An XLS whose one sheet has a number at (0, 0) and at (`row`, `col`).
     fn xls(row: u16, col: u16) -> Vec<u8> {
         let number = |r: u16, c: u16| {
@@ -393,22 +399,7 @@ mod tests {
             data.extend([0u8; 10]);
             record(0x0203, &data)
         };
-        let stream: Vec<u8> = [
-            record(0x0809, &[0; 16]),
-            record(0x000A, &[]),
-            record(0x0809, &[0; 16]),
-            number(0, 0),
-            number(row, col),
-            record(0x000A, &[]),
-        ]
-        .concat();
-        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-        file.create_stream("/Workbook")
-            .unwrap()
-            .write_all(&stream)
-            .unwrap();
-        file.flush().unwrap();
-        file.into_inner().into_inner()
+        xls_with(&[number(0, 0), number(row, col)])
     }
 
     #[test]
@@ -510,13 +501,7 @@ mod tests {
             record(0x000A, &[]),
         ]
         .concat();
-        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-        file.create_stream("/Workbook")
-            .unwrap()
-            .write_all(&stream)
-            .unwrap();
-        file.flush().unwrap();
-        let xls = file.into_inner().into_inner();
+        let xls = workbook(&stream);
         assert!(matches!(
             check_xls(&xls, &limits),
             Err(IntakeError::TooMuchContent { .. })
@@ -551,13 +536,7 @@ mod tests {
             stream.extend(r);
         }
         stream.extend(record(0x000A, &[]));
-        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-        file.create_stream("/Workbook")
-            .unwrap()
-            .write_all(&stream)
-            .unwrap();
-        file.flush().unwrap();
-        file.into_inner().into_inner()
+        workbook(&stream)
     }
 
     /// An SST of one string of `chars` one-byte characters.

@@ -3,6 +3,22 @@
 //! shared string (LABELSST) its own copy, so a long string shown by many
 //! cells costs its length that many times (`bounds::check_xls` charges it).
 
+/// The records of a BIFF stream: (type, declared length, data). A record
+/// cut short by the end of the stream yields what is there.
+pub fn records(stream: &[u8]) -> impl Iterator<Item = (u16, usize, &[u8])> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at + 4 > stream.len() {
+            return None;
+        }
+        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([stream[at + 2], stream[at + 3]]));
+        let data = &stream[(at + 4).min(stream.len())..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        Some((kind, len, data))
+    })
+}
+
 /// The length in characters of each string of an XLS workbook's shared
 /// string table (the SST record and the CONTINUE records after it, MS-XLS
 /// 2.4.265): each string is a character count, flags, optional run and
@@ -12,12 +28,7 @@
 pub fn lengths(stream: &[u8]) -> Vec<u64> {
     // The SST record's data and its CONTINUE records', in order.
     let mut parts: Vec<&[u8]> = Vec::new();
-    let mut at = 0;
-    while at + 4 <= stream.len() {
-        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
-        let len = usize::from(u16::from_le_bytes([stream[at + 2], stream[at + 3]]));
-        let data = &stream[(at + 4).min(stream.len())..(at + 4 + len).min(stream.len())];
-        at += 4 + len;
+    for (kind, _, data) in records(stream) {
         match (kind, parts.is_empty()) {
             (0x00FC, true) => parts.push(data),
             (0x003C, false) => parts.push(data),

@@ -164,8 +164,10 @@ impl Layout {
         // back may be a CSV docket wrote, opened and saved as a workbook,
         // its inserted quotes now text (`export::cells`). Trimmed after, as
         // the rule may have put a `'` after the spaces a trim takes off.
-        let cells: Vec<String> = (0..row.width())
-            .map(|c| cells::from_csv_cell(row.cell(c)).trim().to_owned())
+        let cells: Vec<String> = row
+            .dense()
+            .into_iter()
+            .map(|c| cells::from_csv_cell(c).trim().to_owned())
             .collect();
         let cell = |c: usize| cells.get(c).map_or("", String::as_str);
         let tracking = cell(self.tracking);

@@ -179,7 +179,7 @@ async fn read_up_to(mut payload: Payload, cap: usize) -> (Bytes, Rest) {
 
 /// The first field of a URL-encoded form holding a NUL (`%00` or a raw
 /// NUL byte), in its name or its value.
-fn in_form(body: &[u8]) -> Option<String> {
+pub fn in_form(body: &[u8]) -> Option<String> {
     url::form_urlencoded::parse(body)
         .find(|(name, value)| name.contains('\0') || value.contains('\0'))
         .map(|(name, _)| name.into_owned())

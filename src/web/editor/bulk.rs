@@ -96,8 +96,8 @@ pub async fn apply(
 ) -> Result<HttpResponse, WebError> {
     // Read as raw bytes whatever its type, so the edge's NUL check (which
     // goes by the type) may not have seen it.
-    if body.contains(&0) || body.windows(3).any(|w| w == b"%00") {
-        return Err(crate::web::nul::refused_field("the form"));
+    if let Some(field) = crate::web::nul::in_form(&body) {
+        return Err(crate::web::nul::refused_field(&field));
     }
     let form = BulkForm::read(&body)?;
     csrf::check(&session, &form.csrf)?;
