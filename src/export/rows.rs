@@ -154,7 +154,7 @@ fn stopped() -> ExportError {
 /// and the first comes within a second. The other formats are written as
 /// fast as rows come, so what does the least work in all is quickest: the
 /// database's sort (ordered in memory, a million comments as CSV took 1.4x
-/// as long; README, "Export speed"). PostgreSQL always sorts: reading rows
+/// as long; docs/performance.md, "Export speed"). PostgreSQL always sorts: reading rows
 /// by id costs it a heap page each from outside its buffer cache, and a
 /// workbook took 1.2x as long that way (measured), where its parallel sort
 /// is quick.

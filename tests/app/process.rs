@@ -23,7 +23,7 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("docket.log");
         // DOCKET_TEST_BIN measures another build (a release one, for the
-        // figures in the README) with the same steps.
+        // figures in docs/performance.md) with the same steps.
         let binary = std::env::var("DOCKET_TEST_BIN")
             .unwrap_or_else(|_| env!("CARGO_BIN_EXE_docket").to_owned());
         let mut command = Command::new(binary);
