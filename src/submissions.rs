@@ -162,16 +162,20 @@ pub fn store(
     let metadata_json = serde_json::to_string(meta).unwrap_or_else(|_| "{}".to_owned());
     let report_json = report_json(intake);
 
-    db::write_transaction(conn, |conn| {
+    let stored = db::write_transaction(conn, |conn| {
+        // Taking the number locks the document's row first (PostgreSQL;
+        // SQLite's writers are serialised already), so of two copies of a
+        // file sent at once the second looks for the first only after the
+        // first is committed, and finds it. Under READ COMMITTED each
+        // statement sees what was committed before it began.
+        let seq = db::documents::take_submission_seq(conn, document.id)?;
         if let Some(sha) = &sha
             && let Some(earlier) =
                 submissions::find_same_file(conn, document.id, sha, email.as_deref())?
         {
-            return Ok(Stored::AlreadyReceived {
-                submission: earlier,
-            });
+            // Rolled back, which gives the number back.
+            return Err(Attempt::AlreadyReceived(Box::new(earlier)));
         }
-        let seq = db::documents::take_submission_seq(conn, document.id)?;
         let tracking = submissions::tracking_number(&document.tracking_prefix, seq);
         let now = db::now();
         let submission = submissions::insert(
@@ -222,7 +226,33 @@ pub fn store(
             comments: stored,
             tags,
         })
-    })
+    });
+    match stored {
+        Ok(stored) => Ok(stored),
+        Err(Attempt::AlreadyReceived(submission)) => Ok(Stored::AlreadyReceived {
+            submission: *submission,
+        }),
+        Err(Attempt::Failed(error)) => Err(error),
+    }
+}
+
+/// How the storing transaction ended when it did not commit.
+enum Attempt {
+    /// The same file from the same sender is stored already.
+    AlreadyReceived(Box<Submission>),
+    Failed(SubmitError),
+}
+
+impl From<SubmitError> for Attempt {
+    fn from(error: SubmitError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+impl From<diesel::result::Error> for Attempt {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Failed(error.into())
+    }
 }
 
 /// How the comments of a submission were tagged with sections.

@@ -34,6 +34,7 @@ mod queue;
 mod replies;
 mod server;
 mod spreadsheet;
+mod submissions;
 pub(crate) mod submit;
 mod tag_review;
 mod tagging;
