@@ -77,6 +77,7 @@ pub struct DatabaseSettings {
     pub acquire_timeout_secs: u64,
     pub connect_timeout_secs: u64,
     pub sqlite_busy_timeout_ms: u64,
+    pub lock_timeout_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -297,6 +298,7 @@ impl Settings {
             connect: ConnectOptions {
                 sqlite_busy_timeout: Duration::from_millis(db.sqlite_busy_timeout_ms),
                 connect_timeout: Duration::from_secs(db.connect_timeout_secs),
+                lock_timeout: Duration::from_millis(db.lock_timeout_ms),
             },
         }
     }

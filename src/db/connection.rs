@@ -31,6 +31,10 @@ pub struct ConnectOptions {
     pub sqlite_busy_timeout: Duration,
     /// How long libpq waits for the server to answer.
     pub connect_timeout: Duration,
+    /// How long a PostgreSQL statement waits for a lock another writer
+    /// holds before it fails (and the request gets 503 with `Retry-After`),
+    /// as SQLite's writers do after their busy timeout.
+    pub lock_timeout: Duration,
 }
 
 impl Default for ConnectOptions {
@@ -38,6 +42,7 @@ impl Default for ConnectOptions {
         Self {
             sqlite_busy_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -63,7 +68,8 @@ pub enum ConnectError {
 
 /// Opens a connection on the back end `url` names and applies the per
 /// connection settings: WAL, `synchronous=NORMAL`, foreign keys and a busy
-/// timeout on SQLite; a connect timeout and UTC on PostgreSQL.
+/// timeout on SQLite; a connect timeout, a lock timeout and UTC on
+/// PostgreSQL.
 pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnection, ConnectError> {
     let shown = url.to_string();
     match url {
@@ -102,8 +108,11 @@ pub fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<DbConnecti
                     url: shown.clone(),
                     reason,
                 })?;
-            conn.batch_execute("SET TIME ZONE 'UTC'")
-                .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
+            conn.batch_execute(&format!(
+                "SET TIME ZONE 'UTC'; SET lock_timeout = {}",
+                options.lock_timeout.as_millis()
+            ))
+            .map_err(|reason| ConnectError::Setup { url: shown, reason })?;
             conn.set_instrumentation(super::pool::ConnectionWatch::default());
             Ok(DbConnection::Postgres(conn))
         }

@@ -55,6 +55,23 @@ pub fn pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
     .map_err(MigrationError)
 }
 
+/// The version of the newest migration this binary embeds for the
+/// connection's back end, as the migrations table stores it.
+pub fn newest_version(conn: &DbConnection) -> Option<String> {
+    use diesel::migration::MigrationSource;
+    fn newest<DB: diesel::backend::Backend>(source: &dyn MigrationSource<DB>) -> Option<String> {
+        let migrations = source.migrations().ok()?;
+        migrations
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .max()
+    }
+    match conn {
+        DbConnection::Sqlite(_) => newest::<diesel::sqlite::Sqlite>(&SQLITE),
+        DbConnection::Postgres(_) => newest::<diesel::pg::Pg>(&POSTGRES),
+    }
+}
+
 /// Runs `work` while holding the bootstrap lock, so instances (or a `docket
 /// migrate`) starting together migrate and seed one after the other: a
 /// session advisory lock on PostgreSQL; on SQLite an immediate transaction
@@ -74,18 +91,49 @@ where
             // pool discards the connection (see `pool.rs`), ending the session
             // and with it the lock.
             conn.batch_execute(&format!("SELECT pg_advisory_lock({PG_BOOTSTRAP_LOCK})"))?;
+            // A migration waits for the tables it alters however long
+            // requests hold them (an export streaming for minutes), rather
+            // than failing at the lock timeout requests get.
+            let timeout = current_lock_timeout(conn)?;
+            conn.batch_execute("SET lock_timeout = 0")?;
             let result = work(conn);
+            let restored = conn.batch_execute(&format!("SET lock_timeout = '{timeout}'"));
             let unlocked =
                 conn.batch_execute(&format!("SELECT pg_advisory_unlock({PG_BOOTSTRAP_LOCK})"));
             // `work`'s own error matters more than a failed unlock.
             let value = result?;
             unlocked?;
+            restored?;
             Ok(value)
         }
         // One writer at a time: SQLite's immediate transaction waits for the
         // write lock (busy timeout) before migrating.
         DbConnection::Sqlite(_) => super::write_transaction(conn, work),
     }
+}
+
+/// `SHOW lock_timeout`: as PostgreSQL prints it (`10s`), which `SET` takes
+/// back.
+fn current_lock_timeout(conn: &mut DbConnection) -> Result<String, diesel::result::Error> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        lock_timeout: String,
+    }
+    let setting: Setting = diesel::sql_query("SHOW lock_timeout").get_result(conn)?;
+    // Only digits and a unit come back; anything else is not put in SQL.
+    Ok(
+        if setting
+            .lock_timeout
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric())
+        {
+            setting.lock_timeout
+        } else {
+            "0".to_owned()
+        },
+    )
 }
 
 fn names<DB: diesel::backend::Backend>(

@@ -25,6 +25,26 @@ impl DbError {
         matches!(self, Self::Query(diesel::result::Error::NotFound))
     }
 
+    /// True when another writer held the database longer than this one
+    /// could wait: SQLite's "database is locked" once the write gate and
+    /// the busy timeout have passed, PostgreSQL's lock timeout or a
+    /// serialisation failure. Nothing was written; the same request a
+    /// moment later succeeds (mapped to 503 with `Retry-After`).
+    pub fn is_busy(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            Self::Query(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+            Self::Query(Error::DatabaseError(_, info)) => {
+                let message = info.message();
+                message.starts_with("database is locked")
+                    || message.starts_with("database table is locked")
+                    || message.starts_with("database schema is locked")
+                    || message.contains("due to lock timeout")
+            }
+            _ => false,
+        }
+    }
+
     /// True when the database cannot be reached (mapped to 503): no
     /// connection could be made, or the one in use was closed under it.
     pub fn is_unavailable(&self) -> bool {
@@ -87,6 +107,8 @@ impl r2d2::ManageConnection for Manager {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// The database file on SQLite (its disk is part of `/healthz`).
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Db {
@@ -125,11 +147,20 @@ impl Db {
         Ok(Self {
             pool,
             backend: url.backend(),
+            sqlite_file: match url {
+                DatabaseUrl::Sqlite(path) => Some(path.clone()),
+                DatabaseUrl::Postgres(_) => None,
+            },
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The database file, on SQLite.
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
     }
 
     /// Runs blocking database work on actix's thread pool, off the async workers.

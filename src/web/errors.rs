@@ -48,6 +48,12 @@ pub enum WebError {
     Unprocessable(String),
     #[error("the database is unavailable")]
     Unavailable(#[source] DbError),
+    /// A write that waited too long for another writer (a large submission
+    /// being stored): nothing was written, and the same request a moment
+    /// later succeeds. Handlers that hold the user's form show it again
+    /// with [`BUSY`] instead.
+    #[error("{BUSY}")]
+    Contended,
     /// Too many of one kind of work at once (downloads): try again soon.
     #[error("{0}")]
     Busy(String),
@@ -59,11 +65,22 @@ pub enum WebError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// What a writer that could not get the database in time is told.
+pub const BUSY: &str = "docket is busy storing a large submission. Nothing was lost \
+     and nothing was saved: please try again in a few seconds.";
+
+/// Seconds a client is asked to wait before retrying a 503.
+pub const RETRY_AFTER_SECONDS: u64 = 5;
+
 impl From<DbError> for WebError {
     fn from(error: DbError) -> Self {
         match error {
             e if e.is_not_found() => Self::NotFound("no such record".into()),
             e if e.is_unavailable() => Self::Unavailable(e),
+            e if e.is_busy() => {
+                tracing::warn!(error = %e, "a write waited too long for another writer");
+                Self::Contended
+            }
             other => Self::Unexpected(other.into()),
         }
     }
@@ -121,6 +138,7 @@ impl WebError {
             | Self::Busy(message)
             | Self::TooManyRequests { message, .. } => message.clone(),
             Self::SignInRequired { .. } => "Sign in to see this page.".into(),
+            Self::Contended => BUSY.into(),
             Self::Unavailable(_) => {
                 "The database is not answering. Please try again in a moment.".into()
             }
@@ -139,24 +157,27 @@ impl WebError {
             Self::PreconditionRequired(_) => "precondition_required",
             Self::Unprocessable(_) => "unprocessable",
             Self::Unavailable(_) => "unavailable",
-            Self::Busy(_) => "busy",
+            Self::Busy(_) | Self::Contended => "busy",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unexpected(_) => "internal",
         }
     }
 
-    /// `Retry-After` on a rate-limited request's answer.
+    /// `Retry-After` on a rate-limited request's answer and on every 503:
+    /// clients (and the API's users) learn the request may simply be sent
+    /// again.
     fn retry_after(&self, response: &mut actix_web::HttpResponseBuilder) {
-        if let Self::TooManyRequests { retry_after, .. } = self {
-            response.insert_header((
-                actix_web::http::header::RETRY_AFTER,
-                retry_after.to_string(),
-            ));
-        }
+        let seconds = match self {
+            Self::TooManyRequests { retry_after, .. } => *retry_after,
+            Self::Unavailable(_) | Self::Busy(_) | Self::Contended => RETRY_AFTER_SECONDS,
+            _ => return,
+        };
+        response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
     }
 
     fn log_if_server_side(&self) {
-        if self.status_code().is_server_error() {
+        // Logged at warn where it was made: busy is not a fault of ours.
+        if self.status_code().is_server_error() && !matches!(self, Self::Contended) {
             // `{:#}` prints the whole cause chain on one line.
             tracing::error!(error = %format!("{:#}", anyhow::Error::msg(chain(self))), "request failed");
         }
@@ -195,7 +216,9 @@ impl ResponseError for WebError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) | Self::Contended => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -418,5 +441,50 @@ mod tests {
         ))
         .into();
         assert_eq!(closed.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn a_locked_database_is_503_with_retry_after_never_500() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let causes = [
+            Error::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new("database is locked".to_owned()),
+            ),
+            Error::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new("canceling statement due to lock timeout".to_owned()),
+            ),
+            Error::DatabaseError(
+                DatabaseErrorKind::SerializationFailure,
+                Box::new("could not serialize access".to_owned()),
+            ),
+        ];
+        for cause in causes {
+            let error: WebError = DbError::Query(cause).into();
+            assert!(matches!(error, WebError::Contended), "{error:?}");
+            let page = error.error_response();
+            assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(page.headers().get("Retry-After").unwrap(), "5");
+            assert!(body(page).contains("try again in a few seconds"));
+            let api = ApiError(
+                DbError::Query(Error::DatabaseError(
+                    DatabaseErrorKind::Unknown,
+                    Box::new("database is locked".to_owned()),
+                ))
+                .into(),
+            )
+            .error_response();
+            assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(api.headers().get("Retry-After").unwrap(), "5");
+            let json: serde_json::Value = serde_json::from_str(&body(api)).unwrap();
+            assert_eq!(json["error"]["code"], "busy");
+        }
+        let other: WebError = DbError::Query(Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("database or disk is full".to_owned()),
+        ))
+        .into();
+        assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -14,6 +14,7 @@ use crate::domain::Channel;
 use crate::intake::Intake;
 use crate::mail::Receipt;
 use crate::submissions::{self, Request, Sender, Stored, SubmitError, Upload};
+use crate::web::errors::BUSY;
 use crate::web::rate_limit::{Confirm, Limited};
 use crate::web::see_other;
 use crate::web::{AppState, WebError, csrf};
@@ -42,7 +43,13 @@ pub async fn confirm(
     let stored = state
         .db
         .run(move |conn| store(conn, &document, &pending, &sent, &intake))
-        .await?;
+        .await
+        .map_err(|error| match error {
+            WebError::Contended => WebError::Busy(format!(
+                "{BUSY} Your upload is kept: go back and press Confirm again."
+            )),
+            other => other,
+        })?;
     let mut query = "";
     match stored {
         Confirmed::Fresh {

@@ -259,6 +259,7 @@ pub async fn send(
             return page.render_with(status);
         }
     };
+    let is_file = matches!(sent, Sent::File { .. });
     let token = hex::encode(rand::random::<[u8; 24]>());
     let pending = PendingUpload {
         token: pending::key(&token),
@@ -268,8 +269,8 @@ pub async fn send(
             Sent::Typed(_) => "form",
         }
         .to_owned(),
-        submitter_name: page.name,
-        organization: page.organization,
+        submitter_name: page.name.clone(),
+        organization: page.organization.clone(),
         email,
         file_name: match &sent {
             Sent::File { name, .. } => Some(name.clone()),
@@ -307,14 +308,30 @@ pub async fn send(
     .try_into()
     .unwrap_or(i64::MAX);
     let caps = state.uploads.clone();
-    let forgotten = state
+    let kept = state
         .db
         .run(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 pending::insert_within(conn, &pending, &caps).map_err(DbError::from)
             })
         })
-        .await?;
+        .await
+        .map_err(WebError::from);
+    let forgotten = match kept {
+        Ok(forgotten) => forgotten,
+        // The form comes back as typed: a busy moment must not cost
+        // anyone their comments.
+        Err(WebError::Contended) => {
+            page.errors.push(busy_message(is_file));
+            let mut response = page.render_with(StatusCode::SERVICE_UNAVAILABLE)?;
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                crate::web::errors::RETRY_AFTER_SECONDS.into(),
+            );
+            return Ok(response);
+        }
+        Err(other) => return Err(other),
+    };
     if forgotten > 0 {
         tracing::info!(
             forgotten,
@@ -324,4 +341,15 @@ pub async fn send(
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("/d/{slug}/submit/{token}")))
         .finish())
+}
+
+/// What the form says when the database stayed busy: what to do, and that
+/// a file must be chosen again (browsers never fill a file input back in).
+fn busy_message(is_file: bool) -> String {
+    let again = if is_file {
+        " Choose the file again and send the form."
+    } else {
+        " Your comments are below: send the form again."
+    };
+    format!("{}{again}", crate::web::errors::BUSY)
 }

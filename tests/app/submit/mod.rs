@@ -2,6 +2,7 @@
 //! rows) → preview → Confirm → receipt page and receipt e-mail; every
 //! refusal stores nothing.
 
+mod busy;
 mod fixtures;
 mod limits;
 pub(crate) mod mail;
