@@ -10,6 +10,7 @@ pub mod comments;
 mod connection;
 pub mod documents;
 pub mod export_rows;
+pub mod health;
 pub mod migrate;
 pub mod pending;
 mod pool;

@@ -1,25 +1,51 @@
-//! `/healthz`: for load balancers. 200 when the database answers, 503 when not.
+//! `/healthz`, for load balancers and orchestrators (liveness and
+//! readiness alike): 200 when this instance can serve, 503 with the reason
+//! when not (the database unreachable, its schema missing or behind this
+//! version, or it cannot take writes). See `db::health`.
 
 use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
 
 use super::AppState;
 use crate::db::DbError;
+use crate::db::health::{self, Unhealthy};
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let backend = state.db.backend().to_string();
+    let file = state.db.sqlite_file().map(ToOwned::to_owned);
     let probe = state
         .db
-        .run(|conn| conn.batch_execute("SELECT 1").map_err(DbError::from))
+        .run(move |conn| Ok::<_, DbError>(health::check(conn, file.as_deref())))
         .await;
-    match probe {
-        Ok(()) => {
-            HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": backend }))
+    let reason = match probe {
+        Ok(Ok(())) => {
+            return HttpResponse::Ok()
+                .json(serde_json::json!({ "status": "ok", "database": backend }));
         }
+        Ok(Err(unhealthy)) => reason_of(&unhealthy),
         Err(error) => {
             tracing::warn!(%error, "health check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "unavailable", "database": backend }))
+            "the database does not answer".to_owned()
         }
+    };
+    HttpResponse::ServiceUnavailable()
+        .insert_header((
+            actix_web::http::header::RETRY_AFTER,
+            super::errors::RETRY_AFTER_SECONDS,
+        ))
+        .json(serde_json::json!({
+            "status": "unavailable",
+            "database": backend,
+            "reason": reason,
+        }))
+}
+
+/// The reason as the response says it: the driver's detail goes to the
+/// log only (it may name hosts or paths).
+fn reason_of(unhealthy: &Unhealthy) -> String {
+    tracing::warn!(reason = %unhealthy, "health check failed");
+    match unhealthy {
+        Unhealthy::Query(_) => "the database does not answer".to_owned(),
+        Unhealthy::Disk(_) => "the database's disk cannot be examined".to_owned(),
+        other => other.to_string(),
     }
 }

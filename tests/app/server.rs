@@ -13,6 +13,45 @@ on_both_backends! {
         assert_eq!(body["database"], backend.as_str());
     }
 
+    async fn healthz_says_unavailable_when_the_schema_is_missing_or_behind(db: TestDb) {
+        use diesel::connection::SimpleConnection;
+        let app = TestApp::spawn(db).await;
+        assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+        let unhealthy = |response: reqwest::Response| async move {
+            assert_eq!(response.status().as_u16(), 503);
+            assert_eq!(response.headers()["retry-after"], "5");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["status"], "unavailable");
+            body["reason"].as_str().unwrap().to_owned()
+        };
+
+        // An older version's schema: the newest migration not applied.
+        let newest = app.with_conn(|conn| {
+            docket::db::migrate::newest_version(conn).unwrap()
+        });
+        app.with_conn(|conn| {
+            conn.batch_execute(&format!("DELETE FROM __diesel_schema_migrations WHERE version = '{newest}'")).unwrap();
+        });
+        let reason = unhealthy(app.get("/healthz").await).await;
+        assert!(reason.starts_with("the schema is at migration"), "{reason}");
+        assert!(reason.contains(&format!("this version needs {newest}")), "{reason}");
+
+        // An emptied database: every table gone.
+        app.with_conn(|conn| {
+            conn.batch_execute(&format!("INSERT INTO __diesel_schema_migrations (version) VALUES ('{newest}')")).unwrap();
+            docket::db::migrate::revert_all(conn).unwrap();
+            conn.batch_execute("DROP TABLE __diesel_schema_migrations").unwrap();
+        });
+        let reason = unhealthy(app.get("/healthz").await).await;
+        assert_eq!(reason, "the database has no docket schema (no migrations table)");
+
+        // Migrated again, healthy again.
+        app.with_conn(|conn| {
+            docket::db::migrate::run_pending(conn).unwrap();
+        });
+        assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+    }
+
     async fn unknown_pages_get_an_html_404(db: TestDb) {
         let app = TestApp::spawn(db).await;
         let page = app.page("/no/such/page", 404).await;
