@@ -141,16 +141,27 @@ pub fn insert(conn: &mut DbConnection, new: &NewComment<'_>) -> QueryResult<i64>
         .get_result(conn)
 }
 
-/// Inserts comments with multi-row INSERTs of at most [`BATCH`] rows.
-/// Multi-row inserts do not compile through the connection enum
-/// (shared/STACK.md), so each back end gets its own call.
+/// Inserts comments: on PostgreSQL with multi-row INSERTs of at most
+/// [`BATCH`] rows; on SQLite one row per statement (prepared once), which
+/// is what diesel does there anyway for rows with optional columns, but
+/// without the savepoint diesel wraps around them: when the disk fills,
+/// SQLite drops the whole transaction, and rolling back that savepoint
+/// would report "no such savepoint" instead of "database or disk is full".
+/// Multi-row inserts do not compile through the connection enum, so each
+/// back end gets its own call.
 pub fn insert_batch(conn: &mut DbConnection, rows: &[NewComment<'_>]) -> QueryResult<usize> {
     let mut inserted = 0;
     for chunk in rows.chunks(BATCH) {
         inserted += match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(comments::table)
-                .values(chunk)
-                .execute(c)?,
+            DbConnection::Sqlite(c) => {
+                let mut n = 0;
+                for row in chunk {
+                    n += diesel::insert_into(comments::table)
+                        .values(row)
+                        .execute(c)?;
+                }
+                n
+            }
             DbConnection::Postgres(c) => diesel::insert_into(comments::table)
                 .values(chunk)
                 .execute(c)?,

@@ -5,6 +5,11 @@
 //! `SQLITE_BUSY_SNAPSHOT` when another connection wrote since, which the busy
 //! timeout cannot retry. A transaction that will write starts `IMMEDIATE`
 //! instead: it waits (busy timeout) for the write lock up front.
+//!
+//! A failed write is reported by its own error, never by the rollback's:
+//! when the disk fills or turns read-only, SQLite rolls the whole
+//! transaction back by itself, and the savepoint diesel then rolls back is
+//! gone ("no such savepoint"), which would hide "database or disk is full".
 
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -31,7 +36,7 @@ where
         DbConnection::Postgres(_) => false,
     };
     if !outermost_sqlite {
-        return conn.transaction(work);
+        return keeping_own_error(conn, work);
     }
     // Writers of this process queue here first (see `write_gate`); the
     // guard is held until the commit or rollback below.
@@ -57,6 +62,32 @@ where
         Err(error) => {
             // The work's own error is the one worth reporting.
             let _ = AnsiTransactionManager::rollback_transaction(sqlite);
+            Err(error)
+        }
+    }
+}
+
+/// `Connection::transaction`, except that when the rollback after a failed
+/// `work` fails too, `work`'s error is returned (the rollback's is logged):
+/// it names the cause, the rollback's only its consequence.
+fn keeping_own_error<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    Manager::begin_transaction(conn)?;
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::debug!(%rollback, "the rollback after a failed write failed too");
+            }
             Err(error)
         }
     }

@@ -86,6 +86,16 @@ impl TestDb {
         }
     }
 
+    /// A SQLite database in `dir`, which the caller keeps (and removes).
+    pub fn sqlite_in(dir: &std::path::Path) -> Self {
+        Self {
+            url: format!("sqlite:{}", dir.join("docket.sqlite3").display()),
+            backend: docket::db::Backend::Sqlite,
+            _dir: None,
+            pg_name: None,
+        }
+    }
+
     /// A new, empty PostgreSQL database, or `None` (with a notice) when no
     /// server answers and this is not CI.
     pub fn postgres() -> Option<Self> {

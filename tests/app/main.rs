@@ -20,6 +20,7 @@ mod clusters;
 mod comment_page;
 mod dashboard;
 mod data_model;
+mod disk;
 mod editor;
 mod editor_xss;
 mod export;
