@@ -169,6 +169,9 @@ pub fn store(
         // first is committed, and finds it. Under READ COMMITTED each
         // statement sees what was committed before it began.
         let seq = db::documents::take_submission_seq(conn, document.id)?;
+        // Counted once at the end (PostgreSQL), so editors' saves in the
+        // sections this submission files under do not wait for it.
+        db::progress::defer_tallies(conn, true)?;
         if let Some(sha) = &sha
             && let Some(earlier) =
                 submissions::find_same_file(conn, document.id, sha, email.as_deref())?
@@ -221,6 +224,8 @@ pub fn store(
             &mut tags,
             on_batch,
         )?;
+        db::progress::count_submission(conn, submission.id)?;
+        db::progress::defer_tallies(conn, false)?;
         Ok(Stored::New {
             submission,
             comments: stored,

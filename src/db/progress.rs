@@ -156,6 +156,75 @@ pub fn recount(
         .load(conn)
 }
 
+/// Counts the comments of a submission being stored into the tallies, at
+/// the end of its transaction, on PostgreSQL, where the insert trigger was
+/// turned off for it ([`defer_tallies`], migration 000016): the tally rows
+/// are then locked from here to the commit, not from the first batch.
+/// Nothing on SQLite, whose row triggers count as rows arrive (its writer
+/// holds the whole database anyway).
+pub fn count_submission(conn: &mut DbConnection, submission_id: i64) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query(COUNT_SUBMISSION)
+            .bind::<diesel::sql_types::BigInt, _>(submission_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Turns PostgreSQL's tally insert trigger off (`true`) or on for the rest
+/// of the current transaction; see [`count_submission`].
+pub fn defer_tallies(conn: &mut DbConnection, defer: bool) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        let value = if defer { "on" } else { "off" };
+        diesel::connection::SimpleConnection::batch_execute(
+            pg,
+            &format!("SET LOCAL docket.defer_tallies = '{value}'"),
+        )?;
+    }
+    Ok(())
+}
+
+/// The insert trigger's upsert (migration 000007), over one submission's
+/// comments instead of the statement's new rows.
+const COUNT_SUBMISSION: &str =
+    "INSERT INTO section_tallies (document_id, section_key, total, new, \
+    in_review, resolved, published, withdrawn, editorial, general, technical, other, untyped, \
+    unassigned, conflicts, duplicates, unresolved)
+SELECT document_id, COALESCE(section_id, 0), COUNT(*),
+    COUNT(*) FILTER (WHERE status = 'new'),
+    COUNT(*) FILTER (WHERE status = 'in_review'),
+    COUNT(*) FILTER (WHERE status = 'resolved'),
+    COUNT(*) FILTER (WHERE status = 'published'),
+    COUNT(*) FILTER (WHERE status = 'withdrawn'),
+    COUNT(*) FILTER (WHERE comment_type = 'editorial'),
+    COUNT(*) FILTER (WHERE comment_type = 'general'),
+    COUNT(*) FILTER (WHERE comment_type = 'technical'),
+    COUNT(*) FILTER (WHERE comment_type = 'other'),
+    COUNT(*) FILTER (WHERE comment_type IS NULL),
+    COUNT(*) FILTER (WHERE assignee_id IS NULL),
+    COUNT(*) FILTER (WHERE tag_conflict IS NOT NULL),
+    COUNT(*) FILTER (WHERE duplicate_of_id IS NOT NULL),
+    COUNT(*) FILTER (WHERE tag_source = 'none')
+FROM comments WHERE submission_id = $1
+GROUP BY document_id, COALESCE(section_id, 0)
+ORDER BY 1, 2
+ON CONFLICT (document_id, section_key) DO UPDATE SET
+    total = section_tallies.total + excluded.total,
+    new = section_tallies.new + excluded.new,
+    in_review = section_tallies.in_review + excluded.in_review,
+    resolved = section_tallies.resolved + excluded.resolved,
+    published = section_tallies.published + excluded.published,
+    withdrawn = section_tallies.withdrawn + excluded.withdrawn,
+    editorial = section_tallies.editorial + excluded.editorial,
+    general = section_tallies.general + excluded.general,
+    technical = section_tallies.technical + excluded.technical,
+    other = section_tallies.other + excluded.other,
+    untyped = section_tallies.untyped + excluded.untyped,
+    unassigned = section_tallies.unassigned + excluded.unassigned,
+    conflicts = section_tallies.conflicts + excluded.conflicts,
+    duplicates = section_tallies.duplicates + excluded.duplicates,
+    unresolved = section_tallies.unresolved + excluded.unresolved";
+
 #[cfg(test)]
 mod tests {
     use super::*;
