@@ -189,22 +189,16 @@ fn import_one(
         let result = submissions::store(conn, document, sender, request, &intake, &mut |n| {
             bar.inc(n as u64)
         });
-        match result {
-            // Another process (the server storing a large submission) holds
-            // the database: nothing was stored, so wait and store again.
-            Err(SubmitError::Database(ref error)) if error.is_busy() && waited < PATIENCE => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "{shown}: the database is busy with another writer; waiting {} s and trying again",
-                        BUSY_PAUSE.as_secs()
-                    )
-                });
-                bar.set_position(0);
-                std::thread::sleep(BUSY_PAUSE);
-                waited += BUSY_PAUSE;
-            }
-            other => break other,
+        // Another process (the server storing a large submission) holds
+        // the database: nothing was stored, so wait and store again.
+        if let Err(SubmitError::Database(error)) = &result
+            && error.is_busy()
+            && bar.suspend(|| super::wait_while_busy(&mut waited, &shown))
+        {
+            bar.set_position(0);
+            continue;
         }
+        break result;
     };
     bar.finish_and_clear();
     match result {
@@ -232,11 +226,6 @@ fn import_one(
     }
     report
 }
-
-/// How long an import waits between tries when the database is busy, and
-/// for how long in all before it gives up on the file.
-const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
-const PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Reads a file, refusing one over the size limit before reading it.
 fn read_limited(path: &Path, limits: &Limits) -> Result<Vec<u8>, String> {

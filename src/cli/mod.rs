@@ -9,6 +9,7 @@ mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use time::Date;
@@ -93,6 +94,15 @@ enum BenchCommand {
         comments: usize,
         #[arg(long, default_value_t = 500)]
         nodes: usize,
+    },
+    /// Editors' saves while a ROWS-row submission is stored into the same
+    /// document, against the same saves alone: p50, p99, errors.
+    Contention {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// A PostgreSQL database URL to create a scratch database beside.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
     },
     /// Triage under load: a generated document served on loopback, measured
     /// with wrk (2 connections): queue, filtered, searched; dashboard; saves.
@@ -290,6 +300,12 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Bench(BenchCommand::Contention { rows, postgres }) => {
+            for line in crate::bench::contention(rows, postgres.as_deref())?.lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::Bench(BenchCommand::Triage {
             comments,
             sections,
@@ -398,8 +414,39 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
 /// write to it (they must not fail on a fresh database).
 pub(crate) fn prepared(settings: &Settings) -> anyhow::Result<crate::db::DbConnection> {
     let mut conn = startup::connect_once(settings)?;
-    startup::prepare_database(&mut conn, false)?;
-    Ok(conn)
+    let mut waited = Duration::ZERO;
+    loop {
+        let prepared = startup::prepare_database(&mut conn, false);
+        if let Err(startup::StartupError::Database(error)) = &prepared
+            && error.is_busy()
+            && wait_while_busy(&mut waited, "docket")
+        {
+            continue;
+        }
+        prepared?;
+        return Ok(conn);
+    }
+}
+
+/// How long a command waits between tries when the database is busy, and
+/// for how long in all before it gives up.
+const BUSY_PAUSE: Duration = Duration::from_secs(2);
+const PATIENCE: Duration = Duration::from_secs(600);
+
+/// Another process (the server storing a large submission) holds the
+/// database: says so on stderr, waits [`BUSY_PAUSE`] and returns true,
+/// unless this command has waited [`PATIENCE`] already.
+pub(crate) fn wait_while_busy(waited: &mut Duration, what: &str) -> bool {
+    if *waited >= PATIENCE {
+        return false;
+    }
+    eprintln!(
+        "{what}: the database is busy with another writer; waiting {} s and trying again",
+        BUSY_PAUSE.as_secs()
+    );
+    std::thread::sleep(BUSY_PAUSE);
+    *waited += BUSY_PAUSE;
+    true
 }
 
 fn import_outline(settings: &Settings, args: OutlineImportArgs) -> anyhow::Result<()> {

@@ -331,3 +331,38 @@ on_both_backends! {
         assert!(logs.contains("(withheld: contains @)"), "{logs}");
     }
 }
+
+on_both_backends! {
+    async fn import_waits_for_a_busy_database_and_says_so(db: TestDb) {
+        use diesel::connection::SimpleConnection;
+        let migrated = docket(&db, &["migrate"]);
+        assert!(migrated.status.success(), "{migrated:?}");
+        {
+            let mut conn = db.connect();
+            docket::documents::create(&mut conn, &crate::helpers::draft_spec("draft", time::macros::date!(2000 - 01 - 01), time::macros::date!(2100 - 01 - 01))).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let csv = write(&dir, "comments.csv", "Comment #,Type,Section,Comment\n1,E,2.1,The first sentence repeats the title.\n");
+        // Another writer holds the database (SQLite) or the document
+        // (PostgreSQL) for three seconds; the import's own waits are short.
+        let mut holder = db.connect();
+        holder.batch_execute(match holder {
+            docket::db::DbConnection::Sqlite(_) => "BEGIN IMMEDIATE",
+            docket::db::DbConnection::Postgres(_) => "BEGIN; SELECT id FROM documents WHERE slug = 'draft' FOR UPDATE",
+        }).unwrap();
+        let url = db.url.clone();
+        let import = std::thread::spawn(move || {
+            docket_with_env(&["import", "--document", "draft", &csv], &[
+                ("DATABASE_URL", url.as_str()),
+                ("DOCKET__DATABASE__SQLITE_BUSY_TIMEOUT_MS", "200"),
+                ("DOCKET__DATABASE__LOCK_TIMEOUT_MS", "200"),
+            ])
+        });
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        holder.batch_execute("ROLLBACK").unwrap();
+        let out = import.join().unwrap();
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        assert!(stderr(&out).contains("the database is busy with another writer; waiting 2 s and trying again"), "{}", stderr(&out));
+        assert!(stdout(&out).contains("DRAFT-0001"), "{}", stdout(&out));
+    }
+}
