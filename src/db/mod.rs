@@ -11,6 +11,7 @@ mod connection;
 pub mod documents;
 pub mod export_rows;
 pub mod migrate;
+pub mod outbox;
 pub mod pending;
 mod pool;
 pub mod progress;
