@@ -242,6 +242,13 @@ impl Mailer {
     }
 }
 
+/// Whether a message can be addressed to `to`. Checked before a message
+/// is queued where the sender can still correct it (a reply's address):
+/// the queue gives such a message up.
+pub fn is_address(to: &str) -> bool {
+    to.parse::<Mailbox>().is_ok()
+}
+
 /// A file to send along with a message.
 pub struct Attachment<'a> {
     /// As the recipient will see it; made safe by [`safe_file_name`].
