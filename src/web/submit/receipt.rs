@@ -22,9 +22,11 @@ pub struct ReceiptPage {
     submitter: String,
     /// Whether the receipt e-mail failed (it is retried, see `mail::outbox`).
     mail_failed: bool,
-    /// Whether to say a receipt e-mail is sent or on its way (not when
-    /// mail is off or no receipt was queued).
+    /// Whether to say a receipt e-mail was sent…
     mail_sent: bool,
+    /// …or is on its way (queued, not tried yet). Neither: mail is off,
+    /// or the submission predates the mail queue.
+    mail_queued: bool,
 }
 
 /// The receipt: tracking number, count and range of comment numbers.
@@ -63,6 +65,7 @@ pub async fn show(
         submitter: submission.submitter_name,
         tracking: submission.tracking_number,
         mail_failed: delivery == Some(Delivery::Failing),
-        mail_sent: matches!(delivery, Some(Delivery::Sent | Delivery::Queued)),
+        mail_sent: delivery == Some(Delivery::Sent),
+        mail_queued: delivery == Some(Delivery::Queued),
     })
 }
