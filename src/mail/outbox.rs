@@ -23,8 +23,10 @@ use crate::db::{Db, DbError};
 /// How many due rows one look takes at a time.
 const BATCH: i64 = 20;
 
-/// Sent messages are kept this long (for operators), then forgotten.
+/// Sent messages are kept this long (for operators), then forgotten…
 const KEEP_SENT: time::Duration = time::Duration::days(30);
+/// …by a purge this often.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Wakes this instance's sender job at once (after a request queued a
 /// message). A wake while the job is busy is remembered, not lost.
@@ -68,9 +70,22 @@ impl Retry {
 pub async fn run(db: Db, mailer: Arc<Mailer>, wake: Wake, retry: Retry, poll: Duration) {
     // Names this instance's claims: only the claimer marks a row.
     let me = hex::encode(rand::random::<[u8; 12]>());
+    let mut purged: Option<tokio::time::Instant> = None;
     loop {
         if let Err(error) = send_due(&db, &mailer, &retry, &me).await {
             tracing::warn!(%error, "the mail queue could not be read");
+        }
+        if purged.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
+            purged = Some(tokio::time::Instant::now());
+            let purge = |conn: &mut _| {
+                crate::db::write_transaction(conn, |conn| {
+                    outbox::purge_sent_before(conn, crate::db::now() - KEEP_SENT)
+                })
+                .map_err(DbError::from)
+            };
+            if let Err(error) = db.run(purge).await {
+                tracing::warn!(%error, "sent mail could not be purged");
+            }
         }
         tokio::select! {
             () = wake.woken() => {}
@@ -79,7 +94,7 @@ pub async fn run(db: Db, mailer: Arc<Mailer>, wake: Wake, retry: Retry, poll: Du
     }
 }
 
-/// One look: every due row, batch by batch, then old sent rows forgotten.
+/// One look: every due row, batch by batch.
 async fn send_due(db: &Db, mailer: &Mailer, retry: &Retry, me: &str) -> Result<(), DbError> {
     let max_attempts = retry.max_attempts;
     loop {
@@ -92,13 +107,12 @@ async fn send_due(db: &Db, mailer: &Mailer, retry: &Retry, me: &str) -> Result<(
             let by = me.to_owned();
             let claimed = db
                 .run(move |conn| {
-                    Ok::<_, DbError>(outbox::claim(
-                        conn,
-                        id,
-                        &by,
-                        crate::db::now(),
-                        max_attempts,
-                    )?)
+                    // Writes in write transactions: on SQLite a bare UPDATE
+                    // can meet another writer and fail instead of waiting.
+                    crate::db::write_transaction(conn, |conn| {
+                        outbox::claim(conn, id, &by, crate::db::now(), max_attempts)
+                    })
+                    .map_err(DbError::from)
                 })
                 .await?;
             // Another instance took it first.
@@ -107,17 +121,9 @@ async fn send_due(db: &Db, mailer: &Mailer, retry: &Retry, me: &str) -> Result<(
             record(db, me, retry, &mail, result).await?;
         }
         if (ids.len() as i64) < BATCH {
-            break;
+            return Ok(());
         }
     }
-    db.run(|conn| {
-        Ok::<_, DbError>(outbox::purge_sent_before(
-            conn,
-            crate::db::now() - KEEP_SENT,
-        )?)
-    })
-    .await?;
-    Ok(())
 }
 
 async fn send(mailer: &Mailer, mail: &QueuedMail) -> Result<(), MailError> {
@@ -161,7 +167,10 @@ async fn record(
     match result {
         Ok(()) => {
             db.run(move |conn| {
-                Ok::<_, DbError>(outbox::mark_sent(conn, id, &by, crate::db::now())?)
+                crate::db::write_transaction(conn, |conn| {
+                    outbox::mark_sent(conn, id, &by, crate::db::now())
+                })
+                .map_err(DbError::from)
             })
             .await?;
         }
@@ -173,13 +182,10 @@ async fn record(
                 "e-mail given up: it cannot be built (a bad address?)"
             );
             db.run(move |conn| {
-                Ok::<_, DbError>(outbox::mark_given_up(
-                    conn,
-                    id,
-                    &by,
-                    "the message could not be built",
-                    max,
-                )?)
+                crate::db::write_transaction(conn, |conn| {
+                    outbox::mark_given_up(conn, id, &by, "the message could not be built", max)
+                })
+                .map_err(DbError::from)
             })
             .await?;
         }
@@ -199,7 +205,10 @@ async fn record(
             }
             let next = crate::db::now() + wait;
             db.run(move |conn| {
-                Ok::<_, DbError>(outbox::mark_failed(conn, id, &by, &reason, next)?)
+                crate::db::write_transaction(conn, |conn| {
+                    outbox::mark_failed(conn, id, &by, &reason, next)
+                })
+                .map_err(DbError::from)
             })
             .await?;
         }
