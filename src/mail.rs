@@ -1,7 +1,11 @@
 //! Outgoing e-mail: receipts and replies for submitters, notices for
 //! editors. lettre over SMTP (rustls), or `.eml` files in an outbox
 //! directory by default so a fresh docket never sends mail anywhere.
-//! Addresses are never logged.
+//! Addresses are never logged. Requests do not send: they queue messages
+//! in the database, in their own transaction, and [`outbox`]'s job sends
+//! them, so a message owed is never lost to a crash after the commit.
+
+pub mod outbox;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,6 +29,15 @@ pub struct MailSettings {
     pub smtp_password: SecretString,
     pub smtp_tls: SmtpTls,
     pub smtp_timeout_secs: u64,
+    /// Seconds between looks at the mail queue (requests that queue a
+    /// message also wake the sender); 0: this instance sends no mail.
+    pub queue_poll_secs: u64,
+    /// The wait after a failed try, doubled after each further one…
+    pub retry_first_secs: u64,
+    /// …up to this.
+    pub retry_max_secs: u64,
+    /// Tries before a message is given up (left in the queue, unsent).
+    pub max_attempts: i32,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -48,8 +61,33 @@ impl MailSettings {
     pub fn validate(&self) -> Result<(), String> {
         self.from
             .parse::<Mailbox>()
-            .map(|_| ())
-            .map_err(|e| format!("mail.from `{}` is not an e-mail address ({e})", self.from))
+            .map_err(|e| format!("mail.from `{}` is not an e-mail address ({e})", self.from))?;
+        if self.retry_first_secs == 0 || self.retry_max_secs < self.retry_first_secs {
+            return Err(
+                "mail.retry_first_secs must be at least 1, and mail.retry_max_secs at least that"
+                    .to_owned(),
+            );
+        }
+        if self.max_attempts < 1 {
+            return Err("mail.max_attempts must be at least 1".to_owned());
+        }
+        Ok(())
+    }
+
+    /// How the sender job retries.
+    pub fn retry(&self) -> outbox::Retry {
+        outbox::Retry {
+            first: Duration::from_secs(self.retry_first_secs),
+            max: Duration::from_secs(self.retry_max_secs),
+            max_attempts: self.max_attempts,
+        }
+    }
+
+    /// How often this instance's sender job looks at the queue; `None`:
+    /// it runs no sender job (mail off, or `queue_poll_secs = 0`).
+    pub fn queue_poll(&self) -> Option<Duration> {
+        (self.transport != TransportKind::Off && self.queue_poll_secs > 0)
+            .then(|| Duration::from_secs(self.queue_poll_secs))
     }
 }
 
@@ -202,6 +240,13 @@ impl Mailer {
         }
         Ok(())
     }
+}
+
+/// Whether a message can be addressed to `to`. Checked before a message
+/// is queued where the sender can still correct it (a reply's address):
+/// the queue gives such a message up.
+pub fn is_address(to: &str) -> bool {
+    to.parse::<Mailbox>().is_ok()
 }
 
 /// A file to send along with a message.

@@ -132,11 +132,22 @@ impl Application {
         if let Some(DemoOutcome::Loaded { sections }) = prepared.demo {
             tracing::info!(sections, "demo document loaded");
         }
-        let mailer = Mailer::new(&settings.mail)?;
+        let mailer = Arc::new(Mailer::new(&settings.mail)?);
         let session_key = settings.session_key()?;
+        let outbox = crate::mail::outbox::Wake::default();
+        if let Some(poll) = settings.mail.queue_poll() {
+            tokio::spawn(crate::mail::outbox::run(
+                db.clone(),
+                mailer.clone(),
+                outbox.clone(),
+                settings.mail.retry(),
+                poll,
+            ));
+        }
         let state = AppState {
             db: db.clone(),
-            mailer: Arc::new(mailer),
+            mailer,
+            outbox,
             limits: settings.intake.clone(),
             uploads: settings.uploads.clone(),
             client_salt: crate::web::submit::client_salt(&session_key),

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod export_rows;
 pub mod health;
 pub mod migrate;
+pub mod outbox;
 pub mod pending;
 mod pool;
 pub mod progress;

@@ -221,6 +221,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        reference -> Nullable<Text>,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment -> Nullable<Binary>,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(pending_uploads -> documents (document_id));
 diesel::joinable!(pending_uploads -> submissions (submission_id));
 diesel::joinable!(sections -> documents (document_id));
@@ -246,4 +266,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     pending_uploads,
     section_tallies,
     table_uploads,
+    mail_outbox,
 );

@@ -39,6 +39,8 @@ pub use telemetry::{RequestSpan, request_id_header as telemetry_request_id_heade
 pub struct AppState {
     pub db: Db,
     pub mailer: Arc<Mailer>,
+    /// Wakes this instance's mail sender after a message was queued.
+    pub outbox: crate::mail::outbox::Wake,
     pub limits: Limits,
     /// What unconfirmed uploads may hold (`[uploads]`).
     pub uploads: crate::db::pending::Caps,

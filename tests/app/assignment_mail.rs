@@ -1,6 +1,7 @@
 //! Assignment e-mail: one message per save and assignee, over real SMTP to
-//! a server the test runs on loopback; none for assigning oneself; a mail
-//! server that refuses costs nothing but the e-mail.
+//! a server the test runs on loopback (through the mail queue); none for
+//! assigning oneself; a mail server that refuses costs nothing but the
+//! e-mail, which stays queued for its retry.
 
 use docket::domain::Role;
 
@@ -36,6 +37,12 @@ async fn site(db: TestDb, behaviour: Behaviour) -> (TestApp, SmtpServer, i64) {
     (app, server, ann)
 }
 
+/// What the SMTP server received once the mail queue is drained.
+async fn delivered(app: &TestApp, server: &SmtpServer) -> Vec<crate::submit::mail::Delivered> {
+    app.outbox_drained().await;
+    server.delivered()
+}
+
 async fn bulk_assign(app: &TestApp, rows: &[usize], assignee: i64) -> reqwest::Response {
     let page = app.page("/editor/d/nistir-8200/s/all", 200).await;
     let picks = attrs(&page, "input[name=c]", "value");
@@ -60,7 +67,7 @@ on_both_backends! {
         let (app, server, ann) = site(db, Behaviour::Accept).await;
         // Three comments in one bulk save: one message listing all three.
         assert_eq!(bulk_assign(&app, &[0, 1, 2], ann).await.status().as_u16(), 303);
-        let mails = server.delivered();
+        let mails = delivered(&app, &server).await;
         assert_eq!(mails.len(), 1, "{mails:?}");
         assert_eq!(mails[0].to, ["ann@example.org"]);
         assert!(mails[0].data.contains("Subject: 3 comments assigned to you"), "{}", mails[0].data);
@@ -72,17 +79,17 @@ on_both_backends! {
 
         // Saving again with the same assignee assigns nothing new: no mail.
         assert_eq!(bulk_assign(&app, &[0], ann).await.status().as_u16(), 303);
-        assert_eq!(server.delivered().len(), 1);
+        assert_eq!(delivered(&app, &server).await.len(), 1);
 
         // One comment from its page: one message naming it.
         let me = app.user_id("ed@example.org");
         let (id, ..) = tag_of(&app, 2);
         let page = app.page(&format!("/editor/comments/{id}"), 200).await;
         assert_eq!(see_other(&post(&app, id, &form(&page, &[("assignee", &me.to_string())])).await), format!("/editor/comments/{id}"));
-        assert_eq!(server.delivered().len(), 1, "assigning oneself sends nothing");
+        assert_eq!(delivered(&app, &server).await.len(), 1, "assigning oneself sends nothing");
         let page = app.page(&format!("/editor/comments/{id}"), 200).await;
         assert_eq!(see_other(&post(&app, id, &form(&page, &[("assignee", &ann.to_string())])).await), format!("/editor/comments/{id}"));
-        let mails = server.delivered();
+        let mails = delivered(&app, &server).await;
         assert_eq!(mails.len(), 2);
         assert!(mails[1].data.contains("Subject: Assigned to you: NISTIR-8200-0001-2"), "{}", mails[1].data);
     }
@@ -90,7 +97,13 @@ on_both_backends! {
     async fn a_refusing_mail_server_loses_nothing(db: TestDb) {
         let (app, server, ann) = site(db, Behaviour::RefuseSender).await;
         assert_eq!(bulk_assign(&app, &[0, 1], ann).await.status().as_u16(), 303);
-        assert!(server.delivered().is_empty());
+        assert!(delivered(&app, &server).await.is_empty());
         assert_eq!(tag_of(&app, 1).4, 2, "saved all the same");
+        let (attempts, sent): (i32, bool) = app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use docket::db::schema::mail_outbox as m;
+            m::table.select((m::attempts, m::sent_at.is_not_null())).first(conn).unwrap()
+        });
+        assert_eq!((attempts, sent), (1, false), "tried once, kept for its retry");
     }
 }

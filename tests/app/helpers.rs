@@ -129,6 +129,17 @@ impl TestDb {
         })
     }
 
+    /// A second handle on this same database (for a second app over it, as
+    /// a second instance or a restart would be); dropping it drops nothing.
+    pub fn same(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            backend: self.backend,
+            _dir: None,
+            pg_name: None,
+        }
+    }
+
     /// Settings pointing at this database, with `extra` TOML on top.
     pub fn settings(&self, extra: &str) -> Settings {
         // No mail unless a test asks for it: the default outbox is
@@ -203,6 +214,8 @@ pub struct TestApp {
     pub db: Db,
     /// Kept so the database outlives the server's use of it.
     pub test_db: TestDb,
+    /// `mail.max_attempts`: queued mail tried this often is given up.
+    pub max_attempts: i32,
 }
 
 impl TestApp {
@@ -233,6 +246,7 @@ impl TestApp {
             client,
             db,
             test_db,
+            max_attempts: settings.mail.max_attempts,
         }
     }
 
@@ -263,6 +277,25 @@ impl TestApp {
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConnection) -> T) -> T {
         let mut conn = self.db.get().unwrap();
         f(&mut conn)
+    }
+
+    /// Waits (up to 20 s) until the mail queue holds nothing due now: every
+    /// message queued so far was sent, or failed and waits for its retry.
+    pub async fn outbox_drained(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let waiting = self.with_conn(|conn| {
+                docket::db::outbox::waiting(conn, docket::db::now(), self.max_attempts).unwrap()
+            });
+            if waiting == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{waiting} queued e-mail(s) still waiting after 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The id of the account with this e-mail address.

@@ -28,6 +28,7 @@ mod htmx;
 mod intake;
 mod migrations;
 mod nul;
+mod outbox;
 mod process;
 mod public_pages;
 mod publication;

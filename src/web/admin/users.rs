@@ -108,10 +108,20 @@ pub async fn invite(
         Err(message) => Err(message),
         Ok(role) => {
             let (email, name) = (form.email.clone(), form.name.clone());
+            // The invitation and its e-mail are committed together.
+            let mail =
+                (!state.mailer.is_off()).then(|| (state.public_url.clone(), who.user.name.clone()));
             let invited = state
                 .db
                 .run(move |conn| {
-                    Ok::<_, DbError>(auth::invite::invite(conn, &email, &name, role, db::now()))
+                    Ok::<_, DbError>(db::write_transaction(conn, |conn| {
+                        let invitation =
+                            auth::invite::invite(conn, &email, &name, role, db::now())?;
+                        if let Some((public_url, by)) = &mail {
+                            queue_invitation(conn, &invitation, public_url, by)?;
+                        }
+                        Ok::<_, AuthError>(invitation)
+                    }))
                 })
                 .await?;
             match invited {
@@ -130,40 +140,16 @@ pub async fn invite(
         }
     };
     let link = format!("{}/invite/{}", state.public_url, invitation.token);
-    let expires = format!(
-        "{} {:02}:{:02}",
-        invitation.expires_at.date(),
-        invitation.expires_at.hour(),
-        invitation.expires_at.minute()
-    );
-    let role = invitation.user.role.to_string();
-    let notice = InviteNotice {
-        name: &invitation.user.name,
-        invited_by: &who.user.name,
-        role: &role,
-        link: &link,
-        expires: &expires,
-    };
-    let sent = if state.mailer.is_off() {
-        false
-    } else {
-        match state
-            .mailer
-            .send(&invitation.user.email, &notice.subject(), notice.body())
-            .await
-        {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::warn!(user = invitation.user.id, reason = %error.log_reason(), "invitation e-mail not sent");
-                false
-            }
-        }
-    };
+    let expires = expiry(&invitation);
+    let sent = !state.mailer.is_off();
+    if sent {
+        state.outbox.wake();
+    }
     flash(
         &session,
         if sent {
             format!(
-                "Invited {}: the link to set a password was e-mailed and works until {expires} UTC.",
+                "Invited {}: the link to set a password is on its way by e-mail and works until {expires} UTC.",
                 invitation.user.name
             )
         } else {
@@ -175,6 +161,43 @@ pub async fn invite(
         },
     );
     Ok(see_other("/admin/users"))
+}
+
+/// When an invitation's link stops working, as the admin and the
+/// invitee read it (UTC).
+fn expiry(invitation: &auth::invite::Invitation) -> String {
+    format!(
+        "{} {:02}:{:02}",
+        invitation.expires_at.date(),
+        invitation.expires_at.hour(),
+        invitation.expires_at.minute()
+    )
+}
+
+/// Queues the invitation's e-mail (`mail::outbox`), in the caller's
+/// transaction.
+fn queue_invitation(
+    conn: &mut db::DbConnection,
+    invitation: &auth::invite::Invitation,
+    public_url: &str,
+    invited_by: &str,
+) -> Result<(), AuthError> {
+    let link = format!("{public_url}/invite/{}", invitation.token);
+    let expires = expiry(invitation);
+    let role = invitation.user.role.to_string();
+    let notice = InviteNotice {
+        name: &invitation.user.name,
+        invited_by,
+        role: &role,
+        link: &link,
+        expires: &expires,
+    };
+    let (subject, body) = (notice.subject(), notice.body());
+    db::outbox::enqueue(
+        conn,
+        &db::outbox::NewMail::text(&invitation.user.email, &subject, &body),
+    )?;
+    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -352,8 +352,10 @@ pub struct SubmissionReceipt {
     /// outside the draft).
     pub problems: Vec<ApiProblem>,
     pub stored: bool,
-    /// Whether the receipt e-mail went out (false for a dry run, or when
-    /// the mail server failed; the comments are stored either way).
+    /// Whether a receipt e-mail was queued with the submission (false for
+    /// a dry run, or when this docket sends no mail). It is sent within
+    /// moments, and retried while the mail server fails; the receipt page
+    /// says when it could not be sent yet.
     pub receipt_sent: bool,
     /// Each comment's tracking number and where it was filed, in order.
     pub filed: Vec<FiledComment>,

@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use super::model::{ApiProblem, ErrorBody, FiledComment, NewSubmission, SubmissionReceipt};
 use super::{ApiResult, MaybeApiUser};
+use crate::db::outbox::{self, NewMail};
 use crate::db::pending::{self, PendingUpload};
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::Channel;
@@ -173,32 +174,22 @@ pub async fn create(
         preview: None,
         created_at: db::now(),
     };
-    let title = document.title.clone();
+    let receipt_url = format!("{}/receipt/{token}", state.public_url);
+    // Queued in the submission's own transaction (see `mail::outbox`).
+    let receipt = (!state.mailer.is_off()).then(|| ReceiptMail {
+        title: document.title.clone(),
+        url: receipt_url.clone(),
+        name,
+        email,
+    });
+    let receipt_sent = receipt.is_some();
     let (tracking, filed) = state
         .db
-        .run(move |conn| store(conn, &document, &sender, &intake, pending, editor))
+        .run(move |conn| store(conn, &document, &sender, &intake, pending, editor, receipt))
         .await?;
-    let mut receipt_url = format!("{}/receipt/{token}", state.public_url);
-    let receipt = Receipt {
-        document_title: &title,
-        tracking_number: &tracking,
-        comments: filed.len(),
-        submitter_name: &name,
-        receipt_url: &receipt_url,
-    };
-    let receipt_sent = match state
-        .mailer
-        .send(&email, &receipt.subject(), receipt.body())
-        .await
-    {
-        Ok(()) => !state.mailer.is_off(),
-        Err(error) => {
-            tracing::warn!(%tracking, reason = %error.log_reason(), "receipt e-mail not sent");
-            // As after the web form's Confirm: the page says the e-mail failed.
-            receipt_url.push_str("?mail=failed");
-            false
-        }
-    };
+    if receipt_sent {
+        state.outbox.wake();
+    }
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header(("Location", receipt_url.clone()))
         .json(SubmissionReceipt {
@@ -212,7 +203,16 @@ pub async fn create(
         }))
 }
 
-/// Stores the submission and its receipt address together.
+/// What the receipt e-mail needs besides the submission.
+struct ReceiptMail {
+    title: String,
+    url: String,
+    name: String,
+    email: String,
+}
+
+/// Stores the submission, its receipt address and its queued receipt
+/// e-mail together.
 fn store(
     conn: &mut DbConnection,
     document: &crate::db::documents::Document,
@@ -220,6 +220,7 @@ fn store(
     intake: &intake::Intake,
     mut pending: PendingUpload,
     editor: bool,
+    receipt: Option<ReceiptMail>,
 ) -> Result<(String, Vec<FiledComment>), ApiError> {
     let request = Request {
         channel: Channel::Api,
@@ -230,9 +231,19 @@ fn store(
     let stored = db::write_transaction(conn, |conn| {
         let submission =
             match submissions::store(conn, document, sender, request, intake, &mut |_| {})? {
-                Stored::New { submission, .. } | Stored::AlreadyReceived { submission } => {
+                Stored::New {
+                    submission,
+                    comments,
+                    ..
+                } => {
+                    if let Some(receipt) = &receipt {
+                        queue_receipt(conn, &submission, comments, receipt)?;
+                    }
                     submission
                 }
+                // Only files are recognised as sent before, and the API
+                // takes none: no second receipt in any case.
+                Stored::AlreadyReceived { submission } => submission,
             };
         pending.submission_id = Some(submission.id);
         pending::insert(conn, &pending).map_err(DbError::from)?;
@@ -251,4 +262,29 @@ fn store(
         SubmitError::Database(e) => e.into(),
         other => ApiError(WebError::Forbidden(format!("{other}. Nothing was stored."))),
     })
+}
+
+fn queue_receipt(
+    conn: &mut DbConnection,
+    submission: &db::submissions::Submission,
+    comments: usize,
+    receipt: &ReceiptMail,
+) -> Result<(), DbError> {
+    let reference = crate::web::submit::receipt_reference(submission.id);
+    let message = Receipt {
+        document_title: &receipt.title,
+        tracking_number: &submission.tracking_number,
+        comments,
+        submitter_name: &receipt.name,
+        receipt_url: &receipt.url,
+    };
+    let (subject, body) = (message.subject(), message.body());
+    outbox::enqueue(
+        conn,
+        &NewMail {
+            reference: Some(&reference),
+            ..NewMail::text(&receipt.email, &subject, &body)
+        },
+    )?;
+    Ok(())
 }

@@ -1,16 +1,18 @@
 //! E-mail to editors when a save assigns comments to them: one message per
 //! save and assignee, listing the comments, never one per comment, and none
-//! for assigning to oneself. Sent after the save is committed; a failure is
-//! logged (by reason, never by address) and loses nothing.
+//! for assigning to oneself. Queued (`mail::outbox`) after the save is
+//! committed, in one transaction for all assignees; the sender job sends
+//! and retries. A failure to queue is logged and loses no save.
 
 use std::collections::BTreeMap;
 
+use crate::db::outbox::{self, NewMail};
 use crate::db::{self, DbError};
 use crate::mail::AssignmentNotice;
 use crate::triage::Saved;
 use crate::web::AppState;
 
-/// Sends the notices for what `saved` newly assigned, on behalf of `by`.
+/// Queues the notices for what `saved` newly assigned, on behalf of `by`.
 pub async fn assigned(state: &AppState, by: &db::users::User, saved: &[Saved]) {
     if state.mailer.is_off() {
         return;
@@ -30,41 +32,30 @@ pub async fn assigned(state: &AppState, by: &db::users::User, saved: &[Saved]) {
     if by_assignee.is_empty() {
         return;
     }
-    let ids: Vec<i64> = by_assignee.keys().copied().collect();
-    let looked_up = state
+    let by_name = by.name.clone();
+    let queued = state
         .db
         .run(move |conn| {
             let title = db::documents::find_by_id(conn, document_id)?.title;
-            let mut users = Vec::new();
-            for id in ids {
-                users.push(db::users::find(conn, id)?);
-            }
-            Ok::<_, DbError>((title, users))
+            db::write_transaction(conn, |conn| {
+                for (id, comments) in &by_assignee {
+                    let user = db::users::find(conn, *id)?;
+                    let notice = AssignmentNotice {
+                        assignee_name: &user.name,
+                        assigned_by: &by_name,
+                        document_title: &title,
+                        comments,
+                    };
+                    let (subject, body) = (notice.subject(), notice.body());
+                    outbox::enqueue(conn, &NewMail::text(&user.email, &subject, &body))?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })?;
+            Ok::<_, DbError>(())
         })
         .await;
-    let (title, users) = match looked_up {
-        Ok(found) => found,
-        Err(error) => {
-            tracing::warn!(%error, "assignment e-mail not sent: looking up the editors failed");
-            return;
-        }
-    };
-    for user in users {
-        let Some(comments) = by_assignee.get(&user.id) else {
-            continue;
-        };
-        let notice = AssignmentNotice {
-            assignee_name: &user.name,
-            assigned_by: &by.name,
-            document_title: &title,
-            comments,
-        };
-        if let Err(error) = state
-            .mailer
-            .send(&user.email, &notice.subject(), notice.body())
-            .await
-        {
-            tracing::warn!(user = user.id, reason = %error.log_reason(), "assignment e-mail not sent");
-        }
+    match queued {
+        Ok(()) => state.outbox.wake(),
+        Err(error) => tracing::warn!(%error, "assignment e-mail not queued"),
     }
 }

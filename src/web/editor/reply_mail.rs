@@ -4,19 +4,22 @@
 //! listed in the text for comments typed in.
 //!
 //! The request only lists who is owed a reply and returns; a background
-//! task then makes and sends the messages one submission at a time (each
-//! made on a blocking thread, so one file is in memory at a time), and
-//! marks each submission right after its message went out
-//! (`submissions.reply_sent_at`). A failure leaves the submission
-//! unmarked for the next "Send the remaining replies"; so does a restart.
-//! Logs name tracking numbers and reasons, never addresses.
+//! task then makes the messages one submission at a time (each made on a
+//! blocking thread, so one file is in memory at a time) and puts each in
+//! the mail queue (`mail::outbox`, which sends and retries) in one
+//! transaction with the submission's mark (`submissions.reply_sent_at`:
+//! the reply is owed to the queue from then on). A failure to make or
+//! queue one leaves the submission unmarked for the next "Send the
+//! remaining replies"; so does a restart. Logs name tracking numbers and
+//! reasons, never addresses.
 //!
 //! One run per document at a time in this instance ([`ReplyRuns`]); across
 //! instances, each submission is claimed with a conditional update before
 //! its message is made (`submissions.reply_claimed_at`, taken over only
-//! when older than `REPLY_CLAIM_MINUTES`: its instance died), so two runs
-//! never both mail one submitter. A claim is given up when the message
-//! fails, and ends in the mark when it goes out.
+//! when older than `REPLY_CLAIM_MINUTES`: its instance died), and the mark
+//! is conditional too, so two runs never both queue a reply for one
+//! submitter. A claim is given up when the message fails, and ends in the
+//! mark when it is queued.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -24,15 +27,15 @@ use std::sync::Arc;
 use actix_web::web;
 use parking_lot::Mutex;
 
+use crate::db::outbox::{self, NewMail};
 use crate::db::{self, DbError};
-use crate::mail::Attachment;
+use crate::replies::ReplyError;
 use crate::replies::notice::{self, NoticeDocument, Outgoing};
-use crate::replies::{Reply, ReplyError};
 use crate::web::{AppState, WebError};
 
-/// Failures in a row after which a run stops: the mail server is most
-/// likely down, and each attempt would wait for its time-out. The rest
-/// wait for "Send the remaining replies".
+/// Failures in a row after which a run stops: the database or the files
+/// are most likely in trouble. The rest wait for "Send the remaining
+/// replies".
 const GIVE_UP_AFTER: usize = 5;
 
 /// The documents whose replies this instance is e-mailing now.
@@ -147,10 +150,10 @@ pub async fn start(state: &web::Data<AppState>, slug: String) -> Result<Started,
     Ok(Started::Sending(count))
 }
 
-/// Sends each submission in `ids` its reply, in turn.
+/// Makes and queues each submission in `ids` its reply, in turn.
 async fn run(state: web::Data<AppState>, guard: RunGuard, document: NoticeDocument, ids: Vec<i64>) {
     let limits = super::replies::replies_limits(&state);
-    let (mut sent, mut failed, mut in_a_row) = (0usize, 0usize, 0usize);
+    let (mut queued_replies, mut failed, mut in_a_row) = (0usize, 0usize, 0usize);
     for id in ids {
         if in_a_row >= GIVE_UP_AFTER {
             tracing::warn!(
@@ -197,62 +200,61 @@ async fn run(state: web::Data<AppState>, guard: RunGuard, document: NoticeDocume
             }
         };
         let tracking = outgoing.tracking_number.clone();
-        if let Err(error) = send(&state, outgoing).await {
-            tracing::warn!(%tracking, reason = %error.log_reason(), "reply e-mail not sent");
+        if !crate::mail::is_address(&outgoing.to) {
+            // Left unmarked: once the address is corrected, "Send the
+            // remaining replies" sends it.
+            tracing::warn!(%tracking, "reply e-mail not queued: its address is not one");
             release(&state, id).await;
             failed += 1;
             in_a_row += 1;
             continue;
         }
-        in_a_row = 0;
-        sent += 1;
-        let marked = state
+        let queued = state
             .db
             .run(move |conn| {
-                db::write_transaction(conn, |conn| {
-                    db::submissions::mark_reply_sent(conn, id, db::now())
-                })
-                .map_err(DbError::from)
+                db::write_transaction(conn, |conn| queue(conn, &outgoing)).map_err(DbError::from)
             })
             .await;
-        if let Err(error) = marked {
-            tracing::warn!(%tracking, %error, "reply e-mail sent but not marked: it may be sent again");
+        match queued {
+            Ok(true) => {
+                state.outbox.wake();
+                in_a_row = 0;
+                queued_replies += 1;
+            }
+            // Marked meanwhile by another run: nothing queued here.
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(%tracking, %error, "reply e-mail not queued");
+                release(&state, id).await;
+                failed += 1;
+                in_a_row += 1;
+            }
         }
     }
     tracing::info!(
         document = guard.document_id,
-        sent,
+        queued = queued_replies,
         failed,
-        "reply e-mails done"
+        "reply e-mails queued"
     );
 }
 
-async fn send(state: &AppState, outgoing: Outgoing) -> Result<(), crate::mail::MailError> {
-    let Outgoing {
-        to,
-        subject,
-        body,
-        attachment,
-        ..
-    } = outgoing;
-    match attachment {
-        Some(Reply {
-            file_name,
-            content_type,
-            bytes,
-        }) => {
-            let file = Attachment {
-                file_name: &file_name,
-                content_type,
-                bytes,
-            };
-            state
-                .mailer
-                .send_with_attachment(&to, &subject, body, file)
-                .await
-        }
-        None => state.mailer.send(&to, &subject, body).await,
+/// Marks the submission's reply sent and queues its message, in the
+/// caller's transaction; `false` (nothing queued) when another run marked
+/// it first.
+fn queue(conn: &mut db::DbConnection, outgoing: &Outgoing) -> diesel::QueryResult<bool> {
+    if !db::submissions::mark_reply_sent(conn, outgoing.submission_id, db::now())? {
+        return Ok(false);
     }
+    let attachment = outgoing.attachment.as_ref();
+    let message = NewMail {
+        attachment_name: attachment.map(|a| a.file_name.as_str()),
+        attachment_type: attachment.map(|a| a.content_type),
+        attachment: attachment.map(|a| a.bytes.as_slice()),
+        ..NewMail::text(&outgoing.to, &outgoing.subject, &outgoing.body)
+    };
+    outbox::enqueue(conn, &message)?;
+    Ok(true)
 }
 
 /// Gives up this run's claim on a reply it did not send.

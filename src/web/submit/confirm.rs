@@ -1,13 +1,14 @@
 //! Confirm: stores the previewed upload (submission, original file, every
-//! comment) in one transaction, then sends the receipt e-mail.
+//! comment) and queues its receipt e-mail in one transaction.
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::preview::{TokenForm, load_with_file, read_again};
-use super::{Sent, closed_reason};
+use super::{Sent, closed_reason, receipt_reference};
 use crate::db::documents::Document;
+use crate::db::outbox::{self, NewMail};
 use crate::db::pending::{self, PendingUpload};
 use crate::db::{DbConnection, DbError};
 use crate::domain::Channel;
@@ -19,7 +20,7 @@ use crate::web::rate_limit::{Confirm, Limited};
 use crate::web::see_other;
 use crate::web::{AppState, WebError, csrf};
 
-/// Stores the upload and sends the receipt; a file the same address sent
+/// Stores the upload and queues the receipt; a file the same address sent
 /// before gets the "already received" page instead. Limited per client
 /// address (`web::rate_limit`): each confirm may send an e-mail.
 pub async fn confirm(
@@ -40,9 +41,15 @@ pub async fn confirm(
     }
     let (sent, intake) = read_again(&state, &mut pending).await?;
     let title = document.title.clone();
+    // The receipt goes into the mail queue in the submission's own
+    // transaction: stored comments always have their receipt owed.
+    let receipt = (!state.mailer.is_off()).then(|| ReceiptMail {
+        title: title.clone(),
+        url: format!("{}/receipt/{token}", state.public_url),
+    });
     let stored = state
         .db
-        .run(move |conn| store(conn, &document, &pending, &sent, &intake))
+        .run(move |conn| store(conn, &document, &pending, &sent, &intake, receipt))
         .await
         .map_err(|error| match error {
             WebError::Contended => WebError::Busy(format!(
@@ -50,31 +57,8 @@ pub async fn confirm(
             )),
             other => other,
         })?;
-    let mut query = "";
     match stored {
-        Confirmed::Fresh {
-            tracking,
-            comments,
-            email,
-            name,
-        } => {
-            let url = format!("{}/receipt/{token}", state.public_url);
-            let receipt = Receipt {
-                document_title: &title,
-                tracking_number: &tracking,
-                comments,
-                submitter_name: &name,
-                receipt_url: &url,
-            };
-            if let Err(error) = state
-                .mailer
-                .send(&email, &receipt.subject(), receipt.body())
-                .await
-            {
-                tracing::warn!(%tracking, reason = %error.log_reason(), "receipt e-mail not sent");
-                query = "?mail=failed";
-            }
-        }
+        Confirmed::Fresh => state.outbox.wake(),
         Confirmed::Before { tracking } => {
             // No link to the earlier receipt: whoever sends a copy of a file
             // with someone's address learns only the tracking number.
@@ -90,7 +74,7 @@ pub async fn confirm(
         }
         Confirmed::Raced => {}
     }
-    Ok(see_other(&format!("/receipt/{token}{query}")))
+    Ok(see_other(&format!("/receipt/{token}")))
 }
 
 /// Shown when the same file from the same address was stored before.
@@ -102,15 +86,17 @@ struct AlreadyPage {
     tracking: String,
 }
 
+/// What the receipt e-mail says besides the submission's own details.
+struct ReceiptMail {
+    title: String,
+    /// The receipt page's private address.
+    url: String,
+}
+
 /// What confirming did.
 enum Confirmed {
-    /// A new submission: where to send its receipt.
-    Fresh {
-        tracking: String,
-        comments: usize,
-        email: String,
-        name: String,
-    },
+    /// A new submission, its receipt queued (when mail is on).
+    Fresh,
     /// The same file from the same address was stored before, as this.
     Before { tracking: String },
     /// Another request confirmed this upload first.
@@ -125,6 +111,7 @@ fn store(
     pending: &PendingUpload,
     sent: &Sent,
     intake: &Intake,
+    receipt: Option<ReceiptMail>,
 ) -> Result<Confirmed, WebError> {
     let sender = Sender {
         name: Some(pending.submitter_name.clone()),
@@ -164,12 +151,26 @@ fn store(
                     // Someone confirmed it meanwhile: undo ours, show theirs.
                     return Err(ConfirmError::Raced);
                 }
-                Ok(Confirmed::Fresh {
-                    tracking: submission.tracking_number,
-                    comments,
-                    email: pending.email.clone(),
-                    name: pending.submitter_name.clone(),
-                })
+                if let Some(receipt) = &receipt {
+                    let reference = receipt_reference(submission.id);
+                    let message = Receipt {
+                        document_title: &receipt.title,
+                        tracking_number: &submission.tracking_number,
+                        comments,
+                        submitter_name: &pending.submitter_name,
+                        receipt_url: &receipt.url,
+                    };
+                    let (subject, body) = (message.subject(), message.body());
+                    outbox::enqueue(
+                        conn,
+                        &NewMail {
+                            reference: Some(&reference),
+                            ..NewMail::text(&pending.email, &subject, &body)
+                        },
+                    )
+                    .map_err(DbError::from)?;
+                }
+                Ok(Confirmed::Fresh)
             }
             Stored::AlreadyReceived { submission } => {
                 pending::delete(conn, &pending.token).map_err(DbError::from)?;

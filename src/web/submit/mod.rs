@@ -151,3 +151,9 @@ pub fn client_key(salt: &[u8; 32], client: crate::web::client::ClientAddr) -> St
     hasher.update(client.key().to_string().as_bytes());
     hex::encode(&hasher.finalize()[..16])
 }
+
+/// How a submission's receipt is named in the mail queue, so its receipt
+/// page can say how the e-mail is doing.
+pub fn receipt_reference(submission_id: i64) -> String {
+    format!("receipt:{submission_id}")
+}

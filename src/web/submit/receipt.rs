@@ -2,13 +2,12 @@
 //! token is the private link sent in the e-mail; tracking numbers alone are
 //! sequential and so never links.
 
+use crate::db::outbox::Delivery;
+use crate::db::{DbError, comments, documents, outbox, pending, submissions};
+use crate::web::{AppState, WebError, format};
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
-use serde::Deserialize;
-
-use crate::db::{DbError, comments, documents, pending, submissions};
-use crate::web::{AppState, WebError, format};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "submit/receipt.html")]
@@ -21,24 +20,22 @@ pub struct ReceiptPage {
     last: String,
     received: String,
     submitter: String,
+    /// Whether the receipt e-mail failed (it is retried, see `mail::outbox`).
     mail_failed: bool,
-    /// Whether to say a receipt e-mail went out (not when mail is off).
+    /// Whether to say a receipt e-mail was sent…
     mail_sent: bool,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReceiptQuery {
-    mail: Option<String>,
+    /// …or is on its way (queued, not tried yet). Neither: mail is off,
+    /// or the submission predates the mail queue.
+    mail_queued: bool,
 }
 
 /// The receipt: tracking number, count and range of comment numbers.
 pub async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
-    query: web::Query<ReceiptQuery>,
 ) -> Result<ReceiptPage, WebError> {
     let token = token.into_inner();
-    let (document, submission, count) = state
+    let (document, submission, count, delivery) = state
         .db
         .run(move |conn| {
             let submission_id = pending::find_without_file(conn, &token)?
@@ -47,7 +44,8 @@ pub async fn show(
             let submission = submissions::find(conn, submission_id)?;
             let document = documents::find_by_id(conn, submission.document_id)?;
             let count = comments::count_for_submission(conn, submission.id)?;
-            Ok::<_, DbError>((document, submission, count))
+            let delivery = outbox::delivery(conn, &super::receipt_reference(submission.id))?;
+            Ok::<_, DbError>((document, submission, count, delivery))
         })
         .await
         .map_err(|e| match WebError::from(e) {
@@ -66,7 +64,8 @@ pub async fn show(
         received: format::date(submission.received_at.date()),
         submitter: submission.submitter_name,
         tracking: submission.tracking_number,
-        mail_failed: query.mail.as_deref() == Some("failed"),
-        mail_sent: query.mail.is_none() && !state.mailer.is_off(),
+        mail_failed: delivery == Some(Delivery::Failing),
+        mail_sent: delivery == Some(Delivery::Sent),
+        mail_queued: delivery == Some(Delivery::Queued),
     })
 }

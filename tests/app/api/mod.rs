@@ -99,8 +99,9 @@ impl Api {
         json(response, status).await
     }
 
-    /// The `.eml` files written so far.
-    pub fn mails(&self) -> Vec<String> {
+    /// The `.eml` files written once the mail queue is drained.
+    pub async fn mails(&self) -> Vec<String> {
+        self.app.outbox_drained().await;
         std::fs::read_dir(self.outbox.path())
             .unwrap()
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())

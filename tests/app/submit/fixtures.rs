@@ -155,7 +155,7 @@ on_both_backends! {
         assert_eq!(numbers.len(), files.len(), "one tracking number per file");
         // Every pending upload was confirmed; nothing is stored twice.
         assert_eq!(stored(app), (files.len() as i64, total as i64, files.len() as i64));
-        assert_eq!(site.mails().len(), files.len(), "one receipt e-mail per file");
+        assert_eq!(site.mails().await.len(), files.len(), "one receipt e-mail per file");
 
         // And every cell of every file in its place, as through the CLI.
         let exported = crate::intake::export(&app.test_db, "sp800-63-4");

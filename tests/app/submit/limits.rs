@@ -63,7 +63,7 @@ on_both_backends! {
         assert_eq!(see_other(&confirm(app, "draft", &first, &csrf).await), format!("/receipt/{first}"));
         let message = too_many(confirm(app, "draft", &second, &csrf).await, 60).await;
         assert!(message.starts_with("Too many submissions were confirmed from your network"), "{message}");
-        assert_eq!(site.mails().len(), 1);
+        assert_eq!(site.mails().await.len(), 1);
         assert_eq!(stored(app).0, 1);
     }
 }

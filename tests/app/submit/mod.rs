@@ -64,8 +64,9 @@ async fn spawn(db: TestDb, mail: &str, extra: &str) -> Site {
 
 impl Site {
     /// The contents of the `.eml` files in the outbox (in no particular
-    /// order: their names are random).
-    fn mails(&self) -> Vec<String> {
+    /// order: their names are random), once the mail queue is drained.
+    async fn mails(&self) -> Vec<String> {
+        self.app.outbox_drained().await;
         let mut mails: Vec<String> = std::fs::read_dir(self.outbox.path())
             .unwrap()
             .map(|e| e.unwrap().path())

@@ -79,7 +79,7 @@ on_both_backends! {
         // Still waiting for a real Confirm, nothing stored.
         assert_eq!(stored(app), (0, 0, 1));
         app.page(&format!("/d/draft/submit/{token}"), 200).await;
-        assert!(site.mails().is_empty());
+        assert!(site.mails().await.is_empty());
     }
 
     async fn incomplete_forms_are_shown_again_with_what_to_fix(db: TestDb) {
@@ -124,7 +124,7 @@ on_both_backends! {
         assert_eq!(attrs(&page, "select[name=kind] option[selected]", "value"), ["E"]);
 
         assert_eq!(stored(app), (0, 0, 0));
-        assert!(site.mails().is_empty());
+        assert!(site.mails().await.is_empty());
     }
 
     async fn broken_files_are_refused_with_the_intake_message(db: TestDb) {
@@ -163,7 +163,7 @@ on_both_backends! {
         assert_eq!(said, ["“empty.csv” was not accepted: the file is empty. Nothing was stored."]);
         assert_eq!(attrs(&page, "input[name=name]", "value"), [who.name]);
         assert_eq!(stored(app), (0, 0, 0));
-        assert!(site.mails().is_empty());
+        assert!(site.mails().await.is_empty());
     }
 
     async fn an_upload_over_the_size_limit_is_refused(db: TestDb) {
@@ -231,6 +231,6 @@ on_both_backends! {
 
         assert_eq!(app.get("/d/no-such-draft/submit").await.status().as_u16(), 404);
         assert_eq!(stored(app), (0, 0, 0));
-        assert!(site.mails().is_empty());
+        assert!(site.mails().await.is_empty());
     }
 }

@@ -28,7 +28,7 @@ on_both_backends! {
         assert_eq!(confirm(app, "draft", &token, &csrf).await.status().as_u16(), 404);
         app.page(&format!("/receipt/{token}"), 404).await;
         assert_eq!(stored(app), (0, 0, 0));
-        assert!(site.mails().is_empty());
+        assert!(site.mails().await.is_empty());
     }
 
     async fn confirming_twice_stores_once(db: TestDb) {
@@ -51,7 +51,7 @@ on_both_backends! {
         assert_eq!(tracking(&receipt), "DRAFT-0001");
         assert_eq!(texts(&receipt, ".range"), ["DRAFT-0001-1 to DRAFT-0001-2"]);
         assert_eq!(stored(app), (1, 2, 1));
-        assert_eq!(site.mails().len(), 1, "one receipt e-mail");
+        assert_eq!(site.mails().await.len(), 1, "one receipt e-mail");
     }
 
     async fn the_same_file_from_the_same_address_is_stored_once(db: TestDb) {
@@ -87,7 +87,7 @@ on_both_backends! {
         assert!(texts(&page, "a").iter().all(|a| !a.contains("receipt")));
         assert_eq!(stored(app), (1, 2, 1), "the second upload is forgotten");
         assert_eq!(app.get(&format!("/receipt/{token}")).await.status().as_u16(), 404);
-        assert_eq!(site.mails().len(), 1, "no second receipt e-mail for a file already received");
+        assert_eq!(site.mails().await.len(), 1, "no second receipt e-mail for a file already received");
 
         // Another person's copy of the same file is theirs to send.
         let grace = Who { name: "Grace Hopper", organization: "", email: "grace@example.org" };
@@ -95,6 +95,6 @@ on_both_backends! {
         assert_eq!(see_other(&response), format!("/receipt/{token}"));
         assert_eq!(tracking(&app.page(&format!("/receipt/{token}"), 200).await), "DRAFT-0002");
         assert_eq!(stored(app), (2, 4, 2));
-        assert_eq!(site.mails().len(), 2);
+        assert_eq!(site.mails().await.len(), 2);
     }
 }

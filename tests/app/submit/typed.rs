@@ -144,7 +144,7 @@ on_both_backends! {
         assert_eq!(problems[0], "[]");
         assert!(problems[1].contains(PAGE_FIGURE), "{}", problems[1]);
         assert_eq!(stored(app), (1, 2, 1));
-        assert_eq!(site.mails().len(), 1);
+        assert_eq!(site.mails().await.len(), 1);
     }
 }
 
