@@ -21,9 +21,11 @@ use crate::domain::Channel;
 use crate::intake::{self, Limits};
 use crate::submissions::{Request, Sender, Upload};
 
+mod contention;
 mod export;
 mod triage;
 
+pub use contention::contention;
 pub use export::{Step as ExportStep, export_bench, export_seed, export_step};
 pub use triage::triage;
 

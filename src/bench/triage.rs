@@ -133,7 +133,7 @@ pub fn triage(
 
 /// What the generated data gives the measurements.
 pub(super) struct Fixture {
-    document_id: i64,
+    pub(super) document_id: i64,
     section_id: i64,
     first_comment: i64,
 }
