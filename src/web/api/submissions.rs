@@ -11,7 +11,6 @@ use utoipa::IntoParams;
 
 use super::model::{ApiProblem, ErrorBody, FiledComment, NewSubmission, SubmissionReceipt};
 use super::{ApiResult, MaybeApiUser};
-use crate::db::outbox::{self, NewMail};
 use crate::db::pending::{self, PendingUpload};
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::Channel;
@@ -270,7 +269,6 @@ fn queue_receipt(
     comments: usize,
     receipt: &ReceiptMail,
 ) -> Result<(), DbError> {
-    let reference = crate::web::submit::receipt_reference(submission.id);
     let message = Receipt {
         document_title: &receipt.title,
         tracking_number: &submission.tracking_number,
@@ -278,13 +276,5 @@ fn queue_receipt(
         submitter_name: &receipt.name,
         receipt_url: &receipt.url,
     };
-    let (subject, body) = (message.subject(), message.body());
-    outbox::enqueue(
-        conn,
-        &NewMail {
-            reference: Some(&reference),
-            ..NewMail::text(&receipt.email, &subject, &body)
-        },
-    )?;
-    Ok(())
+    crate::web::submit::queue_receipt(conn, submission.id, &receipt.email, &message)
 }

@@ -6,9 +6,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::preview::{TokenForm, load_with_file, read_again};
-use super::{Sent, closed_reason, receipt_reference};
+use super::{Sent, closed_reason, queue_receipt};
 use crate::db::documents::Document;
-use crate::db::outbox::{self, NewMail};
 use crate::db::pending::{self, PendingUpload};
 use crate::db::{DbConnection, DbError};
 use crate::domain::Channel;
@@ -152,7 +151,6 @@ fn store(
                     return Err(ConfirmError::Raced);
                 }
                 if let Some(receipt) = &receipt {
-                    let reference = receipt_reference(submission.id);
                     let message = Receipt {
                         document_title: &receipt.title,
                         tracking_number: &submission.tracking_number,
@@ -160,15 +158,7 @@ fn store(
                         submitter_name: &pending.submitter_name,
                         receipt_url: &receipt.url,
                     };
-                    let (subject, body) = (message.subject(), message.body());
-                    outbox::enqueue(
-                        conn,
-                        &NewMail {
-                            reference: Some(&reference),
-                            ..NewMail::text(&pending.email, &subject, &body)
-                        },
-                    )
-                    .map_err(DbError::from)?;
+                    queue_receipt(conn, submission.id, &pending.email, &message)?;
                 }
                 Ok(Confirmed::Fresh)
             }

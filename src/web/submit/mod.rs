@@ -157,3 +157,24 @@ pub fn client_key(salt: &[u8; 32], client: crate::web::client::ClientAddr) -> St
 pub fn receipt_reference(submission_id: i64) -> String {
     format!("receipt:{submission_id}")
 }
+
+/// Queues the receipt e-mail of submission `submission_id` to `to`, in the
+/// caller's transaction (the submission's own: stored comments always have
+/// their receipt owed). Confirm and the API both send it.
+pub(crate) fn queue_receipt(
+    conn: &mut crate::db::DbConnection,
+    submission_id: i64,
+    to: &str,
+    receipt: &crate::mail::Receipt<'_>,
+) -> Result<(), crate::db::DbError> {
+    let reference = receipt_reference(submission_id);
+    let (subject, body) = (receipt.subject(), receipt.body());
+    crate::db::outbox::enqueue(
+        conn,
+        &crate::db::outbox::NewMail {
+            reference: Some(&reference),
+            ..crate::db::outbox::NewMail::text(to, &subject, &body)
+        },
+    )?;
+    Ok(())
+}
