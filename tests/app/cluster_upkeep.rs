@@ -13,7 +13,7 @@ use crate::helpers::{TestApp, comment_id as id_of, texts};
 use crate::tag_review::{app_with, app_with_config, import_late};
 
 /// (tracking number, cluster) of every comment, in id order.
-fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {
+pub(crate) fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {
     app.with_conn(|conn| {
         comments::table
             .order(comments::id)
@@ -23,7 +23,7 @@ fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {
     })
 }
 
-fn stale(app: &TestApp) -> bool {
+pub(crate) fn stale(app: &TestApp) -> bool {
     app.with_conn(|conn| {
         documents::table
             .filter(documents::slug.eq("nistir-8200"))
@@ -122,26 +122,26 @@ on_both_backends! {
     }
 
     async fn a_pass_whose_instance_died_is_taken_over(db: TestDb) {
-        use docket::db::documents::{CLUSTER_CLAIM, claim_clusters};
+        use docket::db::documents::{CLUSTER_LEASE, claim_clusters};
         use docket::triage::similar::recluster_stale;
         let app = app_with(db, "Comment #,Comment\n1,Hello there\n").await;
         let claimed = docket::db::now();
         // An instance claims the document, then dies before it finishes.
         app.with_conn(|conn| {
             let id = letter_document(conn);
-            assert!(claim_clusters(conn, id, claimed).unwrap());
+            assert!(claim_clusters(conn, id, claimed).unwrap().is_some());
         });
         assert!(!stale(&app), "the claim cleared the mark");
-        // While the claim is young, other instances leave it alone.
+        // While the lease lives, other instances leave it alone.
         let soon = claimed + time::Duration::minutes(1);
         assert!(app.with_conn(|conn| recluster_stale(conn, soon).unwrap()).is_empty());
-        // Once it is older than the claim may be, the next pass takes over.
-        let later = claimed + CLUSTER_CLAIM + time::Duration::minutes(1);
+        // Once it has expired unrenewed, the next pass takes over.
+        let later = claimed + CLUSTER_LEASE + time::Duration::minutes(1);
         let done = app.with_conn(|conn| recluster_stale(conn, later).unwrap());
         assert_eq!(done.len(), 1, "{done:?}");
         assert_eq!(done[0].1.comments, 1);
-        // Finished: its claim is released, so no pass takes it up again.
-        let much_later = later + CLUSTER_CLAIM * 2;
+        // Finished: its lease is released, so no pass takes it up again.
+        let much_later = later + CLUSTER_LEASE * 2;
         assert!(app.with_conn(|conn| recluster_stale(conn, much_later).unwrap()).is_empty());
         let claim = app.with_conn(|conn| {
             let id = letter_document(conn);
@@ -151,6 +151,6 @@ on_both_backends! {
     }
 }
 
-fn letter_document(conn: &mut docket::db::DbConnection) -> i64 {
+pub(crate) fn letter_document(conn: &mut docket::db::DbConnection) -> i64 {
     docket::documents::find(conn, "nistir-8200").unwrap().id
 }
