@@ -3,7 +3,7 @@
 //! SHA-256): read the texts, write the results, list the clusters.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
 
 use super::DbConnection;
 use super::schema::{comments, submissions};
@@ -39,47 +39,96 @@ pub fn bodies_page(
         .load(conn)
 }
 
-/// Hashes per grouped lookup (SQLite allows 32,766 parameters).
+/// Hashes per statement of [`join_exact`] (SQLite allows 32,766
+/// parameters; PostgreSQL takes them as one array).
 const HASH_BATCH: usize = 500;
+
+/// The group's cluster (its lowest cluster, else its lowest id), over a
+/// comment `m` whose document and text are `$doc` and `$hash`. The lowest
+/// cluster is the first entry of `comments_text_hash_idx` past the NULLs;
+/// the lowest id is read only for a group without any cluster.
+macro_rules! group_cluster {
+    ($doc:literal, $hash:literal) => {
+        concat!(
+            "COALESCE((SELECT m.cluster_id FROM comments AS m WHERE m.document_id = ",
+            $doc,
+            " AND m.text_hash = ",
+            $hash,
+            " AND m.cluster_id IS NOT NULL ORDER BY m.cluster_id LIMIT 1), ",
+            "(SELECT MIN(m.id) FROM comments AS m WHERE m.document_id = ",
+            $doc,
+            " AND m.text_hash = ",
+            $hash,
+            "))"
+        )
+    };
+}
+
+/// PostgreSQL: per hash of the array `$2` that two or more comments of
+/// document `$1` share, its cluster; then its members without one, each
+/// looked up by the index on (document, text, cluster) in a nested loop
+/// (`OFFSET 0` keeps the lateral subqueries from being flattened into a
+/// join the planner might run as a scan); then the update by primary key.
+/// No plan here depends on statistics.
+const JOIN_EXACT_PG: &str = concat!(
+    "UPDATE comments AS c SET cluster_id = t.cluster FROM (",
+    "SELECT j.id, g.cluster FROM (",
+    "SELECT h.hash, ",
+    group_cluster!("$1", "h.hash"),
+    " AS cluster FROM unnest($2::text[]) AS h(hash) ",
+    "WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM comments AS m WHERE m.document_id = $1 ",
+    "AND m.text_hash = h.hash LIMIT 2) AS two) = 2 OFFSET 0) AS g ",
+    "CROSS JOIN LATERAL (SELECT m.id FROM comments AS m WHERE m.document_id = $1 ",
+    "AND m.text_hash = g.hash AND m.cluster_id IS NULL OFFSET 0) AS j",
+    ") AS t WHERE c.id = t.id"
+);
+
+/// SQLite (no arrays, no `LATERAL`): the members without a cluster found
+/// through the index by `text_hash IN (…)`, each set to its group's
+/// cluster by correlated subqueries. SQLite's subqueries see the rows this
+/// statement already set, so a group without a cluster reads its lowest id
+/// once; every later member finds the cluster the first one got, which is
+/// the same value.
+const JOIN_EXACT_SQLITE: &str = concat!(
+    "UPDATE comments SET cluster_id = ",
+    group_cluster!("comments.document_id", "comments.text_hash"),
+    " WHERE document_id = ? AND cluster_id IS NULL AND EXISTS (SELECT 1 FROM comments AS m ",
+    "WHERE m.document_id = comments.document_id AND m.text_hash = comments.text_hash ",
+    "AND m.id <> comments.id) AND text_hash IN ("
+);
 
 /// Groups new comments with stored comments of the same normalised text
 /// (`hashes`: the new comments' text hashes): every comment of such a
 /// group without a cluster joins the group's cluster, or, where none has
 /// one, the cluster named by its lowest id. Intake calls this so exact
 /// duplicates (form letters) are grouped the moment they arrive; near
-/// duplicates wait for the next re-clustering. Returns the comments placed.
+/// duplicates wait for the next re-clustering. One statement per
+/// [`HASH_BATCH`] hashes, whose cost grows with the comments it places,
+/// not with the size of their groups. Returns the comments placed.
 pub fn join_exact(
     conn: &mut DbConnection,
     document_id: i64,
     hashes: &[&str],
 ) -> QueryResult<usize> {
-    use diesel::dsl::{count_star, min};
     let mut placed = 0;
     for chunk in hashes.chunks(HASH_BATCH) {
-        let groups: Vec<(Option<String>, Option<i64>, Option<i64>)> = comments::table
-            .filter(comments::document_id.eq(document_id))
-            .filter(comments::text_hash.eq_any(chunk))
-            .group_by(comments::text_hash)
-            .having(count_star().gt(1))
-            .select((
-                comments::text_hash,
-                min(comments::cluster_id),
-                min(comments::id),
-            ))
-            .load(conn)?;
-        for (hash, cluster, lowest) in groups {
-            let (Some(hash), Some(cluster)) = (hash, cluster.or(lowest)) else {
-                continue;
-            };
-            placed += diesel::update(
-                comments::table
-                    .filter(comments::document_id.eq(document_id))
-                    .filter(comments::text_hash.eq(hash))
-                    .filter(comments::cluster_id.is_null()),
-            )
-            .set(comments::cluster_id.eq(cluster))
-            .execute(conn)?;
-        }
+        placed += match conn {
+            DbConnection::Postgres(c) => diesel::sql_query(JOIN_EXACT_PG)
+                .bind::<BigInt, _>(document_id)
+                .bind::<Array<Text>, _>(chunk.to_vec())
+                .execute(c)?,
+            DbConnection::Sqlite(c) => {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let sql = format!("{JOIN_EXACT_SQLITE}{marks})");
+                let mut query = diesel::sql_query(sql)
+                    .into_boxed::<diesel::sqlite::Sqlite>()
+                    .bind::<BigInt, _>(document_id);
+                for hash in chunk {
+                    query = query.bind::<Text, _>(*hash);
+                }
+                query.execute(c)?
+            }
+        };
     }
     Ok(placed)
 }
