@@ -281,6 +281,7 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                     tag_conflict: None,
                     assignee_id: None,
                     text_hash: Some(&hashes[i]),
+                    cluster_id: None,
                     created_at: now,
                     updated_at: now,
                 })

@@ -224,7 +224,8 @@ on_both_backends! {
              3,T,5.2,-\n\
              4,T,5.1,\"{}\"\n\
              5,T,5.2,A unique remark about section 3.1.\n\
-             6,T,5.1,\"{near}\"\n{}",
+             6,T,5.1,\"{near}\"\n{}\
+             607,T,5.1,\"{LETTER}\"\n",
             LETTER.to_uppercase(),
             remarks(7, 600, false)
         );
@@ -239,6 +240,8 @@ on_both_backends! {
         let before = rows(&app);
         let clusters: Vec<Option<i64>> = before.iter().take(7).map(|r| r.1).collect();
         assert_eq!(clusters, [Some(letter), None, None, Some(letter), None, Some(letter), None]);
+        // A copy in a later batch of the same file joined the first ones.
+        assert_eq!(before[606].1, Some(letter));
 
         // The same texts (some written differently), and new ones, from
         // someone else.
