@@ -22,9 +22,11 @@ use crate::intake::{self, Limits};
 use crate::submissions::{Request, Sender, Upload};
 
 mod export;
+mod reimport;
 mod triage;
 
 pub use export::{Step as ExportStep, export_bench, export_seed, export_step};
+pub use reimport::reimport;
 pub use triage::triage;
 
 const HEADER: [&str; 9] = [
