@@ -311,14 +311,16 @@ fn insert_comments(
     // join it). A text stored before gives its cluster to the new comments
     // at insert, so they need no update.
     let mut seen = std::collections::HashSet::new();
-    let mut rejoin = std::collections::BTreeSet::new();
+    // Each with the cluster it joins when stored before (else `i64::MAX`:
+    // new to the document, repeated here).
+    let mut rejoin: HashMap<String, i64> = HashMap::new();
     for (chunk_index, chunk) in intake.comments.chunks(comments::BATCH).enumerate() {
         let first_seq = chunk_index * comments::BATCH + 1;
         let hashed: Vec<(String, bool)> = chunk.iter().map(|c| hash_of(&c.body)).collect();
         let mut lookup: Vec<&str> = Vec::new();
         for (hash, _) in hashed.iter().filter(|(_, clusters)| *clusters) {
             if !seen.insert(hash.clone()) {
-                rejoin.insert(hash.clone());
+                rejoin.entry(hash.clone()).or_insert(i64::MAX);
             }
             lookup.push(hash);
         }
@@ -326,7 +328,7 @@ fn insert_comments(
         lookup.sort_unstable();
         lookup.dedup();
         let known = clusters::stored_clusters(conn, submission.document_id, &lookup)?;
-        rejoin.extend(known.keys().cloned());
+        rejoin.extend(known.iter().map(|(hash, cluster)| (hash.clone(), *cluster)));
         let owned: Vec<Owned> = chunk
             .iter()
             .zip(hashed)
@@ -395,8 +397,24 @@ fn insert_comments(
         stored += n;
         on_batch(n);
     }
-    let rejoin: Vec<&str> = rejoin.iter().map(String::as_str).collect();
-    clusters::join_exact(conn, submission.document_id, &rejoin)?;
+    // Texts stored before: their cluster is known. In its order: a stored
+    // comment still alone is its own cluster, so the updates walk the table
+    // in id order rather than hopping across it by hash.
+    let mut known: Vec<(i64, &str)> = rejoin
+        .iter()
+        .filter(|(_, cluster)| **cluster != i64::MAX)
+        .map(|(hash, cluster)| (*cluster, hash.as_str()))
+        .collect();
+    known.sort_unstable();
+    let known: Vec<(&str, i64)> = known.into_iter().map(|(c, hash)| (hash, c)).collect();
+    clusters::join_known(conn, submission.document_id, &known)?;
+    // Texts new to the document and repeated in this submission.
+    let repeated: Vec<&str> = rejoin
+        .iter()
+        .filter(|(_, cluster)| **cluster == i64::MAX)
+        .map(|(hash, _)| hash.as_str())
+        .collect();
+    clusters::join_exact(conn, submission.document_id, &repeated)?;
     Ok(stored)
 }
 

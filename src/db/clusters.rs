@@ -194,6 +194,55 @@ pub fn join_exact(
     Ok(placed)
 }
 
+/// Places the stored comments still without a cluster whose texts a new
+/// submission brought again, each pair being a text and the cluster its
+/// new comments were inserted with ([`stored_clusters`]): what
+/// [`join_exact`] would give them, known already, so no group is read
+/// again. Call within the submission's transaction. Returns the comments
+/// placed.
+pub fn join_known(
+    conn: &mut DbConnection,
+    document_id: i64,
+    known: &[(&str, i64)],
+) -> QueryResult<usize> {
+    let mut placed = 0;
+    for chunk in known.chunks(HASH_BATCH) {
+        placed += match conn {
+            // Each text's members without a cluster by the index, then the
+            // update by primary key (see `join_exact_pg`).
+            DbConnection::Postgres(c) => diesel::sql_query(
+                "UPDATE comments AS c SET cluster_id = t.cluster FROM (\
+                 SELECT j.id, v.cluster FROM unnest($2::text[], $3::bigint[]) AS v(hash, cluster) \
+                 CROSS JOIN LATERAL (SELECT m.id FROM comments AS m WHERE m.document_id = $1 \
+                 AND m.text_hash = v.hash AND m.cluster_id IS NULL OFFSET 0) AS j\
+                 ) AS t WHERE c.id = t.id",
+            )
+            .bind::<BigInt, _>(document_id)
+            .bind::<Array<Text>, _>(chunk.iter().map(|(hash, _)| *hash).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(chunk.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+            .execute(c)?,
+            DbConnection::Sqlite(c) => {
+                let sql = format!(
+                    "UPDATE comments SET cluster_id = CASE text_hash {} END \
+                     WHERE document_id = ? AND cluster_id IS NULL AND text_hash IN ({})",
+                    vec!["WHEN ? THEN ?"; chunk.len()].join(" "),
+                    vec!["?"; chunk.len()].join(", ")
+                );
+                let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+                for (hash, cluster) in chunk {
+                    query = query.bind::<Text, _>(*hash).bind::<BigInt, _>(*cluster);
+                }
+                query = query.bind::<BigInt, _>(document_id);
+                for (hash, _) in chunk {
+                    query = query.bind::<Text, _>(*hash);
+                }
+                query.execute(c)?
+            }
+        };
+    }
+    Ok(placed)
+}
+
 /// A comment's new text hash and cluster.
 #[derive(Clone, Debug)]
 pub struct Placed {
