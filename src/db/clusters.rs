@@ -166,7 +166,7 @@ pub fn stored_clusters(
 /// one, the cluster named by its lowest id. Intake calls this so exact
 /// duplicates (form letters) are grouped the moment they arrive; near
 /// duplicates wait for the next re-clustering. One statement per
-/// [`HASH_BATCH`] hashes, whose cost grows with the comments it places,
+/// 500 hashes, whose cost grows with the comments it places,
 /// not with the size of their groups. Returns the comments placed.
 pub fn join_exact(
     conn: &mut DbConnection,

@@ -180,8 +180,8 @@ fn needs_clustering(now: PrimitiveDateTime) -> Or<StaleUnclaimed, LeaseExpired> 
         .or(documents::clusters_claimed_at.lt(now - CLUSTER_LEASE))
 }
 
-/// Documents a pass may claim at `now`, oldest change first (see
-/// [`needs_clustering`]).
+/// Documents a pass may claim at `now`, oldest change first: stale and
+/// unclaimed, or under an expired lease.
 pub fn clusters_stale(conn: &mut DbConnection, now: PrimitiveDateTime) -> QueryResult<Vec<i64>> {
     documents::table
         .filter(needs_clustering(now))
