@@ -328,6 +328,7 @@ struct Owned {
     page_sort: Option<i32>,
     tag: Tag,
     text_hash: String,
+    cluster_id: Option<i64>,
 }
 
 fn insert_comments(
@@ -340,14 +341,34 @@ fn insert_comments(
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<usize, SubmitError> {
     let mut stored = 0;
-    // The distinct texts that can cluster, to group with stored duplicates.
-    let mut hashes = std::collections::BTreeSet::new();
+    // Texts to group with stored duplicates once all are in: those seen
+    // twice here, and those stored before (their members without a cluster
+    // join it). A text stored before gives its cluster to the new comments
+    // at insert, so they need no update.
+    let mut seen = std::collections::HashSet::new();
+    // Each with the cluster it joins when stored before (else `i64::MAX`:
+    // new to the document, repeated here).
+    let mut rejoin: HashMap<String, i64> = HashMap::new();
     for (chunk_index, chunk) in intake.comments.chunks(comments::BATCH).enumerate() {
         let first_seq = chunk_index * comments::BATCH + 1;
+        let hashed: Vec<(String, bool)> = chunk.iter().map(|c| hash_of(&c.body)).collect();
+        let mut lookup: Vec<&str> = Vec::new();
+        for (hash, _) in hashed.iter().filter(|(_, clusters)| *clusters) {
+            if !seen.insert(hash.clone()) {
+                rejoin.entry(hash.clone()).or_insert(i64::MAX);
+            }
+            lookup.push(hash);
+        }
+        // Stored: earlier submissions' comments and this one's earlier batches.
+        lookup.sort_unstable();
+        lookup.dedup();
+        let known = clusters::stored_clusters(conn, submission.document_id, &lookup)?;
+        rejoin.extend(known.iter().map(|(hash, cluster)| (hash.clone(), *cluster)));
         let owned: Vec<Owned> = chunk
             .iter()
+            .zip(hashed)
             .enumerate()
-            .map(|(i, c)| Owned {
+            .map(|(i, (c, (text_hash, _)))| Owned {
                 tracking: comments::tracking_number(
                     &submission.tracking_number,
                     (first_seq + i) as i32,
@@ -358,13 +379,8 @@ fn insert_comments(
                 page_end: c.pages.as_ref().map(|p| p.end.to_string()),
                 page_sort: c.pages.as_ref().map(|p| p.start.ordinal()),
                 tag: tagger.tag(signals_of(c)),
-                text_hash: {
-                    let (hash, clusters) = hash_of(&c.body);
-                    if clusters {
-                        hashes.insert(hash.clone());
-                    }
-                    hash
-                },
+                cluster_id: known.get(&text_hash).copied(),
+                text_hash,
             })
             .collect();
         for o in &owned {
@@ -407,6 +423,7 @@ fn insert_comments(
                 tag_conflict: o.tag.conflict.as_deref(),
                 assignee_id: o.tag.section_id.and_then(|id| owners.get(&id).copied()),
                 text_hash: Some(&o.text_hash),
+                cluster_id: o.cluster_id,
                 created_at: now,
                 updated_at: now,
             })
@@ -415,8 +432,24 @@ fn insert_comments(
         stored += n;
         on_batch(n);
     }
-    let hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
-    clusters::join_exact(conn, submission.document_id, &hashes)?;
+    // Texts stored before: their cluster is known. In its order: a stored
+    // comment still alone is its own cluster, so the updates walk the table
+    // in id order rather than hopping across it by hash.
+    let mut known: Vec<(i64, &str)> = rejoin
+        .iter()
+        .filter(|(_, cluster)| **cluster != i64::MAX)
+        .map(|(hash, cluster)| (*cluster, hash.as_str()))
+        .collect();
+    known.sort_unstable();
+    let known: Vec<(&str, i64)> = known.into_iter().map(|(c, hash)| (hash, c)).collect();
+    clusters::join_known(conn, submission.document_id, &known)?;
+    // Texts new to the document and repeated in this submission.
+    let repeated: Vec<&str> = rejoin
+        .iter()
+        .filter(|(_, cluster)| **cluster == i64::MAX)
+        .map(|(hash, _)| hash.as_str())
+        .collect();
+    clusters::join_exact(conn, submission.document_id, &repeated)?;
     Ok(stored)
 }
 

@@ -23,10 +23,12 @@ use crate::submissions::{Request, Sender, Upload};
 
 mod contention;
 mod export;
+mod reimport;
 mod triage;
 
 pub use contention::contention;
 pub use export::{Step as ExportStep, export_bench, export_seed, export_step};
+pub use reimport::reimport;
 pub use triage::triage;
 
 const HEADER: [&str; 9] = [
@@ -283,6 +285,7 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                     tag_conflict: None,
                     assignee_id: None,
                     text_hash: Some(&hashes[i]),
+                    cluster_id: None,
                     created_at: now,
                     updated_at: now,
                 })

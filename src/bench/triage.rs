@@ -256,6 +256,7 @@ pub(super) fn generate(
                             tag_conflict: None,
                             assignee_id: None,
                             text_hash: None,
+                            cluster_id: None,
                             created_at: now,
                             updated_at: now,
                         }

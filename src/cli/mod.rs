@@ -87,6 +87,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Exact duplicates at intake: ROWS rows of new texts, then the same
+    /// texts again from another sender (each joins its twin's cluster);
+    /// both times and their ratio. On the back end of the configured
+    /// database URL (DATABASE_URL): a scratch SQLite file, or a scratch
+    /// PostgreSQL database beside the one named.
+    Reimport {
+        #[arg(long, default_value_t = 200_000)]
+        rows: usize,
+    },
     /// Section tagging alone: COMMENTS comments against an outline of
     /// NODES sections (target: a million comments a second on one core).
     Tagging {
@@ -290,6 +299,12 @@ fn run_simple(settings: Settings, command: Command) -> anyhow::Result<()> {
         }) => {
             let report = crate::bench::intake(rows, postgres.as_deref(), repeat)?;
             for line in report.lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Reimport { rows }) => {
+            for line in crate::bench::reimport(rows, &settings.database_url()?)?.lines {
                 println!("{line}");
             }
             Ok(())

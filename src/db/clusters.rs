@@ -3,7 +3,7 @@
 //! SHA-256): read the texts, write the results, list the clusters.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
 
 use super::DbConnection;
 use super::schema::{comments, submissions};
@@ -39,47 +39,206 @@ pub fn bodies_page(
         .load(conn)
 }
 
-/// Hashes per grouped lookup (SQLite allows 32,766 parameters).
+/// Hashes per statement of [`join_exact`] (SQLite allows 32,766
+/// parameters; PostgreSQL takes them as one array).
 const HASH_BATCH: usize = 500;
+
+/// PostgreSQL: per hash of the array `$2` that two or more comments of
+/// document `$1` share, its cluster; then its members without one, each
+/// looked up by the index on (document, text, cluster) in a nested loop
+/// (`OFFSET 0` keeps the lateral subqueries from being flattened into a
+/// join the planner might run as a scan); then the update by primary key.
+/// No plan here depends on statistics.
+fn join_exact_pg() -> String {
+    format!(
+        "UPDATE comments AS c SET cluster_id = t.cluster FROM (\
+         SELECT j.id, g.cluster FROM (\
+         SELECT h.hash, {} AS cluster FROM unnest($2::text[]) AS h(hash) \
+         WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM comments AS m WHERE m.document_id = $1 \
+         AND m.text_hash = h.hash LIMIT 2) AS two) = 2 OFFSET 0) AS g \
+         CROSS JOIN LATERAL (SELECT m.id FROM comments AS m WHERE m.document_id = $1 \
+         AND m.text_hash = g.hash AND m.cluster_id IS NULL OFFSET 0) AS j\
+         ) AS t WHERE c.id = t.id",
+        group_cluster("$1", "h.hash")
+    )
+}
+
+/// SQLite (no arrays, no `LATERAL`): the members without a cluster of
+/// `hashes` texts, found through the index by `text_hash IN (…)`, each set
+/// to its group's cluster by correlated subqueries. SQLite's subqueries see
+/// the rows this statement already set, so a group without a cluster reads
+/// its lowest id once; every later member finds the cluster the first one
+/// got, which is the same value.
+fn join_exact_sqlite(hashes: usize) -> String {
+    format!(
+        "UPDATE comments SET cluster_id = {} WHERE document_id = ? AND cluster_id IS NULL \
+         AND EXISTS (SELECT 1 FROM comments AS m WHERE m.document_id = comments.document_id \
+         AND m.text_hash = comments.text_hash AND m.id <> comments.id) AND text_hash IN ({})",
+        group_cluster("comments.document_id", "comments.text_hash"),
+        vec!["?"; hashes].join(", ")
+    )
+}
+
+/// The cluster of the group of comments of document `doc` whose text is
+/// `hash` (SQL operands): its lowest cluster, else its lowest id. The
+/// lowest cluster is the first entry of `comments_text_hash_idx` past the
+/// NULLs; the lowest id is read only for a group without any cluster.
+fn group_cluster(doc: &str, hash: &str) -> String {
+    format!(
+        "COALESCE((SELECT m.cluster_id FROM comments AS m WHERE m.document_id = {doc} \
+         AND m.text_hash = {hash} AND m.cluster_id IS NOT NULL ORDER BY m.cluster_id LIMIT 1), \
+         (SELECT MIN(m.id) FROM comments AS m WHERE m.document_id = {doc} AND m.text_hash = {hash}))"
+    )
+}
+
+/// A stored text's cluster, as [`stored_clusters`] reads it.
+#[derive(QueryableByName)]
+struct StoredGroup {
+    #[diesel(sql_type = Text)]
+    hash: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    cluster: Option<i64>,
+}
+
+/// `SELECT` per text of a `VALUES` list (`$mark(n)`: the n-th placeholder,
+/// the first being the document): the cluster a new comment of that text
+/// joins. Over a concrete connection.
+macro_rules! stored_groups {
+    ($conn:expr, $backend:ty, $document_id:expr, $chunk:expr, $mark:expr) => {{
+        let chunk: &[&str] = $chunk;
+        let mark = $mark;
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", mark(i + 2)))
+            .collect();
+        let sql = format!(
+            "SELECT h.column1 AS hash, {} AS cluster FROM (VALUES {}) AS h",
+            group_cluster(&mark(1), "h.column1"),
+            values.join(", ")
+        );
+        let mut query = diesel::sql_query(sql)
+            .into_boxed::<$backend>()
+            .bind::<BigInt, _>($document_id);
+        for hash in chunk {
+            query = query.bind::<Text, _>(*hash);
+        }
+        query.load::<StoredGroup>($conn)?
+    }};
+}
+
+/// Of `hashes` (distinct), those the document's stored comments already
+/// have, each with the cluster a new comment of that text joins: the
+/// group's lowest cluster, else its lowest id (stored comments' ids are
+/// lower than any new one's: a submission holds the document's lock). Intake
+/// inserts new comments with it, so they need no update; the stored
+/// members still without a cluster are then placed by [`join_exact`].
+pub fn stored_clusters(
+    conn: &mut DbConnection,
+    document_id: i64,
+    hashes: &[&str],
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in hashes.chunks(HASH_BATCH) {
+        let rows = match conn {
+            DbConnection::Sqlite(c) => stored_groups!(
+                c,
+                diesel::sqlite::Sqlite,
+                document_id,
+                chunk,
+                |n: usize| format!("?{n}")
+            ),
+            DbConnection::Postgres(c) => {
+                stored_groups!(c, diesel::pg::Pg, document_id, chunk, |n: usize| format!(
+                    "${n}"
+                ))
+            }
+        };
+        found.extend(
+            rows.into_iter()
+                .filter_map(|row| row.cluster.map(|cluster| (row.hash, cluster))),
+        );
+    }
+    Ok(found)
+}
 
 /// Groups new comments with stored comments of the same normalised text
 /// (`hashes`: the new comments' text hashes): every comment of such a
 /// group without a cluster joins the group's cluster, or, where none has
 /// one, the cluster named by its lowest id. Intake calls this so exact
 /// duplicates (form letters) are grouped the moment they arrive; near
-/// duplicates wait for the next re-clustering. Returns the comments placed.
+/// duplicates wait for the next re-clustering. One statement per
+/// 500 hashes, whose cost grows with the comments it places,
+/// not with the size of their groups. Returns the comments placed.
 pub fn join_exact(
     conn: &mut DbConnection,
     document_id: i64,
     hashes: &[&str],
 ) -> QueryResult<usize> {
-    use diesel::dsl::{count_star, min};
     let mut placed = 0;
     for chunk in hashes.chunks(HASH_BATCH) {
-        let groups: Vec<(Option<String>, Option<i64>, Option<i64>)> = comments::table
-            .filter(comments::document_id.eq(document_id))
-            .filter(comments::text_hash.eq_any(chunk))
-            .group_by(comments::text_hash)
-            .having(count_star().gt(1))
-            .select((
-                comments::text_hash,
-                min(comments::cluster_id),
-                min(comments::id),
-            ))
-            .load(conn)?;
-        for (hash, cluster, lowest) in groups {
-            let (Some(hash), Some(cluster)) = (hash, cluster.or(lowest)) else {
-                continue;
-            };
-            placed += diesel::update(
-                comments::table
-                    .filter(comments::document_id.eq(document_id))
-                    .filter(comments::text_hash.eq(hash))
-                    .filter(comments::cluster_id.is_null()),
+        placed += match conn {
+            DbConnection::Postgres(c) => diesel::sql_query(join_exact_pg())
+                .bind::<BigInt, _>(document_id)
+                .bind::<Array<Text>, _>(chunk.to_vec())
+                .execute(c)?,
+            DbConnection::Sqlite(c) => {
+                let mut query = diesel::sql_query(join_exact_sqlite(chunk.len()))
+                    .into_boxed::<diesel::sqlite::Sqlite>()
+                    .bind::<BigInt, _>(document_id);
+                for hash in chunk {
+                    query = query.bind::<Text, _>(*hash);
+                }
+                query.execute(c)?
+            }
+        };
+    }
+    Ok(placed)
+}
+
+/// Places the stored comments still without a cluster whose texts a new
+/// submission brought again, each pair being a text and the cluster its
+/// new comments were inserted with ([`stored_clusters`]): what
+/// [`join_exact`] would give them, known already, so no group is read
+/// again. Call within the submission's transaction. Returns the comments
+/// placed.
+pub fn join_known(
+    conn: &mut DbConnection,
+    document_id: i64,
+    known: &[(&str, i64)],
+) -> QueryResult<usize> {
+    let mut placed = 0;
+    for chunk in known.chunks(HASH_BATCH) {
+        placed += match conn {
+            // Each text's members without a cluster by the index, then the
+            // update by primary key (see `join_exact_pg`).
+            DbConnection::Postgres(c) => diesel::sql_query(
+                "UPDATE comments AS c SET cluster_id = t.cluster FROM (\
+                 SELECT j.id, v.cluster FROM unnest($2::text[], $3::bigint[]) AS v(hash, cluster) \
+                 CROSS JOIN LATERAL (SELECT m.id FROM comments AS m WHERE m.document_id = $1 \
+                 AND m.text_hash = v.hash AND m.cluster_id IS NULL OFFSET 0) AS j\
+                 ) AS t WHERE c.id = t.id",
             )
-            .set(comments::cluster_id.eq(cluster))
-            .execute(conn)?;
-        }
+            .bind::<BigInt, _>(document_id)
+            .bind::<Array<Text>, _>(chunk.iter().map(|(hash, _)| *hash).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(chunk.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+            .execute(c)?,
+            DbConnection::Sqlite(c) => {
+                let sql = format!(
+                    "UPDATE comments SET cluster_id = CASE text_hash {} END \
+                     WHERE document_id = ? AND cluster_id IS NULL AND text_hash IN ({})",
+                    vec!["WHEN ? THEN ?"; chunk.len()].join(" "),
+                    vec!["?"; chunk.len()].join(", ")
+                );
+                let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+                for (hash, cluster) in chunk {
+                    query = query.bind::<Text, _>(*hash).bind::<BigInt, _>(*cluster);
+                }
+                query = query.bind::<BigInt, _>(document_id);
+                for (hash, _) in chunk {
+                    query = query.bind::<Text, _>(*hash);
+                }
+                query.execute(c)?
+            }
+        };
     }
     Ok(placed)
 }

@@ -120,6 +120,10 @@ pub struct NewComment<'a> {
     pub assignee_id: Option<i64>,
     /// Hex SHA-256 of the normalised text (`triage::similar::hash_of`).
     pub text_hash: Option<&'a str>,
+    /// The cluster of stored comments with the same text, when intake
+    /// knows it already (`clusters::stored_clusters`): set at insert,
+    /// the row need not be updated afterwards.
+    pub cluster_id: Option<i64>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
 }
@@ -129,7 +133,7 @@ pub fn tracking_number(submission_tracking: &str, seq: i32) -> String {
     format!("{submission_tracking}-{seq}")
 }
 
-/// Rows per multi-row INSERT: 29 values each stays under SQLite's 32,766
+/// Rows per multi-row INSERT: 30 values each stays under SQLite's 32,766
 /// and PostgreSQL's 65,535 bind parameters.
 pub const BATCH: usize = 500;
 

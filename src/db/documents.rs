@@ -24,7 +24,8 @@ pub struct Document {
     pub updated_at: PrimitiveDateTime,
     /// New comments arrived since the clusters were last recomputed.
     pub clusters_stale: bool,
-    /// When the re-clustering pass running now claimed the document.
+    /// When the re-clustering pass running now last renewed its lease
+    /// (`ClusterLease`); `None`: no pass holds the document.
     pub clusters_claimed_at: Option<PrimitiveDateTime>,
 }
 
@@ -131,15 +132,56 @@ pub fn take_submission_seq(conn: &mut DbConnection, document_id: i64) -> QueryRe
         .get_result(conn)
 }
 
-/// How long a re-clustering pass may hold its claim on a document. A pass
-/// not finished by then (its instance crashed or was stopped) is taken
-/// over by the next pass of any instance; a million comments take about
-/// two minutes on PostgreSQL.
-pub const CLUSTER_CLAIM: time::Duration = time::Duration::minutes(30);
+/// How long a re-clustering pass's claim on a document (its lease) lasts
+/// unless renewed. A running pass renews it as it goes (every
+/// [`CLUSTER_RENEWAL`] while reading, and in every write), so a pass of any
+/// length keeps it; a pass whose instance died or was stopped loses it
+/// this long after its last renewal, and the next pass of any instance
+/// takes the document over.
+pub const CLUSTER_LEASE: time::Duration = time::Duration::minutes(3);
 
-/// Documents to re-cluster at `now`, oldest change first: new comments
-/// arrived since the last pass began, or the pass that claimed the document
-/// has held it longer than [`CLUSTER_CLAIM`].
+/// How often a running pass renews its lease while it reads and clusters.
+pub const CLUSTER_RENEWAL: time::Duration = time::Duration::seconds(30);
+
+/// A re-clustering pass's claim on a document: held from `claim_clusters`
+/// to `release_clusters`, renewed by `renew_clusters`. `renewed_at` is
+/// what the pass last wrote to `documents.clusters_claimed_at`; a row
+/// holding another value means another pass took the document over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClusterLease {
+    pub document_id: i64,
+    pub renewed_at: PrimitiveDateTime,
+}
+
+impl ClusterLease {
+    /// Whether a running pass should renew the lease at `now`.
+    pub fn renewal_due(&self, now: PrimitiveDateTime) -> bool {
+        now - self.renewed_at >= CLUSTER_RENEWAL
+    }
+}
+
+/// `clusters_stale AND clusters_claimed_at IS NULL`.
+type StaleUnclaimed = diesel::dsl::And<
+    diesel::dsl::Eq<documents::clusters_stale, bool>,
+    diesel::dsl::IsNull<documents::clusters_claimed_at>,
+>;
+/// `clusters_claimed_at < …`.
+type LeaseExpired = diesel::dsl::Lt<documents::clusters_claimed_at, PrimitiveDateTime>;
+type Or<A, B> = diesel::dsl::Or<A, B>;
+
+/// Whether a document needs a pass at `now` and no live lease stands in
+/// the way: marked stale and unclaimed, or claimed by a pass whose lease
+/// has expired (its work unfinished, whatever the mark says). A document
+/// marked stale while its pass runs waits for that pass's release.
+fn needs_clustering(now: PrimitiveDateTime) -> Or<StaleUnclaimed, LeaseExpired> {
+    documents::clusters_stale
+        .eq(true)
+        .and(documents::clusters_claimed_at.is_null())
+        .or(documents::clusters_claimed_at.lt(now - CLUSTER_LEASE))
+}
+
+/// Documents a pass may claim at `now`, oldest change first: stale and
+/// unclaimed, or under an expired lease.
 pub fn clusters_stale(conn: &mut DbConnection, now: PrimitiveDateTime) -> QueryResult<Vec<i64>> {
     documents::table
         .filter(needs_clustering(now))
@@ -148,27 +190,17 @@ pub fn clusters_stale(conn: &mut DbConnection, now: PrimitiveDateTime) -> QueryR
         .load(conn)
 }
 
-fn needs_clustering(
-    now: PrimitiveDateTime,
-) -> diesel::dsl::Or<
-    diesel::dsl::Eq<documents::clusters_stale, bool>,
-    diesel::dsl::Lt<documents::clusters_claimed_at, PrimitiveDateTime>,
-> {
-    documents::clusters_stale
-        .eq(true)
-        .or(documents::clusters_claimed_at.lt(now - CLUSTER_CLAIM))
-}
-
-/// Claims a document for a re-clustering pass at `now`, if it still needs
-/// one: clears the stale mark (a submission from now on sets it again) and
-/// notes the claim. Of several instances racing, one wins; returns whether
-/// this call did.
+/// Claims a document for a re-clustering pass at `now`, if it needs one and
+/// no live lease holds it: clears the stale mark (a submission from now on
+/// sets it again, and the document gets one more pass after this one) and
+/// takes the lease. Of several instances racing, one wins (a conditional
+/// update); the others get `None`.
 pub fn claim_clusters(
     conn: &mut DbConnection,
     document_id: i64,
     now: PrimitiveDateTime,
-) -> QueryResult<bool> {
-    diesel::update(
+) -> QueryResult<Option<ClusterLease>> {
+    let claimed = diesel::update(
         documents::table
             .find(document_id)
             .filter(needs_clustering(now)),
@@ -177,21 +209,43 @@ pub fn claim_clusters(
         documents::clusters_stale.eq(false),
         documents::clusters_claimed_at.eq(Some(now)),
     ))
-    .execute(conn)
-    .map(|n| n == 1)
+    .execute(conn)?;
+    Ok((claimed == 1).then_some(ClusterLease {
+        document_id,
+        renewed_at: now,
+    }))
 }
 
-/// Ends the claim made at `claimed_at`, unless another instance has taken
-/// the document over since (its claim is newer).
-pub fn release_clusters(
+/// Renews `lease` at `now` if it is still this pass's. Returns false when
+/// another pass has taken the document over (this one must stop without
+/// writing). Inside a transaction that writes clusters, it also holds the
+/// document's row so no takeover can slip in before the commit.
+pub fn renew_clusters(
     conn: &mut DbConnection,
-    document_id: i64,
-    claimed_at: PrimitiveDateTime,
-) -> QueryResult<()> {
+    lease: &mut ClusterLease,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let renewed = diesel::update(
+        documents::table
+            .find(lease.document_id)
+            .filter(documents::clusters_claimed_at.eq(lease.renewed_at)),
+    )
+    .set(documents::clusters_claimed_at.eq(Some(now)))
+    .execute(conn)?;
+    if renewed == 1 {
+        lease.renewed_at = now;
+    }
+    Ok(renewed == 1)
+}
+
+/// Ends `lease`, unless another pass has taken the document over since.
+/// The stale mark stays as submissions set it meanwhile, so a document
+/// that received comments during the pass gets another.
+pub fn release_clusters(conn: &mut DbConnection, lease: ClusterLease) -> QueryResult<()> {
     diesel::update(
         documents::table
-            .find(document_id)
-            .filter(documents::clusters_claimed_at.eq(claimed_at)),
+            .find(lease.document_id)
+            .filter(documents::clusters_claimed_at.eq(lease.renewed_at)),
     )
     .set(documents::clusters_claimed_at.eq(None::<PrimitiveDateTime>))
     .execute(conn)
@@ -225,4 +279,23 @@ pub fn lock(conn: &mut DbConnection, document_id: i64) -> QueryResult<()> {
         .set(documents::updated_at.eq(super::now()))
         .execute(conn)
         .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_is_renewed_well_before_it_expires() {
+        let claimed = time::macros::datetime!(2026-12-07 10:00:00);
+        let lease = ClusterLease {
+            document_id: 1,
+            renewed_at: claimed,
+        };
+        assert!(!lease.renewal_due(claimed));
+        assert!(!lease.renewal_due(claimed + time::Duration::seconds(29)));
+        assert!(lease.renewal_due(claimed + CLUSTER_RENEWAL));
+        // A few renewals may fail (a busy SQLite) before the lease lapses.
+        assert!(CLUSTER_RENEWAL * 4 <= CLUSTER_LEASE);
+    }
 }

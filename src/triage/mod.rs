@@ -4,6 +4,7 @@
 //! transaction.
 
 mod bulk;
+mod recluster;
 mod save;
 pub mod similar;
 

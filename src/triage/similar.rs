@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::db::{self, DbConnection, DbError, clusters};
+pub use super::recluster::{ClusterReport, recluster, recluster_leased, recluster_stale};
 
 /// Words per shingle.
 pub const SHINGLE: usize = 3;
@@ -317,120 +317,6 @@ impl UnionFind {
         self.parent[small as usize] = big;
         self.size[big as usize] += self.size[small as usize];
     }
-}
-
-/// What a recomputation found.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ClusterReport {
-    /// Comments of the document.
-    pub comments: usize,
-    /// Clusters of two or more comments.
-    pub clusters: usize,
-    /// Comments in those clusters.
-    pub clustered: usize,
-    /// Comments whose stored cluster or text hash changed.
-    pub changed: usize,
-}
-
-/// Comments read per query while recomputing.
-const PAGE: i64 = 5_000;
-
-/// Changed comments written per transaction: SQLite has one writer, and a
-/// first clustering of a million comments changes every row; in short
-/// transactions, editors' saves get their turn in between (a clustering
-/// half written for a moment is harmless: it is derived data).
-const WRITE_CHUNK: usize = 2_000;
-
-/// Recomputes the clusters and text hashes of a document's comments.
-///
-/// The texts are read and clustered without holding the write lock (at a
-/// million comments that takes seconds, and SQLite has one writer); only
-/// the changed rows are then written, in short transactions that each take
-/// the document's row lock. Comments that arrive meanwhile are left as
-/// intake placed them (exact duplicates already grouped) and mark the
-/// document stale again, so the next pass of [`recluster_stale`] takes
-/// them in. Cluster ids are derived data: writing them does not bump
-/// comment versions, so open forms stay valid.
-pub fn recluster(conn: &mut DbConnection, document_id: i64) -> Result<ClusterReport, DbError> {
-    // Cleared first: a submission from now on marks it stale again.
-    db::documents::set_clusters_stale(conn, document_id, false)?;
-    recompute(conn, document_id)
-}
-
-/// [`recluster`] once the document's stale mark is cleared.
-fn recompute(conn: &mut DbConnection, document_id: i64) -> Result<ClusterReport, DbError> {
-    let mut clusterer = Clusterer::new();
-    let mut stored: HashMap<i64, (Option<String>, Option<i64>)> = HashMap::new();
-    let mut after = 0;
-    loop {
-        let page = clusters::bodies_page(conn, document_id, after, PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for row in page {
-            clusterer.add(row.id, &row.body);
-            stored.insert(row.id, (row.text_hash, row.cluster_id));
-        }
-    }
-    let placements = clusterer.finish();
-    let mut report = ClusterReport {
-        comments: placements.len(),
-        ..ClusterReport::default()
-    };
-    let mut ids = std::collections::HashSet::new();
-    for p in &placements {
-        if let Some(cluster) = p.cluster_id {
-            report.clustered += 1;
-            ids.insert(cluster);
-        }
-    }
-    report.clusters = ids.len();
-    let changes: Vec<clusters::Placed> = placements
-        .into_iter()
-        .filter(|p| {
-            stored.get(&p.id).is_none_or(|(hash, cluster)| {
-                hash.as_deref() != Some(p.text_hash.as_str()) || *cluster != p.cluster_id
-            })
-        })
-        .map(|p| clusters::Placed {
-            id: p.id,
-            text_hash: p.text_hash,
-            cluster_id: p.cluster_id,
-        })
-        .collect();
-    report.changed = changes.len();
-    for chunk in changes.chunks(WRITE_CHUNK) {
-        db::write_transaction(conn, |conn| {
-            db::documents::lock(conn, document_id)?;
-            clusters::write(conn, chunk)
-        })?;
-    }
-    Ok(report)
-}
-
-/// Re-clusters every document that received comments since its last
-/// re-clustering (at `now`). Each is claimed with a conditional update
-/// first, so of several docket instances sharing a database only one does
-/// the work; a failed pass marks the document stale again for the next
-/// one, and a pass whose instance died is taken over once its claim is
-/// older than [`db::documents::CLUSTER_CLAIM`].
-pub fn recluster_stale(
-    conn: &mut DbConnection,
-    now: time::PrimitiveDateTime,
-) -> Result<Vec<(i64, ClusterReport)>, DbError> {
-    let mut done = Vec::new();
-    for document_id in db::documents::clusters_stale(conn, now)? {
-        if !db::documents::claim_clusters(conn, document_id, now)? {
-            continue; // another instance took it
-        }
-        // The claim cleared the mark already.
-        let outcome = recompute(conn, document_id);
-        if outcome.is_err() {
-            db::documents::set_clusters_stale(conn, document_id, true)?;
-        }
-        db::documents::release_clusters(conn, document_id, now)?;
-        done.push((document_id, outcome?));
-    }
-    Ok(done)
 }
 
 /// The stored text hash (hex SHA-256 of the normalised text) of a comment

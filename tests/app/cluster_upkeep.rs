@@ -13,7 +13,7 @@ use crate::helpers::{TestApp, comment_id as id_of, texts};
 use crate::tag_review::{app_with, app_with_config, import_late};
 
 /// (tracking number, cluster) of every comment, in id order.
-fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {
+pub(crate) fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {
     app.with_conn(|conn| {
         comments::table
             .order(comments::id)
@@ -23,7 +23,7 @@ fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {
     })
 }
 
-fn stale(app: &TestApp) -> bool {
+pub(crate) fn stale(app: &TestApp) -> bool {
     app.with_conn(|conn| {
         documents::table
             .filter(documents::slug.eq("nistir-8200"))
@@ -122,26 +122,26 @@ on_both_backends! {
     }
 
     async fn a_pass_whose_instance_died_is_taken_over(db: TestDb) {
-        use docket::db::documents::{CLUSTER_CLAIM, claim_clusters};
+        use docket::db::documents::{CLUSTER_LEASE, claim_clusters};
         use docket::triage::similar::recluster_stale;
         let app = app_with(db, "Comment #,Comment\n1,Hello there\n").await;
         let claimed = docket::db::now();
         // An instance claims the document, then dies before it finishes.
         app.with_conn(|conn| {
             let id = letter_document(conn);
-            assert!(claim_clusters(conn, id, claimed).unwrap());
+            assert!(claim_clusters(conn, id, claimed).unwrap().is_some());
         });
         assert!(!stale(&app), "the claim cleared the mark");
-        // While the claim is young, other instances leave it alone.
+        // While the lease lives, other instances leave it alone.
         let soon = claimed + time::Duration::minutes(1);
         assert!(app.with_conn(|conn| recluster_stale(conn, soon).unwrap()).is_empty());
-        // Once it is older than the claim may be, the next pass takes over.
-        let later = claimed + CLUSTER_CLAIM + time::Duration::minutes(1);
+        // Once it has expired unrenewed, the next pass takes over.
+        let later = claimed + CLUSTER_LEASE + time::Duration::minutes(1);
         let done = app.with_conn(|conn| recluster_stale(conn, later).unwrap());
         assert_eq!(done.len(), 1, "{done:?}");
         assert_eq!(done[0].1.comments, 1);
-        // Finished: its claim is released, so no pass takes it up again.
-        let much_later = later + CLUSTER_CLAIM * 2;
+        // Finished: its lease is released, so no pass takes it up again.
+        let much_later = later + CLUSTER_LEASE * 2;
         assert!(app.with_conn(|conn| recluster_stale(conn, much_later).unwrap()).is_empty());
         let claim = app.with_conn(|conn| {
             let id = letter_document(conn);
@@ -151,6 +151,155 @@ on_both_backends! {
     }
 }
 
-fn letter_document(conn: &mut docket::db::DbConnection) -> i64 {
+pub(crate) fn letter_document(conn: &mut docket::db::DbConnection) -> i64 {
     docket::documents::find(conn, "nistir-8200").unwrap().id
+}
+
+/// Every comment as (tracking number, cluster, and what must not change:
+/// text hash, version, last update), in id order.
+type Row = (
+    String,
+    Option<i64>,
+    Option<String>,
+    i32,
+    time::PrimitiveDateTime,
+);
+
+fn rows(app: &TestApp) -> Vec<Row> {
+    app.with_conn(|conn| {
+        comments::table
+            .order(comments::id)
+            .select((
+                comments::tracking_number,
+                comments::cluster_id,
+                comments::text_hash,
+                comments::version,
+                comments::updated_at,
+            ))
+            .load(conn)
+            .unwrap()
+    })
+}
+
+/// `count` short numbered remarks (more than one batch of hashes), in
+/// order or reversed, as CSV rows numbered from `from`.
+fn remarks(from: usize, count: usize, reversed: bool) -> String {
+    let mut numbers: Vec<usize> = (1..=count).collect();
+    if reversed {
+        numbers.reverse();
+    }
+    numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{},T,5.1,Remark number {n} about the figures.\n", from + i))
+        .collect()
+}
+
+/// Imports the texts of `csv` from another sender; checks that every
+/// comment of `before` kept everything but the clusters `joined` gives it
+/// (tracking number → cluster), and returns the rows after.
+fn import_checked(
+    app: &TestApp,
+    csv: &str,
+    sender: &str,
+    before: &[Row],
+    joined: &std::collections::HashMap<String, i64>,
+) -> Vec<Row> {
+    import_late(app, csv, &["--submitter", sender]);
+    let after = rows(app);
+    for (old, new) in before.iter().zip(&after) {
+        let cluster = joined.get(&old.0).copied().or(old.1);
+        assert_eq!(new, &(old.0.clone(), cluster, old.2.clone(), old.3, old.4));
+    }
+    after
+}
+
+on_both_backends! {
+    async fn texts_seen_before_join_their_clusters(db: TestDb) {
+        let near = LETTER.replace("clear", "plain");
+        let first = format!(
+            "Comment #,Type,Section,Comment\n\
+             1,T,5.1,\"{LETTER}\"\n\
+             2,E,5.3,Typo on page 4.\n\
+             3,T,5.2,-\n\
+             4,T,5.1,\"{}\"\n\
+             5,T,5.2,A unique remark about section 3.1.\n\
+             6,T,5.1,\"{near}\"\n{}\
+             607,T,5.1,\"{LETTER}\"\n",
+            LETTER.to_uppercase(),
+            remarks(7, 600, false)
+        );
+        let app = app_with(db, &first).await;
+        // The near duplicate joins the letter's cluster by re-clustering,
+        // so one group below has a cluster that is not its lowest id.
+        app.with_conn(|conn| {
+            let id = letter_document(conn);
+            docket::triage::recluster(conn, id).unwrap()
+        });
+        let letter = id_of(&app, "NISTIR-8200-0001-1");
+        let before = rows(&app);
+        let clusters: Vec<Option<i64>> = before.iter().take(7).map(|r| r.1).collect();
+        assert_eq!(clusters, [Some(letter), None, None, Some(letter), None, Some(letter), None]);
+        // A copy in a later batch of the same file joined the first ones.
+        assert_eq!(before[606].1, Some(letter));
+
+        // The same texts (some written differently), and new ones, from
+        // someone else.
+        let second = format!(
+            "Comment #,Type,Section,Comment\n\
+             1,T,5.2,A unique remark about section 3.1!\n\
+             2,T,5.1,\"{near}\"\n\
+             3,T,5.1,\"{LETTER}\"\n\
+             4,T,5.2,-\n\
+             5,E,5.3,typo on PAGE 4\n\
+             6,G,,Brand new text here.\n\
+             7,G,,brand new text here\n\
+             8,G,,Only once.\n{}",
+            remarks(9, 600, true)
+        );
+        let own = |tracking: &str| (tracking.to_owned(), id_of(&app, tracking));
+        let mut joined: std::collections::HashMap<String, i64> =
+            (7..607).map(|seq| own(&format!("NISTIR-8200-0001-{seq}"))).collect();
+        joined.extend([own("NISTIR-8200-0001-2"), own("NISTIR-8200-0001-5")]);
+        let after = import_checked(&app, &second, "Pat Doe", &before, &joined);
+
+        let cluster_of = |rows: &[Row], tracking: &str| {
+            rows.iter().find(|r| r.0 == tracking).unwrap().1
+        };
+        let first_of = |seq: usize| id_of(&app, &format!("NISTIR-8200-0001-{seq}"));
+        let brand_new = id_of(&app, "NISTIR-8200-0002-6");
+        let expected = [
+            Some(first_of(5)),
+            Some(letter),
+            Some(letter),
+            None,
+            Some(first_of(2)),
+            Some(brand_new),
+            Some(brand_new),
+            None,
+        ];
+        for (seq, cluster) in expected.iter().enumerate() {
+            let tracking = format!("NISTIR-8200-0002-{}", seq + 1);
+            assert_eq!(cluster_of(&after, &tracking), *cluster, "{tracking}");
+        }
+        // Remark n came 600 − n + 1st in the second file, n-th in the first.
+        for n in 1..=600 {
+            let tracking = format!("NISTIR-8200-0002-{}", 8 + 601 - n);
+            assert_eq!(cluster_of(&after, &tracking), Some(first_of(6 + n)), "{tracking}");
+        }
+
+        // Once more from a third sender: every group has its cluster now;
+        // only "Only once." forms a new one, under the second's copy.
+        let once = id_of(&app, "NISTIR-8200-0002-8");
+        let joined = [("NISTIR-8200-0002-8".to_owned(), once)].into_iter().collect();
+        // (A blank line more: another file, not the second "already received".)
+        let again = format!("{second}\n");
+        let third = import_checked(&app, &again, "Sam Roe", &after, &joined);
+        for seq in 1..=608 {
+            let tracking = format!("NISTIR-8200-0003-{seq}");
+            let twin = format!("NISTIR-8200-0002-{seq}");
+            let expected = if seq == 8 { Some(once) } else { cluster_of(&after, &twin) };
+            assert_eq!(cluster_of(&third, &tracking), expected, "{tracking}");
+        }
+    }
 }

@@ -79,6 +79,7 @@ fn new_comment<'a>(
         tag_conflict: None,
         assignee_id: None,
         text_hash: None,
+        cluster_id: None,
         created_at: now,
         updated_at: now,
     }

@@ -15,6 +15,7 @@ mod assignment_mail;
 mod browser;
 mod bulk;
 mod cli;
+mod cluster_lease;
 mod cluster_upkeep;
 mod clusters;
 mod comment_page;
