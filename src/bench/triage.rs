@@ -83,7 +83,8 @@ pub fn triage(
             // Clustered once, as the background pass would after the
             // import, so the measurements run in the steady state.
             let started = Instant::now();
-            let clusters = crate::triage::recluster(conn, fixture.document_id)?;
+            let clusters = crate::triage::recluster(conn, fixture.document_id)?
+                .context("a re-clustering pass held the new document")?;
             eprintln!(
                 "{name}: re-clustered {} comments in {:.1?} ({} clusters, {} changed)",
                 clusters.comments,

@@ -216,6 +216,33 @@ pub fn claim_clusters(
     }))
 }
 
+/// Claims a document for a pass an editor asked for (the clusters page's
+/// button), stale or not, unless a live lease holds it (a pass is running
+/// on some instance): `None` then. Clears the stale mark as
+/// [`claim_clusters`] does.
+pub fn claim_clusters_now(
+    conn: &mut DbConnection,
+    document_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<Option<ClusterLease>> {
+    let claimed = diesel::update(
+        documents::table.find(document_id).filter(
+            documents::clusters_claimed_at
+                .is_null()
+                .or(documents::clusters_claimed_at.lt(now - CLUSTER_LEASE)),
+        ),
+    )
+    .set((
+        documents::clusters_stale.eq(false),
+        documents::clusters_claimed_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok((claimed == 1).then_some(ClusterLease {
+        document_id,
+        renewed_at: now,
+    }))
+}
+
 /// Renews `lease` at `now` if it is still this pass's. Returns false when
 /// another pass has taken the document over (this one must stop without
 /// writing). Inside a transaction that writes clusters, it also holds the

@@ -44,11 +44,22 @@ const WRITE_CHUNK: usize = 2_000;
 /// document stale again, so the next pass of [`recluster_stale`] takes
 /// them in. Cluster ids are derived data: writing them does not bump
 /// comment versions, so open forms stay valid.
-pub fn recluster(conn: &mut DbConnection, document_id: i64) -> Result<ClusterReport, DbError> {
-    // Cleared first: a submission from now on marks it stale again.
-    db::documents::set_clusters_stale(conn, document_id, false)?;
-    let report = recompute(conn, document_id, None)?;
-    Ok(report.unwrap_or_default())
+///
+/// Runs under a lease like the background pass, so it never overlaps one:
+/// `Ok(None)` when a pass holds the document now (on any instance).
+pub fn recluster(
+    conn: &mut DbConnection,
+    document_id: i64,
+) -> Result<Option<ClusterReport>, DbError> {
+    let started = std::time::Instant::now();
+    let now = db::now();
+    let clock = move || now + started.elapsed();
+    // The claim clears the stale mark: a submission from now on sets it
+    // again, and the background pass takes it in.
+    let Some(lease) = db::documents::claim_clusters_now(conn, document_id, clock())? else {
+        return Ok(None);
+    };
+    recluster_leased(conn, lease, &clock)
 }
 
 /// A leased pass's hold on its document while [`recompute`] runs: the

@@ -79,7 +79,7 @@ on_both_backends! {
         // The button (or the background pass) adds the near duplicate.
         app.with_conn(|conn| {
             let id = letter_document(conn);
-            docket::triage::recluster(conn, id).unwrap()
+            docket::triage::recluster(conn, id).unwrap().expect("no pass running")
         });
         assert_eq!(placed(&app)[6].1, Some(letter));
         assert!(!stale(&app));
@@ -234,7 +234,7 @@ on_both_backends! {
         // so one group below has a cluster that is not its lowest id.
         app.with_conn(|conn| {
             let id = letter_document(conn);
-            docket::triage::recluster(conn, id).unwrap()
+            docket::triage::recluster(conn, id).unwrap().expect("no pass running")
         });
         let letter = id_of(&app, "NISTIR-8200-0001-1");
         let before = rows(&app);

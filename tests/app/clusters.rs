@@ -134,6 +134,25 @@ on_both_backends! {
         assert_eq!(attrs(&dashboard, "p.cluster-link a", "href"), [PAGE]);
     }
 
+    async fn the_button_waits_for_a_pass_running_elsewhere(db: TestDb) {
+        let app = app(db).await;
+        // Another instance's background pass holds the document.
+        let lease = app.with_conn(|conn| {
+            let id = docket::documents::find(conn, "nistir-8200").unwrap().id;
+            docket::db::documents::claim_clusters_now(conn, id, docket::db::now()).unwrap().expect("unclaimed")
+        });
+        let page = refresh(&app).await;
+        assert_eq!(
+            texts(&page, "p.notice.saved"),
+            ["Clusters are being recomputed right now (by the background pass or another editor); the result shows here when it ends."]
+        );
+        assert_eq!(texts(&page, "section.cluster").len(), 0, "no second pass beside the first");
+        // Once it ends, the button recomputes.
+        app.with_conn(|conn| docket::db::documents::release_clusters(conn, lease).unwrap());
+        let page = refresh(&app).await;
+        assert_eq!(texts(&page, "p.notice.saved"), ["Found 1 cluster(s) covering 4 of 6 comment(s)."]);
+    }
+
     async fn answering_a_cluster_saves_every_member_with_its_own_audit_events(db: TestDb) {
         let app = app(db).await;
         let page = refresh(&app).await;

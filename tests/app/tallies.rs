@@ -115,7 +115,7 @@ on_both_backends! {
 
         // Clusters written, and raw writes docket never makes itself.
         app.with_conn(|conn| {
-            triage::recluster(conn, document_id).unwrap();
+            triage::recluster(conn, document_id).unwrap().expect("no pass running");
             diesel::update(comments::table)
                 .set((comments::status.eq("withdrawn"), comments::comment_type.eq("other")))
                 .filter(comments::seq.eq(4))

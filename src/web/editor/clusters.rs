@@ -162,10 +162,15 @@ pub async fn refresh(
         .await?;
     flash(
         &session,
-        format!(
-            "Found {} cluster(s) covering {} of {} comment(s).",
-            report.clusters, report.clustered, report.comments
-        ),
+        match report {
+            Some(report) => format!(
+                "Found {} cluster(s) covering {} of {} comment(s).",
+                report.clusters, report.clustered, report.comments
+            ),
+            None => "Clusters are being recomputed right now (by the background pass or \
+                     another editor); the result shows here when it ends."
+                .to_owned(),
+        },
     );
     Ok(see_other(&format!("/editor/d/{slug}/clusters")))
 }
