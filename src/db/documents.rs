@@ -200,20 +200,14 @@ pub fn claim_clusters(
     document_id: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<Option<ClusterLease>> {
-    let claimed = diesel::update(
+    take_lease(
+        conn,
         documents::table
             .find(document_id)
             .filter(needs_clustering(now)),
-    )
-    .set((
-        documents::clusters_stale.eq(false),
-        documents::clusters_claimed_at.eq(Some(now)),
-    ))
-    .execute(conn)?;
-    Ok((claimed == 1).then_some(ClusterLease {
         document_id,
-        renewed_at: now,
-    }))
+        now,
+    )
 }
 
 /// Claims a document for a pass an editor asked for (the clusters page's
@@ -225,18 +219,43 @@ pub fn claim_clusters_now(
     document_id: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<Option<ClusterLease>> {
-    let claimed = diesel::update(
+    take_lease(
+        conn,
         documents::table.find(document_id).filter(
             documents::clusters_claimed_at
                 .is_null()
                 .or(documents::clusters_claimed_at.lt(now - CLUSTER_LEASE)),
         ),
+        document_id,
+        now,
     )
-    .set((
-        documents::clusters_stale.eq(false),
-        documents::clusters_claimed_at.eq(Some(now)),
-    ))
-    .execute(conn)?;
+}
+
+/// What taking a lease writes: the stale mark cleared, the claim stamped.
+type TakeLease = (
+    diesel::dsl::Eq<documents::clusters_stale, bool>,
+    diesel::dsl::Eq<documents::clusters_claimed_at, Option<PrimitiveDateTime>>,
+);
+
+/// Takes the lease on `document_id` at `now` if `target` (the document's
+/// row, filtered by when it may be claimed) still matches: one
+/// conditional update, so of several instances racing one wins.
+fn take_lease<T>(
+    conn: &mut DbConnection,
+    target: T,
+    document_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<Option<ClusterLease>>
+where
+    T: diesel::query_builder::IntoUpdateTarget<Table = documents::table>,
+    diesel::dsl::Update<T, TakeLease>: diesel::query_dsl::methods::ExecuteDsl<DbConnection>,
+{
+    let claimed = diesel::update(target)
+        .set((
+            documents::clusters_stale.eq(false),
+            documents::clusters_claimed_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
     Ok((claimed == 1).then_some(ClusterLease {
         document_id,
         renewed_at: now,
