@@ -75,6 +75,48 @@ impl std::fmt::Debug for QueuedMail {
     }
 }
 
+type Owed = diesel::dsl::And<
+    diesel::dsl::And<
+        diesel::dsl::IsNull<mail_outbox::sent_at>,
+        diesel::dsl::LtEq<mail_outbox::next_attempt_at, PrimitiveDateTime>,
+    >,
+    diesel::dsl::Lt<mail_outbox::attempts, i32>,
+>;
+
+/// Not sent, due at `now`, and with tries left.
+fn owed(now: PrimitiveDateTime, max_attempts: i32) -> Owed {
+    mail_outbox::sent_at
+        .is_null()
+        .and(mail_outbox::next_attempt_at.le(now))
+        .and(mail_outbox::attempts.lt(max_attempts))
+}
+
+type Unheld = diesel::dsl::Or<
+    diesel::dsl::IsNull<mail_outbox::claimed_at>,
+    diesel::dsl::Lt<mail_outbox::claimed_at, PrimitiveDateTime>,
+>;
+
+/// Claimed by no sender, or by one whose claim is older than
+/// [`CLAIM_LEASE`] at `now`.
+fn unheld(now: PrimitiveDateTime) -> Unheld {
+    mail_outbox::claimed_at
+        .is_null()
+        .or(mail_outbox::claimed_at.lt(now - CLAIM_LEASE))
+}
+
+/// Message `id`, if sender `by` holds it: only the claimer marks a row.
+fn held_by(
+    id: i64,
+    by: &str,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Find<mail_outbox::table, i64>,
+    diesel::dsl::Eq<mail_outbox::claimed_by, &str>,
+> {
+    mail_outbox::table
+        .find(id)
+        .filter(mail_outbox::claimed_by.eq(by))
+}
+
 pub fn enqueue(conn: &mut DbConnection, mail: &NewMail<'_>) -> QueryResult<usize> {
     diesel::insert_into(mail_outbox::table)
         .values(mail)
@@ -90,14 +132,8 @@ pub fn due(
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     mail_outbox::table
-        .filter(mail_outbox::sent_at.is_null())
-        .filter(mail_outbox::next_attempt_at.le(now))
-        .filter(mail_outbox::attempts.lt(max_attempts))
-        .filter(
-            mail_outbox::claimed_at
-                .is_null()
-                .or(mail_outbox::claimed_at.lt(now - CLAIM_LEASE)),
-        )
+        .filter(owed(now, max_attempts))
+        .filter(unheld(now))
         .order((mail_outbox::next_attempt_at, mail_outbox::id))
         .select(mail_outbox::id)
         .limit(limit)
@@ -118,14 +154,8 @@ pub fn claim(
     let claimed = diesel::update(
         mail_outbox::table
             .find(id)
-            .filter(mail_outbox::sent_at.is_null())
-            .filter(mail_outbox::next_attempt_at.le(now))
-            .filter(mail_outbox::attempts.lt(max_attempts))
-            .filter(
-                mail_outbox::claimed_at
-                    .is_null()
-                    .or(mail_outbox::claimed_at.lt(now - CLAIM_LEASE)),
-            ),
+            .filter(owed(now, max_attempts))
+            .filter(unheld(now)),
     )
     .set((
         mail_outbox::claimed_at.eq(now),
@@ -150,18 +180,14 @@ pub fn mark_sent(
     by: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
-        mail_outbox::table
-            .find(id)
-            .filter(mail_outbox::claimed_by.eq(by)),
-    )
-    .set((
-        mail_outbox::sent_at.eq(now),
-        mail_outbox::claimed_at.eq(None::<PrimitiveDateTime>),
-        mail_outbox::claimed_by.eq(None::<String>),
-        mail_outbox::last_error.eq(None::<String>),
-    ))
-    .execute(conn)
+    diesel::update(held_by(id, by))
+        .set((
+            mail_outbox::sent_at.eq(now),
+            mail_outbox::claimed_at.eq(None::<PrimitiveDateTime>),
+            mail_outbox::claimed_by.eq(None::<String>),
+            mail_outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
 }
 
 /// Notes why message `id` failed and when to try again; lets go of it.
@@ -172,18 +198,14 @@ pub fn mark_failed(
     reason: &str,
     next_attempt_at: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
-        mail_outbox::table
-            .find(id)
-            .filter(mail_outbox::claimed_by.eq(by)),
-    )
-    .set((
-        mail_outbox::next_attempt_at.eq(next_attempt_at),
-        mail_outbox::claimed_at.eq(None::<PrimitiveDateTime>),
-        mail_outbox::claimed_by.eq(None::<String>),
-        mail_outbox::last_error.eq(reason),
-    ))
-    .execute(conn)
+    diesel::update(held_by(id, by))
+        .set((
+            mail_outbox::next_attempt_at.eq(next_attempt_at),
+            mail_outbox::claimed_at.eq(None::<PrimitiveDateTime>),
+            mail_outbox::claimed_by.eq(None::<String>),
+            mail_outbox::last_error.eq(reason),
+        ))
+        .execute(conn)
 }
 
 /// Gives message `id` up at once (it can never be sent: its address does
@@ -195,18 +217,14 @@ pub fn mark_given_up(
     reason: &str,
     max_attempts: i32,
 ) -> QueryResult<usize> {
-    diesel::update(
-        mail_outbox::table
-            .find(id)
-            .filter(mail_outbox::claimed_by.eq(by)),
-    )
-    .set((
-        mail_outbox::attempts.eq(max_attempts),
-        mail_outbox::claimed_at.eq(None::<PrimitiveDateTime>),
-        mail_outbox::claimed_by.eq(None::<String>),
-        mail_outbox::last_error.eq(reason),
-    ))
-    .execute(conn)
+    diesel::update(held_by(id, by))
+        .set((
+            mail_outbox::attempts.eq(max_attempts),
+            mail_outbox::claimed_at.eq(None::<PrimitiveDateTime>),
+            mail_outbox::claimed_by.eq(None::<String>),
+            mail_outbox::last_error.eq(reason),
+        ))
+        .execute(conn)
 }
 
 /// How the message about `reference` is doing.
@@ -245,9 +263,7 @@ pub fn waiting(
     max_attempts: i32,
 ) -> QueryResult<i64> {
     mail_outbox::table
-        .filter(mail_outbox::sent_at.is_null())
-        .filter(mail_outbox::next_attempt_at.le(now))
-        .filter(mail_outbox::attempts.lt(max_attempts))
+        .filter(owed(now, max_attempts))
         .count()
         .get_result(conn)
 }

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 
 use super::{Attachment, MailError, Mailer};
 use crate::db::outbox::{self, QueuedMail};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbConnection, DbError};
 
 /// How many due rows one look takes at a time.
 const BATCH: i64 = 20;
@@ -77,13 +77,10 @@ pub async fn run(db: Db, mailer: Arc<Mailer>, wake: Wake, retry: Retry, poll: Du
         }
         if purged.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
             purged = Some(tokio::time::Instant::now());
-            let purge = |conn: &mut _| {
-                crate::db::write_transaction(conn, |conn| {
-                    outbox::purge_sent_before(conn, crate::db::now() - KEEP_SENT)
-                })
-                .map_err(DbError::from)
-            };
-            if let Err(error) = db.run(purge).await {
+            let purge = write(&db, |conn| {
+                outbox::purge_sent_before(conn, crate::db::now() - KEEP_SENT)
+            });
+            if let Err(error) = purge.await {
                 tracing::warn!(%error, "sent mail could not be purged");
             }
         }
@@ -105,16 +102,10 @@ async fn send_due(db: &Db, mailer: &Mailer, retry: &Retry, me: &str) -> Result<(
             .await?;
         for &id in &ids {
             let by = me.to_owned();
-            let claimed = db
-                .run(move |conn| {
-                    // Writes in write transactions: on SQLite a bare UPDATE
-                    // can meet another writer and fail instead of waiting.
-                    crate::db::write_transaction(conn, |conn| {
-                        outbox::claim(conn, id, &by, crate::db::now(), max_attempts)
-                    })
-                    .map_err(DbError::from)
-                })
-                .await?;
+            let claimed = write(db, move |conn| {
+                outbox::claim(conn, id, &by, crate::db::now(), max_attempts)
+            })
+            .await?;
             // Another instance took it first.
             let Some(mail) = claimed else { continue };
             let result = send(mailer, &mail).await;
@@ -124,6 +115,17 @@ async fn send_due(db: &Db, mailer: &Mailer, retry: &Retry, me: &str) -> Result<(
             return Ok(());
         }
     }
+}
+
+/// Runs `work` in a write transaction off the async workers. Writes go in
+/// write transactions: on SQLite a bare UPDATE can meet another writer and
+/// fail instead of waiting.
+async fn write<T: Send + 'static>(
+    db: &Db,
+    work: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, DbError> {
+    db.run(move |conn| crate::db::write_transaction(conn, work).map_err(DbError::from))
+        .await
 }
 
 async fn send(mailer: &Mailer, mail: &QueuedMail) -> Result<(), MailError> {
@@ -166,11 +168,8 @@ async fn record(
     let (id, by) = (mail.id, me.to_owned());
     match result {
         Ok(()) => {
-            db.run(move |conn| {
-                crate::db::write_transaction(conn, |conn| {
-                    outbox::mark_sent(conn, id, &by, crate::db::now())
-                })
-                .map_err(DbError::from)
+            write(db, move |conn| {
+                outbox::mark_sent(conn, id, &by, crate::db::now())
             })
             .await?;
         }
@@ -181,11 +180,8 @@ async fn record(
                 mail = id,
                 "e-mail given up: it cannot be built (a bad address?)"
             );
-            db.run(move |conn| {
-                crate::db::write_transaction(conn, |conn| {
-                    outbox::mark_given_up(conn, id, &by, "the message could not be built", max)
-                })
-                .map_err(DbError::from)
+            write(db, move |conn| {
+                outbox::mark_given_up(conn, id, &by, "the message could not be built", max)
             })
             .await?;
         }
@@ -204,11 +200,8 @@ async fn record(
                 );
             }
             let next = crate::db::now() + wait;
-            db.run(move |conn| {
-                crate::db::write_transaction(conn, |conn| {
-                    outbox::mark_failed(conn, id, &by, &reason, next)
-                })
-                .map_err(DbError::from)
+            write(db, move |conn| {
+                outbox::mark_failed(conn, id, &by, &reason, next)
             })
             .await?;
         }
