@@ -56,9 +56,11 @@ pub fn pending(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
 }
 
 /// The version of the newest migration this binary embeds for the
-/// connection's back end, as the migrations table stores it.
+/// connection's back end, as the migrations table stores it. Worked out
+/// once per back end: `/healthz` asks on every call.
 pub fn newest_version(conn: &DbConnection) -> Option<String> {
     use diesel::migration::MigrationSource;
+    use std::sync::OnceLock;
     fn newest<DB: diesel::backend::Backend>(source: &dyn MigrationSource<DB>) -> Option<String> {
         let migrations = source.migrations().ok()?;
         migrations
@@ -66,9 +68,15 @@ pub fn newest_version(conn: &DbConnection) -> Option<String> {
             .map(|m| m.name().version().to_string())
             .max()
     }
+    static NEWEST_SQLITE: OnceLock<Option<String>> = OnceLock::new();
+    static NEWEST_POSTGRES: OnceLock<Option<String>> = OnceLock::new();
     match conn {
-        DbConnection::Sqlite(_) => newest::<diesel::sqlite::Sqlite>(&SQLITE),
-        DbConnection::Postgres(_) => newest::<diesel::pg::Pg>(&POSTGRES),
+        DbConnection::Sqlite(_) => NEWEST_SQLITE
+            .get_or_init(|| newest::<diesel::sqlite::Sqlite>(&SQLITE))
+            .clone(),
+        DbConnection::Postgres(_) => NEWEST_POSTGRES
+            .get_or_init(|| newest::<diesel::pg::Pg>(&POSTGRES))
+            .clone(),
     }
 }
 

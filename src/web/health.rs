@@ -21,7 +21,10 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             return HttpResponse::Ok()
                 .json(serde_json::json!({ "status": "ok", "database": backend }));
         }
-        Ok(Err(unhealthy)) => reason_of(&unhealthy),
+        Ok(Err(unhealthy)) => {
+            tracing::warn!(reason = %unhealthy, "health check failed");
+            reason_of(&unhealthy)
+        }
         Err(error) => {
             tracing::warn!(%error, "health check failed");
             "the database does not answer".to_owned()
@@ -42,7 +45,6 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 /// The reason as the response says it: the driver's detail goes to the
 /// log only (it may name hosts or paths).
 fn reason_of(unhealthy: &Unhealthy) -> String {
-    tracing::warn!(reason = %unhealthy, "health check failed");
     match unhealthy {
         Unhealthy::Query(_) => "the database does not answer".to_owned(),
         Unhealthy::Disk(_) => "the database's disk cannot be examined".to_owned(),

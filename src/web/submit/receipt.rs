@@ -2,12 +2,13 @@
 //! token is the private link sent in the e-mail; tracking numbers alone are
 //! sequential and so never links.
 
-use crate::db::outbox::Delivery;
-use crate::db::{DbError, comments, documents, outbox, pending, submissions};
-use crate::web::{AppState, WebError, format};
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
+
+use crate::db::outbox::Delivery;
+use crate::db::{DbError, comments, documents, outbox, pending, submissions};
+use crate::web::{AppState, WebError, format};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "submit/receipt.html")]
