@@ -44,7 +44,7 @@ where
         DbConnection::Sqlite(sqlite) => super::write_gate::WriteGate::of(sqlite),
         DbConnection::Postgres(_) => None,
     };
-    let _turn = gate
+    let turn = gate
         .as_ref()
         .and_then(|(lock, wait)| super::write_gate::enter(lock, *wait));
     if let DbConnection::Sqlite(sqlite) = conn {
@@ -54,17 +54,23 @@ where
     let DbConnection::Sqlite(sqlite) = conn else {
         return result;
     };
-    match result {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(sqlite)?;
-            Ok(value)
-        }
+    let ended = match result {
+        Ok(value) => AnsiTransactionManager::commit_transaction(sqlite)
+            .map(|()| value)
+            .map_err(E::from),
         Err(error) => {
             // The work's own error is the one worth reporting.
             let _ = AnsiTransactionManager::rollback_transaction(sqlite);
             Err(error)
         }
+    };
+    // Handed to the writer waiting longest: a writer that comes straight
+    // back (a large submission's next transaction) would otherwise take
+    // the gate again before the woken one runs, again and again.
+    if let Some(turn) = turn {
+        parking_lot::MutexGuard::unlock_fair(turn);
     }
+    ended
 }
 
 /// `Connection::transaction`, except that when the rollback after a failed
