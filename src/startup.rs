@@ -76,6 +76,7 @@ pub fn prepare_database(
                 "preview and receipt tokens of earlier versions stored as keys"
             );
         }
+        crate::submissions::sweep_abandoned(conn, db::now())?;
         let empty = db::documents::count(conn).map_err(DbError::from)? == 0;
         let demo = if load_demo_when_empty && empty {
             Some(demo::load(conn)?)
@@ -160,6 +161,7 @@ impl Application {
             )),
         };
         tokio::spawn(forget_idle_in_background(state.rate_limits.clone()));
+        tokio::spawn(sweep_in_background(db.clone()));
         let session = SessionConfig {
             key: session_key,
             secure: settings.secure_cookies(),
@@ -192,6 +194,24 @@ impl Application {
     /// The server future, for tests that drive it themselves.
     pub fn into_server(self) -> Server {
         self.server
+    }
+}
+
+/// How often the submissions a dead process left arriving are looked for.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Removes, every [`SWEEP_EVERY`], the submissions whose storing stopped
+/// half-way (`submissions::sweep_abandoned`). Failures are logged and
+/// retried at the next tick.
+async fn sweep_in_background(db: Db) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + SWEEP_EVERY, SWEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let sweep = |conn: &mut _| crate::submissions::sweep_abandoned(conn, db::now());
+        if let Err(error) = db.run(sweep).await {
+            tracing::warn!(%error, "the sweep of submissions stored half-way failed");
+        }
     }
 }
 

@@ -1,9 +1,12 @@
 //! Storing a submission: the one operation the CLI import, the web upload
 //! and the web form share. Everything of one submission (the submission,
-//! its original file, every comment) is written in one transaction, so a
-//! failure leaves nothing half-stored.
+//! its original file, every comment) becomes visible at once, or not at
+//! all: a small submission is written in one transaction; a large one in
+//! a transaction per batch, hidden (`arriving`) until its last one, so it
+//! never holds other writers up for long (see [`store_then`]).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -43,7 +46,18 @@ pub struct Request<'a> {
     /// Accept comments outside the comment period (editors only).
     pub allow_late: bool,
     pub today: Date,
+    /// How long each transaction of a large submission may hold the
+    /// write lock before it commits and lets other writers in:
+    /// [`TRANSACTION_TIME`]; zero commits every batch (tests watch each).
+    pub transaction_time: Duration,
 }
+
+/// A large submission's transactions each store batches for about this
+/// long (release build: 1,500 to 2,000 comments on SQLite) and then let
+/// other writers in. Editors' saves beside an import wait at most about
+/// this long, against a target of one second; each commit costs the
+/// import time (its pages written again), so transactions are not shorter.
+pub const TRANSACTION_TIME: Duration = Duration::from_millis(200);
 
 #[derive(Debug)]
 pub enum Stored {
@@ -132,12 +146,47 @@ pub fn store(
     intake: &Intake,
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<Stored, SubmitError> {
+    store_then(
+        conn,
+        document,
+        sender,
+        request,
+        intake,
+        on_batch,
+        |_, _, _| Ok(()),
+    )
+}
+
+/// [`store`], with `arrive` run in the transaction that makes the new
+/// submission visible, with its comment count: the caller's writes that
+/// must commit with it (the receipt in the mail queue, the upload marked
+/// confirmed). An error from `arrive` undoes the submission.
+///
+/// A submission of up to [`comments::BATCH`] comments is stored in one
+/// transaction. A larger one is stored in several, a batch each, so that
+/// editors' saves and other submissions are not held up behind it (on
+/// SQLite, whose writers take turns, for the whole import): until its
+/// last transaction it is `arriving`, hidden from every reader (they ask
+/// `submissions::arriving_in`) and not counted in the section tallies
+/// (their triggers skip it; `progress::count_submission` counts it as it
+/// arrives). If a step fails, what was stored is removed again; if the
+/// process dies, [`sweep_abandoned`] removes it later. Either way nobody
+/// sees a submission in part.
+pub fn store_then<E: From<SubmitError>>(
+    conn: &mut DbConnection,
+    document: &Document,
+    sender: &Sender,
+    request: Request<'_>,
+    intake: &Intake,
+    on_batch: &mut dyn FnMut(usize),
+    arrive: impl FnOnce(&mut DbConnection, &Submission, usize) -> Result<(), E>,
+) -> Result<Stored, E> {
     let period = document.period_on(request.today);
     let late = period == Period::Closed;
     if !request.allow_late {
         match (period, document.opens_on, document.closes_on) {
-            (Period::Closed, _, Some(closes)) => return Err(SubmitError::Closed(closes)),
-            (Period::Upcoming, Some(opens), _) => return Err(SubmitError::NotOpen(opens)),
+            (Period::Closed, _, Some(closes)) => return Err(SubmitError::Closed(closes).into()),
+            (Period::Upcoming, Some(opens), _) => return Err(SubmitError::NotOpen(opens).into()),
             _ => {}
         }
     }
@@ -162,76 +211,46 @@ pub fn store(
     let metadata_json = serde_json::to_string(meta).unwrap_or_else(|_| "{}".to_owned());
     let report_json = report_json(intake);
 
-    let stored = db::write_transaction(conn, |conn| {
-        // Taking the number locks the document's row first (PostgreSQL;
-        // SQLite's writers are serialised already), so of two copies of a
-        // file sent at once the second looks for the first only after the
-        // first is committed, and finds it. Under READ COMMITTED each
-        // statement sees what was committed before it began.
-        let seq = db::documents::take_submission_seq(conn, document.id)?;
-        // Counted once at the end (PostgreSQL), so editors' saves in the
-        // sections this submission files under do not wait for it.
-        db::progress::defer_tallies(conn, true)?;
-        if let Some(sha) = &sha
-            && let Some(earlier) =
-                submissions::find_same_file(conn, document.id, sha, email.as_deref())?
-        {
-            // Rolled back, which gives the number back.
-            return Err(Attempt::AlreadyReceived(Box::new(earlier)));
-        }
-        let tracking = submissions::tracking_number(&document.tracking_prefix, seq);
-        let now = db::now();
-        let submission = submissions::insert(
+    let new = NewSubmission {
+        document_id: document.id,
+        // Taken with the document's row lock (`begin`).
+        seq: 0,
+        tracking_number: "",
+        channel: request.channel,
+        submitter_name: &name,
+        organization: &organization,
+        email: email.as_deref(),
+        sha256: sha.as_deref(),
+        metadata_json: &metadata_json,
+        report_json: &report_json,
+        late,
+        received_at: db::now(),
+        arriving: true,
+    };
+    let batched = intake.comments.len() > comments::BATCH;
+    let steps = |conn: &mut DbConnection| {
+        let submission =
+            db::write_transaction(conn, |conn| begin(conn, document, &new, request.file))?;
+        let filled = fill(
             conn,
-            NewSubmission {
-                document_id: document.id,
-                seq,
-                tracking_number: &tracking,
-                channel: request.channel,
-                submitter_name: &name,
-                organization: &organization,
-                email: email.as_deref(),
-                sha256: sha.as_deref(),
-                metadata_json: &metadata_json,
-                report_json: &report_json,
-                late,
-                received_at: now,
-            },
-        )?;
-        if let (Some(file), Some(sha)) = (request.file, &sha) {
-            submissions::insert_file(
-                conn,
-                &SubmissionFile {
-                    submission_id: submission.id,
-                    file_name: file.file_name.to_owned(),
-                    content_type: file.content_type.to_owned(),
-                    size_bytes: file.bytes.len() as i64,
-                    sha256: sha.clone(),
-                    bytes: file.bytes.to_vec(),
-                },
-            )?;
-        }
-        let outline = crate::db::sections::for_document(conn, document.id)?;
-        let tagger = Tagger::new(&outline);
-        let owners = owners_of(&outline);
-        let mut tags = TagSummary::new(!tagger.is_empty());
-        let stored = insert_comments(
-            conn,
+            document,
             &submission,
-            intake,
-            now,
-            (&tagger, &owners),
-            &mut tags,
+            (intake, request.transaction_time),
             on_batch,
-        )?;
-        db::progress::count_submission(conn, submission.id)?;
-        db::progress::defer_tallies(conn, false)?;
-        Ok(Stored::New {
-            submission,
-            comments: stored,
-            tags,
-        })
-    });
+            arrive,
+        );
+        if batched && filled.is_err() {
+            remove_failed(conn, &submission);
+        }
+        filled
+    };
+    // A small submission takes one transaction, which each step's own
+    // nests in: it is never seen arriving, and a failure rolls it all back.
+    let stored = if batched {
+        steps(conn)
+    } else {
+        db::write_transaction(conn, steps)
+    };
     match stored {
         Ok(stored) => Ok(stored),
         Err(Attempt::AlreadyReceived(submission)) => Ok(Stored::AlreadyReceived {
@@ -241,22 +260,154 @@ pub fn store(
     }
 }
 
-/// How the storing transaction ended when it did not commit.
-enum Attempt {
-    /// The same file from the same sender is stored already.
-    AlreadyReceived(Box<Submission>),
-    Failed(SubmitError),
-}
+/// How often a failed submission's removal is tried before it is left to
+/// the sweep: a failure is often the database being busy, and a copy left
+/// arriving answers the sender's next try "already received".
+const REMOVAL_TRIES: u32 = 3;
 
-impl From<SubmitError> for Attempt {
-    fn from(error: SubmitError) -> Self {
-        Self::Failed(error)
+/// Removes what a large submission that failed half-way stored (in
+/// transactions of their own, so a rollback cannot), trying again while
+/// the database is busy; else the sweep removes it later.
+fn remove_failed(conn: &mut DbConnection, submission: &Submission) {
+    for attempt in 1..=REMOVAL_TRIES {
+        let removed = db::write_transaction(conn, |conn| {
+            submissions::remove_arriving(conn, submission, None)
+        });
+        match removed {
+            Ok(_) => return,
+            Err(error) if attempt < REMOVAL_TRIES => {
+                tracing::debug!(%error, attempt, "removing a failed submission: trying again");
+            }
+            Err(error) => tracing::warn!(%error, tracking = %submission.tracking_number,
+                "a submission that failed half-way stays hidden until the sweep removes it"),
+        }
     }
 }
 
-impl From<diesel::result::Error> for Attempt {
-    fn from(error: diesel::result::Error) -> Self {
+/// Removes the submissions that a process which died (or lost its
+/// database) left arriving: silent for [`submissions::ABANDONED_AFTER`].
+/// Returns how many. Run at start-up and every few minutes; instances
+/// that sweep at once remove each one once.
+pub fn sweep_abandoned(
+    conn: &mut DbConnection,
+    now: time::PrimitiveDateTime,
+) -> Result<usize, DbError> {
+    let silent_since = now - submissions::ABANDONED_AFTER;
+    let mut removed = 0;
+    for submission in submissions::abandoned(conn, now)? {
+        let gone = db::write_transaction(conn, |conn| {
+            submissions::remove_arriving(conn, &submission, Some(silent_since))
+        })?;
+        if gone {
+            tracing::warn!(tracking = %submission.tracking_number,
+                "removed a submission whose storing stopped half-way");
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// The first step: the submission's number and row (arriving), and its
+/// file; or the earlier submission of the same file.
+fn begin<E: From<SubmitError>>(
+    conn: &mut DbConnection,
+    document: &Document,
+    new: &NewSubmission<'_>,
+    file: Option<Upload<'_>>,
+) -> Result<Submission, Attempt<E>> {
+    // Taking the number locks the document's row first (PostgreSQL;
+    // SQLite's writers are serialised already), so of two copies of a
+    // file sent at once the second looks for the first only after the
+    // first is committed (arriving or arrived), and finds it. Under READ
+    // COMMITTED each statement sees what was committed before it began.
+    let seq = db::documents::take_submission_seq(conn, document.id)?;
+    if let Some(sha) = new.sha256
+        && let Some(earlier) = submissions::find_same_file(conn, document.id, sha, new.email)?
+    {
+        // Rolled back, which gives the number back.
+        return Err(Attempt::AlreadyReceived(Box::new(earlier)));
+    }
+    let tracking = submissions::tracking_number(&document.tracking_prefix, seq);
+    let submission = submissions::insert(
+        conn,
+        NewSubmission {
+            seq,
+            tracking_number: &tracking,
+            ..*new
+        },
+    )?;
+    if let (Some(file), Some(sha)) = (file, new.sha256) {
+        submissions::insert_file(
+            conn,
+            &SubmissionFile {
+                submission_id: submission.id,
+                file_name: file.file_name.to_owned(),
+                content_type: file.content_type.to_owned(),
+                size_bytes: file.bytes.len() as i64,
+                sha256: sha.to_owned(),
+                bytes: file.bytes.to_vec(),
+            },
+        )?;
+    }
+    Ok(submission)
+}
+
+/// The other steps: the comments, a batch at a time; their clusters; and
+/// the submission's arrival, with the caller's `arrive`.
+fn fill<E: From<SubmitError>>(
+    conn: &mut DbConnection,
+    document: &Document,
+    submission: &Submission,
+    (intake, transaction_time): (&Intake, Duration),
+    on_batch: &mut dyn FnMut(usize),
+    arrive: impl FnOnce(&mut DbConnection, &Submission, usize) -> Result<(), E>,
+) -> Result<Stored, Attempt<E>> {
+    let outline = crate::db::sections::for_document(conn, document.id)?;
+    let tagger = Tagger::new(&outline);
+    let owners = owners_of(&outline);
+    let mut tags = TagSummary::new(!tagger.is_empty());
+    let stored = insert_comments(
+        conn,
+        submission,
+        (intake, transaction_time),
+        (&tagger, &owners),
+        &mut tags,
+        on_batch,
+    )?;
+    let mut submission = submission.clone();
+    let now = db::now();
+    db::write_transaction(conn, |conn| {
+        db::progress::count_submission(conn, submission.id)?;
+        submissions::arrived(conn, submission.id, now)?;
+        // A pass that ran meanwhile left the arriving comments out.
+        db::documents::set_clusters_stale(conn, document.id, true)?;
+        submission.arriving = false;
+        submission.received_at = now;
+        arrive(conn, &submission, stored).map_err(Attempt::Failed)
+    })?;
+    Ok(Stored::New {
+        submission,
+        comments: stored,
+        tags,
+    })
+}
+
+/// How the storing transaction ended when it did not commit.
+enum Attempt<E> {
+    /// The same file from the same sender is stored already.
+    AlreadyReceived(Box<Submission>),
+    Failed(E),
+}
+
+impl<E: From<SubmitError>> From<SubmitError> for Attempt<E> {
+    fn from(error: SubmitError) -> Self {
         Self::Failed(error.into())
+    }
+}
+
+impl<E: From<SubmitError>> From<diesel::result::Error> for Attempt<E> {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Failed(SubmitError::from(error).into())
     }
 }
 
@@ -331,16 +482,19 @@ struct Owned {
     cluster_id: Option<i64>,
 }
 
+/// Stores the comments, a batch per transaction, and groups their texts
+/// with the same texts stored before (a statement per batch of texts, each
+/// in a transaction of its own: cluster ids are a grouping aid, which
+/// other readers may see filled in piecemeal).
 fn insert_comments(
     conn: &mut DbConnection,
     submission: &Submission,
-    intake: &Intake,
-    now: time::PrimitiveDateTime,
+    (intake, transaction_time): (&Intake, Duration),
     (tagger, owners): (&Tagger, &HashMap<i64, i64>),
     tags: &mut TagSummary,
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<usize, SubmitError> {
-    let mut stored = 0;
+    let now = db::now();
     // Texts to group with stored duplicates once all are in: those seen
     // twice here, and those stored before (their members without a cluster
     // join it). A text stored before gives its cluster to the new comments
@@ -349,89 +503,96 @@ fn insert_comments(
     // Each with the cluster it joins when stored before (else `i64::MAX`:
     // new to the document, repeated here).
     let mut rejoin: HashMap<String, i64> = HashMap::new();
-    for (chunk_index, chunk) in intake.comments.chunks(comments::BATCH).enumerate() {
-        let first_seq = chunk_index * comments::BATCH + 1;
-        let hashed: Vec<(String, bool)> = chunk.iter().map(|c| hash_of(&c.body)).collect();
-        let mut lookup: Vec<&str> = Vec::new();
-        for (hash, _) in hashed.iter().filter(|(_, clusters)| *clusters) {
-            if !seen.insert(hash.clone()) {
-                rejoin.entry(hash.clone()).or_insert(i64::MAX);
+    let stored = in_turns(
+        conn,
+        &intake.comments,
+        transaction_time,
+        on_batch,
+        |conn, chunk_index, chunk| {
+            let first_seq = chunk_index * comments::BATCH + 1;
+            let hashed: Vec<(String, bool)> = chunk.iter().map(|c| hash_of(&c.body)).collect();
+            let mut lookup: Vec<&str> = Vec::new();
+            for (hash, _) in hashed.iter().filter(|(_, clusters)| *clusters) {
+                if !seen.insert(hash.clone()) {
+                    rejoin.entry(hash.clone()).or_insert(i64::MAX);
+                }
+                lookup.push(hash);
             }
-            lookup.push(hash);
-        }
-        // Stored: earlier submissions' comments and this one's earlier batches.
-        lookup.sort_unstable();
-        lookup.dedup();
-        let known = clusters::stored_clusters(conn, submission.document_id, &lookup)?;
-        rejoin.extend(known.iter().map(|(hash, cluster)| (hash.clone(), *cluster)));
-        let owned: Vec<Owned> = chunk
-            .iter()
-            .zip(hashed)
-            .enumerate()
-            .map(|(i, (c, (text_hash, _)))| Owned {
-                tracking: comments::tracking_number(
-                    &submission.tracking_number,
-                    (first_seq + i) as i32,
-                ),
-                extra: extra_object(&c.extra).to_string(),
-                problems: serde_json::to_string(&c.problems).unwrap_or_else(|_| "[]".to_owned()),
-                page_start: c.pages.as_ref().map(|p| p.start.to_string()),
-                page_end: c.pages.as_ref().map(|p| p.end.to_string()),
-                page_sort: c.pages.as_ref().map(|p| p.start.ordinal()),
-                tag: tagger.tag(signals_of(c)),
-                cluster_id: known.get(&text_hash).copied(),
-                text_hash,
-            })
-            .collect();
-        for o in &owned {
-            tags.add(&o.tracking, &o.tag);
-        }
-        let rows: Vec<NewComment<'_>> = chunk
-            .iter()
-            .zip(&owned)
-            .enumerate()
-            .map(|(i, (c, o))| NewComment {
-                document_id: submission.document_id,
-                submission_id: submission.id,
-                seq: (first_seq + i) as i32,
-                tracking_number: &o.tracking,
-                source_sheet: c.sheet.as_deref(),
-                source_row: Some(c.row as i32),
-                extra_json: &o.extra,
-                problems_json: &o.problems,
-                comment_number: c.comment_number.as_deref(),
-                commenter: c.commenter.as_deref(),
-                organization: c.organization.as_deref(),
-                volume_raw: c.volume.as_deref(),
-                type_raw: c.type_raw.as_deref(),
-                comment_type: c.comment_type.map(|t| t.into()),
-                severity: c.severity,
-                section_raw: c.section.as_deref(),
-                paragraph_raw: c.paragraph.as_deref(),
-                page_raw: c.page_raw.as_deref(),
-                page_start: o.page_start.as_deref(),
-                page_end: o.page_end.as_deref(),
-                page_sort: o.page_sort,
-                line_raw: c.line_raw.as_deref(),
-                line_start: c.lines.map(|(s, _)| s),
-                line_end: c.lines.map(|(_, e)| e),
-                body: &c.body,
-                suggested_change: c.suggested_change.as_deref(),
-                section_id: o.tag.section_id,
-                tag_source: o.tag.source.into(),
-                tag_span: o.tag.span.as_deref(),
-                tag_conflict: o.tag.conflict.as_deref(),
-                assignee_id: o.tag.section_id.and_then(|id| owners.get(&id).copied()),
-                text_hash: Some(&o.text_hash),
-                cluster_id: o.cluster_id,
-                created_at: now,
-                updated_at: now,
-            })
-            .collect();
-        let n = comments::insert_batch(conn, &rows)?;
-        stored += n;
-        on_batch(n);
-    }
+            // Stored: earlier submissions' comments and this one's earlier batches.
+            lookup.sort_unstable();
+            lookup.dedup();
+            let known = clusters::stored_clusters(conn, submission.document_id, &lookup)?;
+            rejoin.extend(known.iter().map(|(hash, cluster)| (hash.clone(), *cluster)));
+            let owned: Vec<Owned> = chunk
+                .iter()
+                .zip(hashed)
+                .enumerate()
+                .map(|(i, (c, (text_hash, _)))| Owned {
+                    tracking: comments::tracking_number(
+                        &submission.tracking_number,
+                        (first_seq + i) as i32,
+                    ),
+                    extra: extra_object(&c.extra).to_string(),
+                    problems: serde_json::to_string(&c.problems)
+                        .unwrap_or_else(|_| "[]".to_owned()),
+                    page_start: c.pages.as_ref().map(|p| p.start.to_string()),
+                    page_end: c.pages.as_ref().map(|p| p.end.to_string()),
+                    page_sort: c.pages.as_ref().map(|p| p.start.ordinal()),
+                    tag: tagger.tag(signals_of(c)),
+                    cluster_id: known.get(&text_hash).copied(),
+                    text_hash,
+                })
+                .collect();
+            for o in &owned {
+                tags.add(&o.tracking, &o.tag);
+            }
+            let rows: Vec<NewComment<'_>> = chunk
+                .iter()
+                .zip(&owned)
+                .enumerate()
+                .map(|(i, (c, o))| NewComment {
+                    document_id: submission.document_id,
+                    submission_id: submission.id,
+                    seq: (first_seq + i) as i32,
+                    tracking_number: &o.tracking,
+                    source_sheet: c.sheet.as_deref(),
+                    source_row: Some(c.row as i32),
+                    extra_json: &o.extra,
+                    problems_json: &o.problems,
+                    comment_number: c.comment_number.as_deref(),
+                    commenter: c.commenter.as_deref(),
+                    organization: c.organization.as_deref(),
+                    volume_raw: c.volume.as_deref(),
+                    type_raw: c.type_raw.as_deref(),
+                    comment_type: c.comment_type.map(|t| t.into()),
+                    severity: c.severity,
+                    section_raw: c.section.as_deref(),
+                    paragraph_raw: c.paragraph.as_deref(),
+                    page_raw: c.page_raw.as_deref(),
+                    page_start: o.page_start.as_deref(),
+                    page_end: o.page_end.as_deref(),
+                    page_sort: o.page_sort,
+                    line_raw: c.line_raw.as_deref(),
+                    line_start: c.lines.map(|(s, _)| s),
+                    line_end: c.lines.map(|(_, e)| e),
+                    body: &c.body,
+                    suggested_change: c.suggested_change.as_deref(),
+                    section_id: o.tag.section_id,
+                    tag_source: o.tag.source.into(),
+                    tag_span: o.tag.span.as_deref(),
+                    tag_conflict: o.tag.conflict.as_deref(),
+                    assignee_id: o.tag.section_id.and_then(|id| owners.get(&id).copied()),
+                    text_hash: Some(&o.text_hash),
+                    cluster_id: o.cluster_id,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect();
+            let n = comments::insert_batch(conn, &rows)?;
+            submissions::still_arriving(conn, submission.id, db::now())?;
+            Ok(n)
+        },
+    )?;
     // Texts stored before: their cluster is known. In its order: a stored
     // comment still alone is its own cluster, so the updates walk the table
     // in id order rather than hopping across it by hash.
@@ -442,15 +603,60 @@ fn insert_comments(
         .collect();
     known.sort_unstable();
     let known: Vec<(&str, i64)> = known.into_iter().map(|(c, hash)| (hash, c)).collect();
-    clusters::join_known(conn, submission.document_id, &known)?;
+    let document_id = submission.document_id;
+    in_turns(
+        conn,
+        &known,
+        transaction_time,
+        &mut |_| {},
+        |conn, _, chunk| Ok(clusters::join_known(conn, document_id, chunk)?),
+    )?;
     // Texts new to the document and repeated in this submission.
     let repeated: Vec<&str> = rejoin
         .iter()
         .filter(|(_, cluster)| **cluster == i64::MAX)
         .map(|(hash, _)| hash.as_str())
         .collect();
-    clusters::join_exact(conn, submission.document_id, &repeated)?;
+    in_turns(
+        conn,
+        &repeated,
+        transaction_time,
+        &mut |_| {},
+        |conn, _, chunk| Ok(clusters::join_exact(conn, document_id, chunk)?),
+    )?;
     Ok(stored)
+}
+
+/// Runs `work` on each [`comments::BATCH`] items of `items` (with the
+/// batch's index), in transactions that each take batches while they have
+/// run for less than `time`, so other writers get the write lock between
+/// them; `committed` hears, after each commit, the sum of what `work`
+/// returned in it. Returns the sum of all.
+fn in_turns<T>(
+    conn: &mut DbConnection,
+    items: &[T],
+    time: Duration,
+    committed: &mut dyn FnMut(usize),
+    mut work: impl FnMut(&mut DbConnection, usize, &[T]) -> Result<usize, SubmitError>,
+) -> Result<usize, SubmitError> {
+    let mut batches = items.chunks(comments::BATCH).enumerate().peekable();
+    let mut total = 0;
+    while batches.peek().is_some() {
+        let n = db::write_transaction(conn, |conn| {
+            let started = std::time::Instant::now();
+            let mut n = 0;
+            for (index, batch) in batches.by_ref() {
+                n += work(conn, index, batch)?;
+                if started.elapsed() >= time {
+                    break;
+                }
+            }
+            Ok::<_, SubmitError>(n)
+        })?;
+        committed(n);
+        total += n;
+    }
+    Ok(total)
 }
 
 /// Who new comments under each node go to: its owner, else the nearest

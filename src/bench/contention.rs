@@ -135,6 +135,7 @@ fn beside_import(
                 }),
                 allow_late: true,
                 today: time::OffsetDateTime::now_utc().date(),
+                transaction_time: crate::submissions::TRANSACTION_TIME,
             };
             let stored = crate::submissions::store(
                 &mut conn,

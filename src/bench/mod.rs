@@ -230,6 +230,7 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                 report_json: "{}",
                 late: false,
                 received_at: now,
+                arriving: false,
             },
         )?;
         for (chunk_index, chunk) in rows.chunks(comments::BATCH).enumerate() {
@@ -321,6 +322,7 @@ fn full(
         }),
         allow_late: true,
         today: time::OffsetDateTime::now_utc().date(),
+        transaction_time: crate::submissions::TRANSACTION_TIME,
     };
     crate::submissions::store(
         conn,

@@ -91,6 +91,7 @@ fn store(
         }),
         allow_late: true,
         today: time::OffsetDateTime::now_utc().date(),
+        transaction_time: crate::submissions::TRANSACTION_TIME,
     };
     let sender = Sender {
         email: Some(email.to_owned()),

@@ -202,6 +202,7 @@ pub(super) fn generate(
                     report_json: "{}",
                     late: false,
                     received_at: now,
+                    arriving: false,
                 },
             )?;
             for start in (0..in_this).step_by(comments::BATCH) {

@@ -183,6 +183,7 @@ fn import_one(
         }),
         allow_late: args.late,
         today: time::OffsetDateTime::now_utc().date(),
+        transaction_time: crate::submissions::TRANSACTION_TIME,
     };
     let mut waited = std::time::Duration::ZERO;
     let result = loop {

@@ -25,8 +25,12 @@ pub fn bodies_page(
     after_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<BodyRow>> {
+    // A pass leaves arriving comments alone: the document is marked for
+    // another pass when they arrive.
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
     comments::table
         .filter(comments::document_id.eq(document_id))
+        .filter(comments::submission_id.ne_all(hidden))
         .filter(comments::id.gt(after_id))
         .order(comments::id)
         .limit(limit)
@@ -337,8 +341,10 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<(Vec<ClusterSize>, i64)> {
     use diesel::dsl::{count, count_star};
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
     let found = comments::table
         .filter(comments::document_id.eq(document_id))
+        .filter(comments::submission_id.ne_all(&hidden))
         .filter(comments::cluster_id.is_not_null())
         .group_by(comments::cluster_id)
         .having(count_star().gt(1))
@@ -352,6 +358,7 @@ pub fn list(
         .load(conn)?;
     let total = comments::table
         .filter(comments::document_id.eq(document_id))
+        .filter(comments::submission_id.ne_all(&hidden))
         .filter(comments::cluster_id.is_not_null())
         .select(comments::cluster_id)
         .distinct()
@@ -382,6 +389,7 @@ pub fn members(
     let query = || {
         comments::table
             .inner_join(submissions::table)
+            .filter(submissions::arriving.eq(false))
             .filter(comments::document_id.eq(document_id))
             .filter(comments::cluster_id.eq(cluster_id))
             .order(comments::id)

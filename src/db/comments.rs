@@ -128,6 +128,30 @@ pub struct NewComment<'a> {
     pub updated_at: PrimitiveDateTime,
 }
 
+type Backend = <DbConnection as Connection>::Backend;
+
+/// A document's comments, as a query to refine.
+pub fn of_document(document_id: i64) -> comments::BoxedQuery<'static, Backend> {
+    comments::table
+        .filter(comments::document_id.eq(document_id))
+        .into_boxed()
+}
+
+/// `query` without the comments of the submissions `hidden` (those still
+/// arriving: `submissions::arriving_in`). Nothing is added when there are
+/// none, which is nearly always: the condition reads every row's
+/// submission, where the query could otherwise be answered from an index.
+pub fn visible<'a, ST>(
+    query: comments::BoxedQuery<'a, Backend, ST>,
+    hidden: Vec<i64>,
+) -> comments::BoxedQuery<'a, Backend, ST> {
+    if hidden.is_empty() {
+        query
+    } else {
+        query.filter(comments::submission_id.ne_all(hidden))
+    }
+}
+
 /// `NISTIR-8200-0042-7`.
 pub fn tracking_number(submission_tracking: &str, seq: i32) -> String {
     format!("{submission_tracking}-{seq}")
@@ -190,22 +214,27 @@ pub struct TagRow {
 
 /// The comments of a document that tagging may change (not tagged by hand).
 pub fn retaggable(conn: &mut DbConnection, document_id: i64) -> QueryResult<Vec<TagRow>> {
-    comments::table
-        .filter(comments::document_id.eq(document_id))
-        .filter(comments::tag_source.ne("manual"))
-        .order(comments::id)
-        .select((
-            comments::id,
-            comments::volume_raw,
-            comments::section_raw,
-            comments::line_start,
-            comments::page_start,
-            comments::section_id,
-            comments::tag_source,
-            comments::tag_span,
-            comments::tag_conflict,
-        ))
-        .load(conn)
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
+    visible(
+        comments::table
+            .filter(comments::document_id.eq(document_id))
+            .into_boxed(),
+        hidden,
+    )
+    .filter(comments::tag_source.ne("manual"))
+    .order(comments::id)
+    .select((
+        comments::id,
+        comments::volume_raw,
+        comments::section_raw,
+        comments::line_start,
+        comments::page_start,
+        comments::section_id,
+        comments::tag_source,
+        comments::tag_span,
+        comments::tag_conflict,
+    ))
+    .load(conn)
 }
 
 /// Sets a comment's tag (not a manual one) and bumps its version, so an
@@ -244,15 +273,22 @@ pub fn count_for_submission(conn: &mut DbConnection, submission_id: i64) -> Quer
 
 /// How many comments a document holds.
 pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<i64> {
-    comments::table
-        .filter(comments::document_id.eq(document_id))
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
+    visible(of_document(document_id), hidden)
         .count()
         .get_result(conn)
 }
 
+/// A comment by id; not found while its submission is still arriving.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Comment> {
+    use super::schema::submissions;
     comments::table
         .find(id)
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            submissions::table
+                .filter(submissions::id.eq(comments::submission_id))
+                .filter(submissions::arriving),
+        )))
         .select(Comment::as_select())
         .first(conn)
 }
@@ -270,8 +306,10 @@ pub fn count_by_section(
     conn: &mut DbConnection,
     document_id: i64,
 ) -> QueryResult<Vec<(Option<i64>, i64)>> {
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
     comments::table
         .filter(comments::document_id.eq(document_id))
+        .filter(comments::submission_id.ne_all(hidden))
         .group_by(comments::section_id)
         .order(comments::section_id)
         .select((comments::section_id, diesel::dsl::count_star()))
@@ -284,14 +322,15 @@ pub fn tag_summary(
     conn: &mut DbConnection,
     document_id: i64,
 ) -> QueryResult<(Vec<(String, i64)>, i64)> {
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
     let routes = comments::table
         .filter(comments::document_id.eq(document_id))
+        .filter(comments::submission_id.ne_all(&hidden))
         .group_by(comments::tag_source)
         .order(comments::tag_source)
         .select((comments::tag_source, diesel::dsl::count_star()))
         .load(conn)?;
-    let conflicts = comments::table
-        .filter(comments::document_id.eq(document_id))
+    let conflicts = visible(of_document(document_id), hidden)
         .filter(comments::tag_conflict.is_not_null())
         .count()
         .get_result(conn)?;
@@ -330,15 +369,14 @@ pub fn for_tag_review(
 ) -> QueryResult<(Vec<Comment>, i64)> {
     use diesel::IntoSql;
     use diesel::sql_types::Bool;
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
     let query = || {
-        comments::table
-            .filter(comments::document_id.eq(document_id))
-            .filter(
-                comments::tag_source
-                    .eq("none")
-                    .or(comments::tag_conflict.is_not_null())
-                    .or(everything.into_sql::<Bool>()),
-            )
+        visible(of_document(document_id), hidden.clone()).filter(
+            comments::tag_source
+                .eq("none")
+                .or(comments::tag_conflict.is_not_null())
+                .or(everything.into_sql::<Bool>()),
+        )
     };
     let total = query().count().get_result(conn)?;
     let page = query()
@@ -458,8 +496,8 @@ pub fn find_by_tracking(
     document_id: i64,
     tracking: &str,
 ) -> QueryResult<Option<Comment>> {
-    comments::table
-        .filter(comments::document_id.eq(document_id))
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
+    visible(of_document(document_id), hidden)
         .filter(comments::tracking_number.eq(tracking.trim()))
         .select(Comment::as_select())
         .first(conn)

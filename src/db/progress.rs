@@ -129,8 +129,11 @@ pub fn recount(
     document_id: i64,
 ) -> QueryResult<Vec<(Option<i64>, Counts)>> {
     use comments::{assignee_id, comment_type, duplicate_of_id, status, tag_conflict, tag_source};
+    // Arriving submissions are not counted until they arrive.
+    let hidden = super::submissions::arriving_in(conn, document_id)?;
     comments::table
         .filter(comments::document_id.eq(document_id))
+        .filter(comments::submission_id.ne_all(hidden))
         .group_by(comments::section_id)
         .order(comments::section_id)
         .select((
@@ -156,31 +159,14 @@ pub fn recount(
         .load(conn)
 }
 
-/// Counts the comments of a submission being stored into the tallies, at
-/// the end of its transaction, on PostgreSQL, where the insert trigger was
-/// turned off for it ([`defer_tallies`], migration 000016): the tally rows
-/// are then locked from here to the commit, not from the first batch.
-/// Nothing on SQLite, whose row triggers count as rows arrive (its writer
-/// holds the whole database anyway).
+/// Counts an arriving submission's comments into the tallies as it
+/// arrives (in the transaction that makes it visible): the tally triggers
+/// skip the comments of arriving submissions (migration 000017), so the
+/// tally rows are touched once per section, not at every batch.
 pub fn count_submission(conn: &mut DbConnection, submission_id: i64) -> QueryResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query(COUNT_SUBMISSION)
-            .bind::<diesel::sql_types::BigInt, _>(submission_id)
-            .execute(pg)?;
-    }
-    Ok(())
-}
-
-/// Turns PostgreSQL's tally insert trigger off (`true`) or on for the rest
-/// of the current transaction; see [`count_submission`].
-pub fn defer_tallies(conn: &mut DbConnection, defer: bool) -> QueryResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        let value = if defer { "on" } else { "off" };
-        diesel::connection::SimpleConnection::batch_execute(
-            pg,
-            &format!("SET LOCAL docket.defer_tallies = '{value}'"),
-        )?;
-    }
+    diesel::sql_query(COUNT_SUBMISSION)
+        .bind::<diesel::sql_types::BigInt, _>(submission_id)
+        .execute(conn)?;
     Ok(())
 }
 

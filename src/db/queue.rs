@@ -37,6 +37,9 @@ pub struct QueueFilter {
     /// search looks in the comment and the suggested change only, never
     /// in a response (which may be a draft).
     pub public: bool,
+    /// Submissions whose comments are left out: those still arriving.
+    /// `page` fills it in; callers leave it empty.
+    pub hidden: Vec<i64>,
 }
 
 /// Where a filter looks: General, some outline nodes, or the whole document.
@@ -77,6 +80,7 @@ impl QueueFilter {
             && self.submitter.is_none()
             && !self.conflicts_only
             && !self.public
+            && self.hidden.is_empty()
     }
 }
 
@@ -301,6 +305,9 @@ macro_rules! queue_query {
         if filter.conflicts_only {
             query = query.filter(comments::tag_conflict.is_not_null());
         }
+        if !filter.hidden.is_empty() {
+            query = query.filter(comments::submission_id.ne_all(filter.hidden.clone()));
+        }
         if filter.public {
             query = query.filter(comments::status.ne("withdrawn"));
         }
@@ -458,6 +465,10 @@ pub fn page(
     if filter.scope() == Scope::Sections(&[]) {
         return Ok((Vec::new(), 0));
     }
+    let filter = &QueueFilter {
+        hidden: super::submissions::arriving_in(conn, document_id)?,
+        ..filter.clone()
+    };
     let positions: HashMap<i64, i32> = sections::table
         .filter(sections::document_id.eq(document_id))
         .select((sections::id, sections::position))

@@ -91,6 +91,7 @@ diesel::table! {
         received_at -> Timestamp,
         reply_sent_at -> Nullable<Timestamp>,
         reply_claimed_at -> Nullable<Timestamp>,
+        arriving -> Bool,
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Submission {
     pub reply_sent_at: Option<PrimitiveDateTime>,
     /// When a run took the sending of that reply on (see `claim_reply`).
     pub reply_claimed_at: Option<PrimitiveDateTime>,
+    /// Still being stored (a large submission, in several transactions):
+    /// hidden from every reader until its last transaction clears it.
+    pub arriving: bool,
 }
 
 #[derive(Insertable)]
@@ -54,6 +57,7 @@ pub struct NewSubmission<'a> {
     pub report_json: &'a str,
     pub late: bool,
     pub received_at: PrimitiveDateTime,
+    pub arriving: bool,
 }
 
 /// The uploaded file, byte for byte. Kept in its own table so listing
@@ -102,6 +106,97 @@ pub fn find_by_tracking_number(conn: &mut DbConnection, tracking: &str) -> Query
         .first(conn)
 }
 
+/// The submissions of a document still arriving: stored in part, in
+/// short transactions, and hidden until their last one (see
+/// `crate::submissions::store`). Nearly always none, so readers ask for
+/// these first and filter only when there are some: a filter on every
+/// comment's submission would cost the queue its index-only reads.
+pub fn arriving_in(conn: &mut DbConnection, document_id: i64) -> QueryResult<Vec<i64>> {
+    submissions::table
+        .filter(submissions::arriving)
+        .filter(submissions::document_id.eq(document_id))
+        .select(submissions::id)
+        .load(conn)
+}
+
+/// Marks an arriving submission as still being stored, at `now`, so a
+/// sweep does not take it for abandoned (`received_at` is set again when
+/// it arrives).
+pub fn still_arriving(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(submissions::table.find(id).filter(submissions::arriving))
+        .set(submissions::received_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Makes an arriving submission visible, received at `now`.
+pub fn arrived(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(submissions::table.find(id))
+        .set((
+            submissions::arriving.eq(false),
+            submissions::received_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes a submission that never arrived, with all it stored, and gives
+/// its number back when no later submission took one; `silent_since`:
+/// only if it gave no sign of life since then (a sweep). Returns whether
+/// it was removed: `false` when it arrived meanwhile, or spoke up.
+///
+/// The submission's row is written first, which on PostgreSQL waits for
+/// its arrival to commit (or takes the row from it), so the comments of a
+/// submission that did arrive are never touched. Its comments go while it
+/// still says it was arriving: the tally triggers then know they never
+/// counted them.
+pub fn remove_arriving(
+    conn: &mut DbConnection,
+    submission: &Submission,
+    silent_since: Option<PrimitiveDateTime>,
+) -> QueryResult<bool> {
+    use super::schema::documents;
+    let id = submission.id;
+    let still = submissions::table.find(id).filter(submissions::arriving);
+    let held = match silent_since {
+        None => diesel::update(still)
+            .set(submissions::arriving.eq(true))
+            .execute(conn)?,
+        Some(since) => diesel::update(still.filter(submissions::received_at.lt(since)))
+            .set(submissions::arriving.eq(true))
+            .execute(conn)?,
+    };
+    if held == 0 {
+        return Ok(false);
+    }
+    diesel::delete(comments::table.filter(comments::submission_id.eq(id))).execute(conn)?;
+    diesel::delete(submissions::table.find(id)).execute(conn)?;
+    diesel::update(
+        documents::table
+            .find(submission.document_id)
+            .filter(documents::next_submission_seq.eq(submission.seq + 1)),
+    )
+    .set(documents::next_submission_seq.eq(submission.seq))
+    .execute(conn)?;
+    Ok(true)
+}
+
+/// How long an arriving submission may go without a sign of life (each
+/// batch gives one, every few milliseconds) before a sweep takes it for
+/// abandoned: its process died or lost the database mid-way.
+pub const ABANDONED_AFTER: time::Duration = time::Duration::minutes(10);
+
+/// The submissions still arriving but silent since before `now` less
+/// [`ABANDONED_AFTER`]: the caller removes each with [`remove_arriving`],
+/// which checks again.
+pub fn abandoned(conn: &mut DbConnection, now: PrimitiveDateTime) -> QueryResult<Vec<Submission>> {
+    submissions::table
+        .filter(submissions::arriving)
+        .filter(submissions::received_at.lt(now - ABANDONED_AFTER))
+        .select(Submission::as_select())
+        .load(conn)
+}
+
 /// An earlier submission of the same file (by SHA-256) from the same sender
 /// (the same e-mail address, or none), so a second upload is not stored twice.
 pub fn find_same_file(
@@ -128,6 +223,7 @@ pub fn find_same_file(
 pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<i64> {
     submissions::table
         .filter(submissions::document_id.eq(document_id))
+        .filter(submissions::arriving.eq(false))
         .count()
         .get_result(conn)
 }
@@ -141,6 +237,7 @@ pub fn with_files(
     submissions::table
         .inner_join(submission_files::table)
         .filter(submissions::document_id.eq(document_id))
+        .filter(submissions::arriving.eq(false))
         .order(submissions::seq)
         .select((
             submissions::id,

@@ -36,6 +36,7 @@ fn new_submission<'a>(
         report_json: "[]",
         late: false,
         received_at: db::now(),
+        arriving: false,
     }
 }
 

@@ -134,6 +134,7 @@ fn a_submission_that_fills_the_disk_names_the_cause_and_stores_nothing() {
         }),
         allow_late: true,
         today: date!(2026 - 12 - 07),
+        transaction_time: docket::submissions::TRANSACTION_TIME,
     };
     let mut conn = db.connect();
     let failed = docket::db::write_transaction(&mut conn, |conn| {

@@ -225,6 +225,7 @@ on_both_backends! {
                     report_json: "{}",
                     late: true,
                     received_at: docket::db::now(),
+                    arriving: false,
                 },
             )
             .unwrap()

@@ -1,13 +1,18 @@
 //! Storing submissions (`docket::submissions`) under races and failures:
-//! the same file sent twice at the same moment is stored once, and a
-//! failed write reports its own cause.
+//! the same file sent twice at the same moment is stored once; a large
+//! submission, stored a batch per transaction, is seen by nobody until it
+//! has arrived, and what a failure or a dead process left half-stored is
+//! removed.
 
 use std::sync::{Arc, Barrier};
 
 use diesel::prelude::*;
+use docket::db::documents::Document;
+use docket::db::export_rows::{self, ExportFilter, TableOrder};
 use docket::db::schema::{comments, submissions};
+use docket::db::{DbConnection, progress, queue};
 use docket::domain::Channel;
-use docket::submissions::{Request, Sender, Stored, Upload, store};
+use docket::submissions::{Request, Sender, Stored, SubmitError, Upload, store, store_then};
 use time::macros::date;
 
 use crate::helpers::{TestDb, draft_spec};
@@ -45,6 +50,7 @@ fn send_at_once(db: &TestDb, slug: &str, bytes: &'static [u8], senders: usize) -
                     }),
                     allow_late: true,
                     today: date!(2026 - 12 - 07),
+                    transaction_time: docket::submissions::TRANSACTION_TIME,
                 };
                 start.wait();
                 store(&mut conn, &document, &sender, request, &intake, &mut |_| {}).unwrap()
@@ -90,5 +96,206 @@ on_both_backends! {
         assert_eq!(stored, 6);
         let rows: i64 = comments::table.count().get_result(&mut conn).unwrap();
         assert_eq!(rows, (0..6).map(|round| 2 + round).sum::<i64>());
+    }
+}
+
+/// A CSV of `rows` comments (texts all different), as a file sent by Bo.
+fn large_csv(rows: usize) -> Vec<u8> {
+    let mut text = String::from("Comment #,Type,Section,Page #,Line #,Comment,Suggested Change\n");
+    for n in 1..=rows {
+        text.push_str(&format!(
+            "{n},T,{}.1,{},{n},Large comment number {n}.,Change {n}.\n",
+            n % 5,
+            n % 40
+        ));
+    }
+    text.into_bytes()
+}
+
+fn request(bytes: &[u8]) -> Request<'_> {
+    Request {
+        channel: Channel::Upload,
+        file: Some(Upload {
+            file_name: "large.csv",
+            content_type: "text/csv",
+            bytes,
+        }),
+        allow_late: true,
+        today: date!(2026 - 12 - 07),
+        // A transaction per batch: the tests look in after each.
+        transaction_time: std::time::Duration::ZERO,
+    }
+}
+
+fn bo() -> Sender {
+    Sender {
+        name: Some("Bo".into()),
+        organization: None,
+        email: Some("bo@example.org".into()),
+    }
+}
+
+/// A document with one small submission of two comments stored.
+fn document_with_two_comments(db: &TestDb) -> Document {
+    let _pool = db.migrated_pool();
+    let mut conn = db.connect();
+    let document = docket::documents::create(
+        &mut conn,
+        &draft_spec("draft", date!(2026 - 01 - 01), date!(2027 - 01 - 01)),
+    )
+    .unwrap();
+    let intake = docket::intake::read("comments.csv", CSV.as_bytes(), &Default::default()).unwrap();
+    store(
+        &mut conn,
+        &document,
+        &Sender::default(),
+        request(CSV.as_bytes()),
+        &intake,
+        &mut |_| {},
+    )
+    .unwrap();
+    document
+}
+
+/// What each reader sees of the document: comments counted, queue total,
+/// export rows, unanswered total, tallied total, submissions counted.
+fn seen(conn: &mut DbConnection, document_id: i64) -> [i64; 6] {
+    let counted = docket::db::comments::count_for_document(conn, document_id).unwrap();
+    let (_, queued) = queue::page(conn, document_id, &Default::default(), 0, 50).unwrap();
+    let mut exported = 0;
+    let mut sink = |_row| {
+        exported += 1;
+        Ok::<_, diesel::result::Error>(())
+    };
+    export_rows::for_each(
+        conn,
+        document_id,
+        &ExportFilter::default(),
+        TableOrder::Database,
+        &mut sink,
+    )
+    .unwrap();
+    let (_, unanswered) =
+        export_rows::unanswered(conn, document_id, &ExportFilter::default(), 5).unwrap();
+    let tallied: i64 = progress::by_section(conn, document_id)
+        .unwrap()
+        .iter()
+        .map(|(_, c)| c.total)
+        .sum();
+    let submitted = docket::db::submissions::count_for_document(conn, document_id).unwrap();
+    [counted, queued, exported, unanswered, tallied, submitted]
+}
+
+/// Tallies as the triggers and `count_submission` kept them, and as the
+/// comments count them.
+fn tallies_agree(conn: &mut DbConnection, document_id: i64) {
+    let mut kept = progress::by_section(conn, document_id).unwrap();
+    kept.retain(|(_, c)| c.total != 0);
+    kept.sort_by_key(|(s, _)| *s);
+    let mut counted = progress::recount(conn, document_id).unwrap();
+    counted.sort_by_key(|(s, _)| *s);
+    assert_eq!(kept, counted);
+}
+
+on_both_backends! {
+    async fn a_large_submission_is_seen_by_nobody_until_it_has_arrived(db: TestDb) {
+        let document = document_with_two_comments(&db);
+        let bytes = large_csv(1_200);
+        let intake = docket::intake::read("large.csv", &bytes, &Default::default()).unwrap();
+        let small = docket::intake::read("comments.csv", CSV.as_bytes(), &Default::default()).unwrap();
+        let cy = Sender { email: Some("cy@example.org".into()), ..Sender::default() };
+        let mut reader = db.connect();
+        let mut batches = 0;
+        let mut stored_meanwhile = Vec::new();
+        let mut conn = db.connect();
+        let stored = store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {
+            batches += 1;
+            if batches == 1 {
+                // Another submission to the document goes through meanwhile
+                // (the import holds no lock between its batches) and is
+                // seen at once.
+                let other = store(&mut reader, &document, &cy, request(CSV.as_bytes()), &small, &mut |_| {}).unwrap();
+                let Stored::New { submission, .. } = other else { panic!("stored as new") };
+                assert_eq!(submission.tracking_number, "DRAFT-0003");
+            }
+            // Each batch is committed: another connection finds its rows,
+            // but no reader shows them.
+            stored_meanwhile.push(comments::table.count().get_result::<i64>(&mut reader).unwrap());
+            assert_eq!(seen(&mut reader, document.id), [4, 4, 4, 4, 4, 2], "after batch {batches}");
+            tallies_agree(&mut reader, document.id);
+            let newest: i64 = comments::table
+                .filter(comments::tracking_number.like("DRAFT-0002-%"))
+                .select(diesel::dsl::max(comments::id))
+                .first::<Option<i64>>(&mut reader).unwrap().unwrap();
+            assert!(docket::db::comments::find(&mut reader, newest).is_err(), "not found by id either");
+        }).unwrap();
+        assert_eq!(batches, 3);
+        assert_eq!(stored_meanwhile, [504, 1004, 1204], "each batch committed on its own");
+        let Stored::New { submission, comments: n, .. } = stored else { panic!("stored as new") };
+        assert_eq!((submission.tracking_number.as_str(), n, submission.arriving), ("DRAFT-0002", 1_200, false));
+        assert_eq!(seen(&mut reader, document.id), [1204, 1204, 1204, 1204, 1204, 3]);
+        tallies_agree(&mut reader, document.id);
+        let arriving: i64 = submissions::table.filter(submissions::arriving).count().get_result(&mut reader).unwrap();
+        assert_eq!(arriving, 0);
+    }
+
+    async fn a_large_submission_that_fails_on_arrival_leaves_nothing(db: TestDb) {
+        let document = document_with_two_comments(&db);
+        let bytes = large_csv(700);
+        let intake = docket::intake::read("large.csv", &bytes, &Default::default()).unwrap();
+        let mut conn = db.connect();
+        let failed = store_then(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {}, |_, submission, n| {
+            assert_eq!((submission.tracking_number.as_str(), n), ("DRAFT-0002", 700));
+            Err(SubmitError::Closed(date!(2026 - 12 - 01)))
+        });
+        assert!(matches!(failed, Err(SubmitError::Closed(_))), "{failed:?}");
+        assert_eq!(seen(&mut conn, document.id), [2, 2, 2, 2, 2, 1]);
+        let rows: i64 = comments::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(rows, 2, "the batches stored are removed again");
+        tallies_agree(&mut conn, document.id);
+        // Its number is given back.
+        let again = store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {}).unwrap();
+        let Stored::New { submission, .. } = again else { panic!("stored as new") };
+        assert_eq!(submission.tracking_number, "DRAFT-0002");
+        tallies_agree(&mut conn, document.id);
+    }
+
+    async fn what_a_dead_process_left_half_stored_is_swept_away(db: TestDb) {
+        let document = document_with_two_comments(&db);
+        let bytes = large_csv(1_100);
+        let intake = docket::intake::read("large.csv", &bytes, &Default::default()).unwrap();
+        let mut conn = db.connect();
+        // The process "dies" after the second batch: nothing after it runs.
+        let mut batches = 0;
+        let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {
+                batches += 1;
+                if batches == 2 {
+                    panic!("killed");
+                }
+            })
+        }));
+        assert!(died.is_err());
+        let mut conn = db.connect();
+        let rows: i64 = comments::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(rows, 1002, "two batches were committed");
+        assert_eq!(seen(&mut conn, document.id), [2, 2, 2, 2, 2, 1]);
+        // The same file again is "already received" while the first copy
+        // might still be arriving; a sweep leaves a fresh one alone.
+        let told = store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {}).unwrap();
+        let Stored::AlreadyReceived { submission } = told else { panic!("the copy arriving is found") };
+        assert_eq!((submission.tracking_number.as_str(), submission.arriving), ("DRAFT-0002", true));
+        let now = docket::db::now();
+        assert_eq!(docket::submissions::sweep_abandoned(&mut conn, now).unwrap(), 0);
+        let later = now + docket::db::submissions::ABANDONED_AFTER + time::Duration::minutes(1);
+        assert_eq!(docket::submissions::sweep_abandoned(&mut conn, later).unwrap(), 1);
+        assert_eq!(docket::submissions::sweep_abandoned(&mut conn, later).unwrap(), 0);
+        let rows: i64 = comments::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(rows, 2);
+        tallies_agree(&mut conn, document.id);
+        let again = store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {}).unwrap();
+        let Stored::New { submission, .. } = again else { panic!("stored as new once the half-stored copy is gone") };
+        assert_eq!(submission.tracking_number, "DRAFT-0002");
+        assert_eq!(seen(&mut conn, document.id)[0], 1102);
     }
 }

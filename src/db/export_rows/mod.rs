@@ -31,6 +31,27 @@ pub struct ExportFilter {
     /// Leaves out comments withdrawn by their submitter (public and final
     /// tables: a withdrawn comment is not answered).
     pub without_withdrawn: bool,
+    /// Submissions whose comments are left out: those still arriving
+    /// (`hiding_arriving!` fills it in, in the export's snapshot; callers
+    /// leave it empty).
+    pub hidden: Vec<i64>,
+}
+
+/// `$filter` with the submissions of `$document_id` still arriving
+/// hidden, read on `$c` (a concrete connection), inside the export's own
+/// transaction so that the comments read and the submissions hidden are
+/// of the same moment.
+macro_rules! hiding_arriving {
+    ($c:expr, $document_id:expr, $filter:expr) => {
+        ExportFilter {
+            hidden: submissions::table
+                .filter(submissions::arriving)
+                .filter(submissions::document_id.eq($document_id))
+                .select(submissions::id)
+                .load::<i64>($c)?,
+            ..$filter.clone()
+        }
+    };
 }
 
 /// What a disposition table shows of a comment: the verbatim and parsed
@@ -137,6 +158,9 @@ macro_rules! narrow {
         }
         if filter.without_withdrawn {
             query = query.filter(comments::status.ne(String::from(TriageStatus::Withdrawn)));
+        }
+        if !filter.hidden.is_empty() {
+            query = query.filter(comments::submission_id.ne_all(filter.hidden.clone()));
         }
         query
     }};
@@ -328,8 +352,9 @@ where
     // and `$database` reads them in the database's order, for a document
     // with too many comments to order here.
     macro_rules! in_memory {
-        ($c:expr, $mode:ty, $database:expr, $by_id:expr) => {{
+        ($c:expr, $filter:expr, $mode:ty, $database:expr, $by_id:expr) => {{
             let c = $c;
+            let filter: &ExportFilter = $filter;
             let places = in_memory::Places::new(
                 in_memory::positions!(document_id).load(c)?,
                 in_memory::arrivals!(document_id).load(c)?,
@@ -386,8 +411,10 @@ where
             .get_result(c)?;
             c.batch_execute(&format!("PRAGMA cache_size = -{BY_ID_CACHE_KIB}"))?;
             let read = c.transaction(|c| {
+                let filter = &hiding_arriving!(c, document_id, filter);
                 in_memory!(
                     c,
+                    filter,
                     diesel::connection::DefaultLoadingMode,
                     sqlite::for_each,
                     sqlite::by_id
@@ -396,9 +423,10 @@ where
             c.batch_execute(&format!("PRAGMA cache_size = {size}"))?;
             read
         }
-        DbConnection::Sqlite(c) => {
-            c.transaction(|c| sqlite::for_each(c, document_id, filter, sink))
-        }
+        DbConnection::Sqlite(c) => c.transaction(|c| {
+            let filter = &hiding_arriving!(c, document_id, filter);
+            sqlite::for_each(c, document_id, filter, sink)
+        }),
         DbConnection::Postgres(c) => c
             .build_transaction()
             .read_only()
@@ -409,11 +437,13 @@ where
                 // a million-row export's 4 s in the server), more than the
                 // compiled code saves in one run.
                 c.batch_execute("SET LOCAL jit = off")?;
+                let filter = &hiding_arriving!(c, document_id, filter);
                 match order {
                     TableOrder::Database => copy::for_each(c, document_id, filter, limits, sink),
                     TableOrder::InMemory => {
                         in_memory!(
                             c,
+                            filter,
                             diesel::pg::PgRowByRowLoadingMode,
                             |c, document_id, filter, sink| {
                                 copy::for_each(c, document_id, filter, limits, sink)
@@ -458,6 +488,10 @@ pub fn unanswered(
     filter: &ExportFilter,
     limit: i64,
 ) -> QueryResult<(Vec<Unanswered>, i64)> {
+    let filter = &ExportFilter {
+        hidden: super::submissions::arriving_in(conn, document_id)?,
+        ..filter.clone()
+    };
     // Boxed twice (once to count, once to list): a boxed query is not Clone.
     macro_rules! missing {
         () => {{

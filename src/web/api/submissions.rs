@@ -1,6 +1,6 @@
 //! `POST /api/v1/documents/{slug}/submissions`: comments sent as JSON,
 //! read exactly like the web form's typed rows (the same parsing, the same
-//! problems, the same limits), stored in one transaction, with the same
+//! problems, the same limits), stored as a whole (`submissions::store_then`), with the same
 //! receipt e-mail and receipt page. `?dry_run=true` reads and reports
 //! without storing: the preview of the web form.
 
@@ -226,26 +226,39 @@ fn store(
         file: None,
         allow_late: editor,
         today: time::OffsetDateTime::now_utc().date(),
+        transaction_time: crate::submissions::TRANSACTION_TIME,
     };
-    let stored = db::write_transaction(conn, |conn| {
-        let submission =
-            match submissions::store(conn, document, sender, request, intake, &mut |_| {})? {
-                Stored::New {
-                    submission,
-                    comments,
-                    ..
-                } => {
-                    if let Some(receipt) = &receipt {
-                        queue_receipt(conn, &submission, comments, receipt)?;
-                    }
-                    submission
-                }
-                // Only files are recognised as sent before, and the API
-                // takes none: no second receipt in any case.
-                Stored::AlreadyReceived { submission } => submission,
-            };
-        pending.submission_id = Some(submission.id);
-        pending::insert(conn, &pending).map_err(DbError::from)?;
+    // The receipt is queued, and the request remembered (`pending`), in
+    // the transaction that makes the submission visible.
+    let mut remember = |conn: &mut DbConnection, id: i64| {
+        pending.submission_id = Some(id);
+        pending::insert(conn, &pending).map_err(DbError::from)
+    };
+    let stored = submissions::store_then(
+        conn,
+        document,
+        sender,
+        request,
+        intake,
+        &mut |_| {},
+        |conn, submission, comments| {
+            if let Some(receipt) = &receipt {
+                queue_receipt(conn, submission, comments, receipt)?;
+            }
+            remember(conn, submission.id)?;
+            Ok::<_, SubmitError>(())
+        },
+    )
+    .and_then(|stored| match stored {
+        Stored::New { submission, .. } => Ok(submission),
+        // Only files are recognised as sent before, and the API takes
+        // none: no second receipt in any case.
+        Stored::AlreadyReceived { submission } => {
+            db::write_transaction(conn, |conn| remember(conn, submission.id))?;
+            Ok(submission)
+        }
+    })
+    .and_then(|submission| {
         let outline = db::sections::for_document(conn, document.id).map_err(DbError::from)?;
         let filed = db::comments::for_submission(conn, submission.id)
             .map_err(DbError::from)?

@@ -1,5 +1,6 @@
 //! Confirm: stores the previewed upload (submission, original file, every
-//! comment) and queues its receipt e-mail in one transaction.
+//! comment) and queues its receipt e-mail in the transaction that makes it
+//! visible (`submissions::store_then`).
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
@@ -136,40 +137,53 @@ fn store(
         file,
         allow_late: false,
         today: time::OffsetDateTime::now_utc().date(),
+        transaction_time: crate::submissions::TRANSACTION_TIME,
     };
-    crate::db::write_transaction(conn, |conn| {
-        match submissions::store(conn, document, &sender, request, intake, &mut |_| {})? {
-            Stored::New {
-                submission,
-                comments,
-                ..
-            } => {
-                if !pending::mark_confirmed(conn, &pending.token, submission.id)
-                    .map_err(DbError::from)?
-                {
-                    // Someone confirmed it meanwhile: undo ours, show theirs.
-                    return Err(ConfirmError::Raced);
-                }
-                if let Some(receipt) = &receipt {
-                    let message = Receipt {
-                        document_title: &receipt.title,
-                        tracking_number: &submission.tracking_number,
-                        comments,
-                        submitter_name: &pending.submitter_name,
-                        receipt_url: &receipt.url,
-                    };
-                    queue_receipt(conn, submission.id, &pending.email, &message)?;
-                }
-                Ok(Confirmed::Fresh)
+    // The upload is marked confirmed, and the receipt queued, in the
+    // transaction that makes the submission visible.
+    let stored = submissions::store_then(
+        conn,
+        document,
+        &sender,
+        request,
+        intake,
+        &mut |_| {},
+        |conn, submission, comments| {
+            if !pending::mark_confirmed(conn, &pending.token, submission.id)
+                .map_err(DbError::from)?
+            {
+                // Someone confirmed it meanwhile: undo ours, show theirs.
+                return Err(ConfirmError::Raced);
             }
-            Stored::AlreadyReceived { submission } => {
-                pending::delete(conn, &pending.token).map_err(DbError::from)?;
-                Ok(Confirmed::Before {
-                    tracking: submission.tracking_number,
-                })
+            if let Some(receipt) = &receipt {
+                let message = Receipt {
+                    document_title: &receipt.title,
+                    tracking_number: &submission.tracking_number,
+                    comments,
+                    submitter_name: &pending.submitter_name,
+                    receipt_url: &receipt.url,
+                };
+                queue_receipt(conn, submission.id, &pending.email, &message)?;
             }
+            Ok(())
+        },
+    );
+    match stored {
+        Ok(Stored::New { .. }) => Ok(Confirmed::Fresh),
+        Ok(Stored::AlreadyReceived { submission }) => {
+            // An earlier upload of the same file, or this one confirmed
+            // in another tab and still arriving: that one marks the
+            // upload confirmed when it arrives, so it is kept for it.
+            if !submission.arriving {
+                crate::db::write_transaction(conn, |conn| pending::delete(conn, &pending.token))
+                    .map_err(DbError::from)?;
+            }
+            Ok(Confirmed::Before {
+                tracking: submission.tracking_number,
+            })
         }
-    })
+        Err(error) => Err(error),
+    }
     .or_else(|error| match error {
         ConfirmError::Raced => Ok(Confirmed::Raced),
         ConfirmError::Submit(SubmitError::Database(e)) => Err(e.into()),

@@ -1,6 +1,6 @@
 //! Public submission: `/d/{slug}/submit` (upload a filled-in template or type
 //! comments) → a preview of every row read, with its warnings → Confirm →
-//! one transaction → the receipt page and a receipt e-mail.
+//! stored as a whole → the receipt page and a receipt e-mail.
 //!
 //! Between preview and Confirm the upload waits in `pending_uploads`, so any
 //! instance can take the Confirm. Its random token is also the private link

@@ -97,4 +97,32 @@ on_both_backends! {
         assert_eq!(stored(app), (2, 4, 2));
         assert_eq!(site.mails().await.len(), 2);
     }
+    async fn a_large_upload_is_stored_whole_and_once(db: TestDb) {
+        // More rows than one batch: stored a batch per transaction, the
+        // upload marked confirmed and the receipt queued as it arrives.
+        let site = spawn(db, "", "").await;
+        let app = &site.app;
+        open_document(app, "draft");
+        let csrf = form_csrf(app, "draft").await;
+        let mut csv = String::from("Comment #,Type,Section,Page #,Line #,Comment,Suggested Change\n");
+        for n in 1..=1_200 {
+            csv.push_str(&format!("{n},E,2.1,4,{n},Sentence {n} repeats the title.,Drop it.\n"));
+        }
+        let (token, page) = preview(app, "draft", send(app, "draft", upload(&csrf, ADA, "large.csv", csv.as_bytes())).await).await;
+        assert_eq!(texts(&page, ".count"), ["1200 comment(s)"]);
+        let first = see_other(&confirm(app, "draft", &token, &csrf).await);
+        assert_eq!(first, format!("/receipt/{token}"));
+        assert_eq!(see_other(&confirm(app, "draft", &token, &csrf).await), first);
+        let receipt = app.page(&first, 200).await;
+        assert_eq!(tracking(&receipt), "DRAFT-0001");
+        assert_eq!(texts(&receipt, ".range"), ["DRAFT-0001-1 to DRAFT-0001-1200"]);
+        assert_eq!(stored(app), (1, 1_200, 1));
+        let arriving: i64 = app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use docket::db::schema::submissions;
+            submissions::table.filter(submissions::arriving).count().get_result(conn).unwrap()
+        });
+        assert_eq!(arriving, 0);
+        assert_eq!(site.mails().await.len(), 1, "one receipt e-mail");
+    }
 }

@@ -140,6 +140,13 @@ fn filter_sql(document_id: i64, filter: &ExportFilter) -> String {
         let withdrawn = word(TriageStatus::Withdrawn.into());
         sql.push_str(&format!(" AND comments.status <> {withdrawn}"));
     }
+    if !filter.hidden.is_empty() {
+        let ids: Vec<String> = filter.hidden.iter().map(i64::to_string).collect();
+        sql.push_str(&format!(
+            " AND comments.submission_id NOT IN ({})",
+            ids.join(", ")
+        ));
+    }
     sql
 }
 
@@ -291,13 +298,15 @@ mod tests {
             status: Some(TriageStatus::Resolved),
             disposition: Some(Disposition::AcceptedWithModification),
             without_withdrawn: true,
+            hidden: vec![11, 12],
         };
         assert_eq!(
             filter_sql(7, &filter),
             "comments.document_id = 7 AND comments.section_id IN (3, 5) \
              AND comments.status = 'resolved' \
              AND comments.disposition = 'accepted_with_modification' \
-             AND comments.status <> 'withdrawn'"
+             AND comments.status <> 'withdrawn' \
+             AND comments.submission_id NOT IN (11, 12)"
         );
         let none = ExportFilter {
             sections: Some(Vec::new()),
