@@ -199,6 +199,15 @@ fn import_one(
             bar.set_position(0);
             continue;
         }
+        // The same file is still being stored (another process, or what
+        // this one left when it failed half-way): wait until it arrives,
+        // and is then reported, or is removed, and this one is stored.
+        if let Ok(Stored::AlreadyReceived { submission }) = &result
+            && submission.arriving
+            && bar.suspend(|| super::wait_while_arriving(&mut waited, &shown))
+        {
+            continue;
+        }
         break result;
     };
     bar.finish_and_clear();
@@ -221,7 +230,7 @@ fn import_one(
             report =
                 FileReport::rejected(&shown, format!("{error}; pass --late to import it anyway"));
         }
-        Err(SubmitError::Database(error)) => {
+        Err(error @ (SubmitError::Database(_) | SubmitError::Abandoned)) => {
             report = FileReport::rejected(&shown, format!("not stored: {error}"));
         }
     }

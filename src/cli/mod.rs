@@ -464,6 +464,22 @@ pub(crate) fn wait_while_busy(waited: &mut Duration, what: &str) -> bool {
     true
 }
 
+/// The same file is being stored already: says so on stderr, waits
+/// [`BUSY_PAUSE`] and returns true, unless this command has waited
+/// [`PATIENCE`] already.
+pub(crate) fn wait_while_arriving(waited: &mut Duration, what: &str) -> bool {
+    if *waited >= PATIENCE {
+        return false;
+    }
+    eprintln!(
+        "{what}: the same file is still being stored; waiting {} s to see it through",
+        BUSY_PAUSE.as_secs()
+    );
+    std::thread::sleep(BUSY_PAUSE);
+    *waited += BUSY_PAUSE;
+    true
+}
+
 fn import_outline(settings: &Settings, args: OutlineImportArgs) -> anyhow::Result<()> {
     let format = match args.format.as_deref() {
         Some("csv") => OutlineFormat::Csv,

@@ -7,7 +7,7 @@ use super::schema::sections;
 use crate::domain::SectionKind;
 
 /// One node of a document's outline.
-#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sections)]
 pub struct Section {
     pub id: i64,

@@ -129,21 +129,25 @@ pub fn still_arriving(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) 
     Ok(())
 }
 
-/// Makes an arriving submission visible, received at `now`.
-pub fn arrived(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(submissions::table.find(id))
+/// Makes an arriving submission visible, received at `now`. `false` when
+/// it is no longer arriving: a sweep took it for abandoned and removed it
+/// (on PostgreSQL this waits for such a sweep to commit).
+pub fn arrived(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(submissions::table.find(id).filter(submissions::arriving))
         .set((
             submissions::arriving.eq(false),
             submissions::received_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(changed == 1)
 }
 
-/// Removes a submission that never arrived, with all it stored, and gives
-/// its number back when no later submission took one; `silent_since`:
-/// only if it gave no sign of life since then (a sweep). Returns whether
-/// it was removed: `false` when it arrived meanwhile, or spoke up.
+/// Removes a submission that never arrived, with all it stored;
+/// `silent_since`: only if it gave no sign of life since then (a sweep).
+/// Returns whether it was removed: `false` when it arrived meanwhile, or
+/// spoke up. Its number is not given back: a second copy of the file may
+/// have been told it ("already received"). Clusters that took one of its
+/// comments as their id lose it, and the document is re-clustered.
 ///
 /// The submission's row is written first, which on PostgreSQL waits for
 /// its arrival to commit (or takes the row from it), so the comments of a
@@ -169,15 +173,20 @@ pub fn remove_arriving(
     if held == 0 {
         return Ok(false);
     }
+    // One table updated by a condition on itself: beyond diesel's DSL.
+    diesel::sql_query(
+        "UPDATE comments SET cluster_id = NULL WHERE document_id = $1 \
+         AND submission_id <> $2 \
+         AND cluster_id IN (SELECT id FROM comments WHERE submission_id = $2)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(submission.document_id)
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .execute(conn)?;
     diesel::delete(comments::table.filter(comments::submission_id.eq(id))).execute(conn)?;
     diesel::delete(submissions::table.find(id)).execute(conn)?;
-    diesel::update(
-        documents::table
-            .find(submission.document_id)
-            .filter(documents::next_submission_seq.eq(submission.seq + 1)),
-    )
-    .set(documents::next_submission_seq.eq(submission.seq))
-    .execute(conn)?;
+    diesel::update(documents::table.find(submission.document_id))
+        .set(documents::clusters_stale.eq(true))
+        .execute(conn)?;
     Ok(true)
 }
 

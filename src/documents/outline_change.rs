@@ -248,11 +248,16 @@ pub fn retag(conn: &mut DbConnection, slug: &str) -> Result<Retagged, DocumentEr
     let document = find(conn, slug)?;
     db::write_transaction(conn, |conn| {
         db::documents::lock(conn, document.id)?;
-        retag_document(conn, document.id)
+        Ok::<_, DocumentError>(retag_document(conn, document.id)?)
     })
 }
 
-fn retag_document(conn: &mut DbConnection, document_id: i64) -> Result<Retagged, DocumentError> {
+/// Tags every comment of the document again that was not tagged by hand
+/// (a submission arriving after its outline changed calls it too).
+pub(crate) fn retag_document(
+    conn: &mut DbConnection,
+    document_id: i64,
+) -> diesel::QueryResult<Retagged> {
     let tagger = Tagger::new(&db::sections::for_document(conn, document_id)?);
     let rows = db::comments::retaggable(conn, document_id)?;
     let mut retagged = Retagged {

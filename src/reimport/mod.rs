@@ -212,10 +212,13 @@ fn by_tracking(
     answers: &[Answer],
 ) -> QueryResult<HashMap<String, Comment>> {
     let mut found = HashMap::with_capacity(answers.len());
+    // Comments still arriving are not there yet.
+    let hidden = crate::db::submissions::arriving_in(conn, document_id)?;
     for chunk in answers.chunks(500) {
         let wanted: Vec<&str> = chunk.iter().map(|a| a.tracking.as_str()).collect();
         let rows: Vec<Comment> = comments::table
             .filter(comments::document_id.eq(document_id))
+            .filter(comments::submission_id.ne_all(&hidden))
             .filter(comments::tracking_number.eq_any(wanted))
             .select(Comment::as_select())
             .load(conn)?;

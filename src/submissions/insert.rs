@@ -156,7 +156,10 @@ pub(super) fn insert_comments(
         &known,
         transaction_time,
         &mut |_| {},
-        |conn, _, chunk| Ok(clusters::join_known(conn, document_id, chunk)?),
+        |conn, _, chunk| {
+            submissions::still_arriving(conn, submission.id, db::now())?;
+            Ok(clusters::join_known(conn, document_id, chunk)?)
+        },
     )?;
     // Texts new to the document and repeated in this submission.
     let repeated: Vec<&str> = rejoin
@@ -169,7 +172,10 @@ pub(super) fn insert_comments(
         &repeated,
         transaction_time,
         &mut |_| {},
-        |conn, _, chunk| Ok(clusters::join_exact(conn, document_id, chunk)?),
+        |conn, _, chunk| {
+            submissions::still_arriving(conn, submission.id, db::now())?;
+            Ok(clusters::join_exact(conn, document_id, chunk)?)
+        },
     )?;
     Ok(stored)
 }

@@ -76,6 +76,10 @@ pub enum SubmitError {
     Closed(Date),
     #[error("the comment period opens on {0}")]
     NotOpen(Date),
+    #[error(
+        "it was taken for abandoned while it was being stored, and removed; please send it again"
+    )]
+    Abandoned,
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -377,8 +381,19 @@ fn fill<E: From<SubmitError>>(
     let mut submission = submission.clone();
     let now = db::now();
     db::write_transaction(conn, |conn| {
+        // After any outline change under way (they hold this lock), and
+        // before the next: the comments are counted as they are filed.
+        db::documents::lock(conn, document.id)?;
+        if !submissions::arrived(conn, submission.id, now)? {
+            return Err(SubmitError::Abandoned.into());
+        }
         db::progress::count_submission(conn, submission.id)?;
-        submissions::arrived(conn, submission.id, now)?;
+        if crate::db::sections::for_document(conn, document.id)? != outline {
+            // The outline changed while the comments came in: tagged
+            // again, with every other comment of the document (counted
+            // first, the tally triggers now move them as they change).
+            crate::documents::retag_document(conn, document.id)?;
+        }
         // A pass that ran meanwhile left the arriving comments out.
         db::documents::set_clusters_stale(conn, document.id, true)?;
         submission.arriving = false;

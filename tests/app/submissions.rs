@@ -253,10 +253,11 @@ on_both_backends! {
         let rows: i64 = comments::table.count().get_result(&mut conn).unwrap();
         assert_eq!(rows, 2, "the batches stored are removed again");
         tallies_agree(&mut conn, document.id);
-        // Its number is given back.
+        // Its number is not given back: a second copy of the file may
+        // have been told it.
         let again = store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {}).unwrap();
         let Stored::New { submission, .. } = again else { panic!("stored as new") };
-        assert_eq!(submission.tracking_number, "DRAFT-0002");
+        assert_eq!(submission.tracking_number, "DRAFT-0003");
         tallies_agree(&mut conn, document.id);
     }
 
@@ -295,7 +296,63 @@ on_both_backends! {
         tallies_agree(&mut conn, document.id);
         let again = store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {}).unwrap();
         let Stored::New { submission, .. } = again else { panic!("stored as new once the half-stored copy is gone") };
-        assert_eq!(submission.tracking_number, "DRAFT-0002");
+        assert_eq!(submission.tracking_number, "DRAFT-0003");
         assert_eq!(seen(&mut conn, document.id)[0], 1102);
+    }
+
+    async fn a_submission_swept_away_while_arriving_does_not_arrive(db: TestDb) {
+        // Silent too long (a stalled disk, a paused process): a sweep
+        // removes it between its last batch and its arrival.
+        let document = document_with_two_comments(&db);
+        let bytes = large_csv(1_100);
+        let intake = docket::intake::read("large.csv", &bytes, &Default::default()).unwrap();
+        let mut sweeper = db.connect();
+        let mut conn = db.connect();
+        let mut batches = 0;
+        let stored = store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {
+            batches += 1;
+            if batches == 3 {
+                let later = docket::db::now() + docket::db::submissions::ABANDONED_AFTER + time::Duration::minutes(1);
+                assert_eq!(docket::submissions::sweep_abandoned(&mut sweeper, later).unwrap(), 1);
+            }
+        });
+        assert!(matches!(stored, Err(SubmitError::Abandoned)), "{stored:?}");
+        assert_eq!(seen(&mut conn, document.id), [2, 2, 2, 2, 2, 1]);
+        let rows: i64 = comments::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(rows, 2);
+        tallies_agree(&mut conn, document.id);
+    }
+
+    async fn an_outline_replaced_while_a_submission_arrives_files_all_of_it(db: TestDb) {
+        // The document has no outline when the import starts; one comes
+        // in after its first batch. On arrival every comment is filed by
+        // it, those stored before it came included.
+        let document = document_with_two_comments(&db);
+        let bytes = large_csv(1_100);
+        let intake = docket::intake::read("large.csv", &bytes, &Default::default()).unwrap();
+        let outline = docket::outline::parse(
+            "number,title,kind,volume\n1,One,,\n1.1,One one,,\n2,Two,,\n2.1,Two one,,\n",
+            docket::outline::OutlineFormat::Csv,
+        ).unwrap();
+        let mut editor = db.connect();
+        let mut conn = db.connect();
+        let mut batches = 0;
+        store(&mut conn, &document, &bo(), request(&bytes), &intake, &mut |_| {
+            batches += 1;
+            if batches == 1 {
+                docket::documents::import_outline(&mut editor, "draft", &outline).unwrap();
+            }
+        }).unwrap();
+        let unfiled: i64 = comments::table
+            .filter(comments::tracking_number.like("DRAFT-0002-%"))
+            .filter(comments::section_raw.eq_any(["1.1", "2.1"]))
+            .filter(comments::section_id.is_null())
+            .count().get_result(&mut conn).unwrap();
+        let filed: i64 = comments::table
+            .filter(comments::tracking_number.like("DRAFT-0002-%"))
+            .filter(comments::section_id.is_not_null())
+            .count().get_result(&mut conn).unwrap();
+        assert_eq!((unfiled, filed), (0, 440));
+        tallies_agree(&mut conn, document.id);
     }
 }
