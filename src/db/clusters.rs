@@ -340,6 +340,14 @@ pub fn list(
     document_id: i64,
     limit: i64,
 ) -> QueryResult<(Vec<ClusterSize>, i64)> {
+    super::read_snapshot(conn, |conn| list_in_snapshot(conn, document_id, limit))
+}
+
+fn list_in_snapshot(
+    conn: &mut DbConnection,
+    document_id: i64,
+    limit: i64,
+) -> QueryResult<(Vec<ClusterSize>, i64)> {
     use diesel::dsl::{count, count_star};
     let hidden = super::submissions::arriving_in(conn, document_id)?;
     let found = comments::table

@@ -273,10 +273,12 @@ pub fn count_for_submission(conn: &mut DbConnection, submission_id: i64) -> Quer
 
 /// How many comments a document holds.
 pub fn count_for_document(conn: &mut DbConnection, document_id: i64) -> QueryResult<i64> {
-    let hidden = super::submissions::arriving_in(conn, document_id)?;
-    visible(of_document(document_id), hidden)
-        .count()
-        .get_result(conn)
+    super::read_snapshot(conn, |conn| {
+        let hidden = super::submissions::arriving_in(conn, document_id)?;
+        visible(of_document(document_id), hidden)
+            .count()
+            .get_result(conn)
+    })
 }
 
 /// A comment by id; not found while its submission is still arriving.
@@ -306,19 +308,28 @@ pub fn count_by_section(
     conn: &mut DbConnection,
     document_id: i64,
 ) -> QueryResult<Vec<(Option<i64>, i64)>> {
-    let hidden = super::submissions::arriving_in(conn, document_id)?;
-    comments::table
-        .filter(comments::document_id.eq(document_id))
-        .filter(comments::submission_id.ne_all(hidden))
-        .group_by(comments::section_id)
-        .order(comments::section_id)
-        .select((comments::section_id, diesel::dsl::count_star()))
-        .load(conn)
+    super::read_snapshot(conn, |conn| {
+        let hidden = super::submissions::arriving_in(conn, document_id)?;
+        comments::table
+            .filter(comments::document_id.eq(document_id))
+            .filter(comments::submission_id.ne_all(hidden))
+            .group_by(comments::section_id)
+            .order(comments::section_id)
+            .select((comments::section_id, diesel::dsl::count_star()))
+            .load(conn)
+    })
 }
 
 /// Comment counts per tagging route (`section`, `line`, … `none`) of a
 /// document, and how many carry a conflict note.
 pub fn tag_summary(
+    conn: &mut DbConnection,
+    document_id: i64,
+) -> QueryResult<(Vec<(String, i64)>, i64)> {
+    super::read_snapshot(conn, |conn| tag_summary_in_snapshot(conn, document_id))
+}
+
+fn tag_summary_in_snapshot(
     conn: &mut DbConnection,
     document_id: i64,
 ) -> QueryResult<(Vec<(String, i64)>, i64)> {
@@ -361,6 +372,18 @@ pub fn release_manual_tags(conn: &mut DbConnection, section_ids: &[i64]) -> Quer
 /// all of the document's comments. In id order, a page at a time, with the
 /// total.
 pub fn for_tag_review(
+    conn: &mut DbConnection,
+    document_id: i64,
+    everything: bool,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Comment>, i64)> {
+    super::read_snapshot(conn, |conn| {
+        for_tag_review_in_snapshot(conn, document_id, everything, offset, limit)
+    })
+}
+
+fn for_tag_review_in_snapshot(
     conn: &mut DbConnection,
     document_id: i64,
     everything: bool,
@@ -496,12 +519,14 @@ pub fn find_by_tracking(
     document_id: i64,
     tracking: &str,
 ) -> QueryResult<Option<Comment>> {
-    let hidden = super::submissions::arriving_in(conn, document_id)?;
-    visible(of_document(document_id), hidden)
-        .filter(comments::tracking_number.eq(tracking.trim()))
-        .select(Comment::as_select())
-        .first(conn)
-        .optional()
+    super::read_snapshot(conn, |conn| {
+        let hidden = super::submissions::arriving_in(conn, document_id)?;
+        visible(of_document(document_id), hidden)
+            .filter(comments::tracking_number.eq(tracking.trim()))
+            .select(Comment::as_select())
+            .first(conn)
+            .optional()
+    })
 }
 
 /// The tracking numbers of these comments, by id.

@@ -29,7 +29,7 @@ mod write_gate;
 
 pub use connection::{ConnectError, ConnectOptions, DbConnection, connect};
 pub use pool::{Db, DbError, PoolOptions};
-pub use transaction::write_transaction;
+pub use transaction::{read_snapshot, write_transaction};
 pub use url::{Backend, DatabaseUrl, UrlError};
 
 /// The current time as stored in `Timestamp` columns (UTC, no zone).

@@ -128,6 +128,13 @@ pub fn recount(
     conn: &mut DbConnection,
     document_id: i64,
 ) -> QueryResult<Vec<(Option<i64>, Counts)>> {
+    super::read_snapshot(conn, |conn| recount_in_snapshot(conn, document_id))
+}
+
+fn recount_in_snapshot(
+    conn: &mut DbConnection,
+    document_id: i64,
+) -> QueryResult<Vec<(Option<i64>, Counts)>> {
     use comments::{assignee_id, comment_type, duplicate_of_id, status, tag_conflict, tag_source};
     // Arriving submissions are not counted until they arrive.
     let hidden = super::submissions::arriving_in(conn, document_id)?;

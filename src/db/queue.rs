@@ -462,6 +462,19 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Comment>, i64)> {
+    // The submissions hidden and the comments read of one moment.
+    super::read_snapshot(conn, |conn| {
+        page_in_snapshot(conn, document_id, filter, offset, limit)
+    })
+}
+
+fn page_in_snapshot(
+    conn: &mut DbConnection,
+    document_id: i64,
+    filter: &QueueFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Comment>, i64)> {
     if filter.scope() == Scope::Sections(&[]) {
         return Ok((Vec::new(), 0));
     }

@@ -98,3 +98,51 @@ where
         }
     }
 }
+
+/// Runs `read` on one snapshot of the database, so that what it reads in
+/// several statements is of one moment: which submissions are still
+/// arriving (to hide them) and the comments themselves, say, where a
+/// submission starting in between would otherwise show its first batch.
+/// SQLite: a deferred transaction (the snapshot is taken at the first
+/// read); PostgreSQL: REPEATABLE READ, read only. Inside a transaction
+/// already, `read` runs as part of it.
+pub fn read_snapshot<T, E>(
+    conn: &mut DbConnection,
+    read: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    let depth = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map_err(E::from)?,
+        DbConnection::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map_err(E::from)?,
+    };
+    if depth.is_some() {
+        return read(conn);
+    }
+    Manager::begin_transaction(conn)?;
+    if let DbConnection::Postgres(pg) = conn
+        && let Err(error) = diesel::connection::SimpleConnection::batch_execute(
+            pg,
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        )
+    {
+        let _ = Manager::rollback_transaction(conn);
+        return Err(error.into());
+    }
+    match read(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            let _ = Manager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}

@@ -355,4 +355,23 @@ on_both_backends! {
         assert_eq!((unfiled, filed), (0, 440));
         tallies_agree(&mut conn, document.id);
     }
+
+    async fn readers_of_several_statements_see_one_moment(db: TestDb) {
+        // `read_snapshot`: which submissions are arriving and the comments
+        // read after are of one moment, even when a submission commits in
+        // between (here: a whole one, from another connection).
+        let document = document_with_two_comments(&db);
+        let small = docket::intake::read("comments.csv", CSV.as_bytes(), &Default::default()).unwrap();
+        let cy = Sender { email: Some("cy@example.org".into()), ..Sender::default() };
+        let mut writer = db.connect();
+        let mut reader = db.connect();
+        let (before, after) = docket::db::read_snapshot(&mut reader, |conn| {
+            let before = docket::db::comments::count_for_document(conn, document.id)?;
+            store(&mut writer, &document, &cy, request(CSV.as_bytes()), &small, &mut |_| {}).unwrap();
+            let after = docket::db::comments::count_for_document(conn, document.id)?;
+            Ok::<_, diesel::result::Error>((before, after))
+        }).unwrap();
+        assert_eq!((before, after), (2, 2));
+        assert_eq!(docket::db::comments::count_for_document(&mut reader, document.id).unwrap(), 4);
+    }
 }

@@ -488,6 +488,17 @@ pub fn unanswered(
     filter: &ExportFilter,
     limit: i64,
 ) -> QueryResult<(Vec<Unanswered>, i64)> {
+    super::read_snapshot(conn, |conn| {
+        unanswered_in_snapshot(conn, document_id, filter, limit)
+    })
+}
+
+fn unanswered_in_snapshot(
+    conn: &mut DbConnection,
+    document_id: i64,
+    filter: &ExportFilter,
+    limit: i64,
+) -> QueryResult<(Vec<Unanswered>, i64)> {
     let filter = &ExportFilter {
         hidden: super::submissions::arriving_in(conn, document_id)?,
         ..filter.clone()
