@@ -452,27 +452,20 @@ const PATIENCE: Duration = Duration::from_secs(600);
 /// database: says so on stderr, waits [`BUSY_PAUSE`] and returns true,
 /// unless this command has waited [`PATIENCE`] already.
 pub(crate) fn wait_while_busy(waited: &mut Duration, what: &str) -> bool {
-    if *waited >= PATIENCE {
-        return false;
-    }
-    eprintln!(
-        "{what}: the database is busy with another writer; waiting {} s and trying again",
-        BUSY_PAUSE.as_secs()
-    );
-    std::thread::sleep(BUSY_PAUSE);
-    *waited += BUSY_PAUSE;
-    true
+    wait_and_say(waited, what, "the database is busy with another writer")
 }
 
-/// The same file is being stored already: says so on stderr, waits
-/// [`BUSY_PAUSE`] and returns true, unless this command has waited
-/// [`PATIENCE`] already.
+/// The same file is being stored already: as [`wait_while_busy`].
 pub(crate) fn wait_while_arriving(waited: &mut Duration, what: &str) -> bool {
+    wait_and_say(waited, what, "the same file is still being stored")
+}
+
+fn wait_and_say(waited: &mut Duration, what: &str, why: &str) -> bool {
     if *waited >= PATIENCE {
         return false;
     }
     eprintln!(
-        "{what}: the same file is still being stored; waiting {} s to see it through",
+        "{what}: {why}; waiting {} s and trying again",
         BUSY_PAUSE.as_secs()
     );
     std::thread::sleep(BUSY_PAUSE);

@@ -113,7 +113,6 @@ pub fn read_snapshot<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    type Manager = <DbConnection as Connection>::TransactionManager;
     let depth = match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
             .transaction_depth()
@@ -125,24 +124,13 @@ where
     if depth.is_some() {
         return read(conn);
     }
-    Manager::begin_transaction(conn)?;
-    if let DbConnection::Postgres(pg) = conn
-        && let Err(error) = diesel::connection::SimpleConnection::batch_execute(
-            pg,
-            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-        )
-    {
-        let _ = Manager::rollback_transaction(conn);
-        return Err(error.into());
-    }
-    match read(conn) {
-        Ok(value) => {
-            Manager::commit_transaction(conn)?;
-            Ok(value)
+    keeping_own_error(conn, |conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::connection::SimpleConnection::batch_execute(
+                pg,
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            )?;
         }
-        Err(error) => {
-            let _ = Manager::rollback_transaction(conn);
-            Err(error)
-        }
-    }
+        read(conn)
+    })
 }
