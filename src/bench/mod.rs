@@ -254,6 +254,7 @@ fn raw(conn: &mut DbConnection, input: Input, bytes: &[u8]) -> anyhow::Result<Du
                 .zip(&trackings)
                 .enumerate()
                 .map(|(i, (r, t))| NewComment {
+                    id: None,
                     document_id: document.id,
                     submission_id: submission.id,
                     seq: (chunk_index * comments::BATCH + i + 1) as i32,

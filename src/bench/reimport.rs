@@ -1,7 +1,8 @@
 //! `docket bench reimport`: a submission of ROWS new texts, then a second
 //! submission (another sender, another file) of the same texts, each of
-//! which then joins its twin's cluster at intake (`clusters::join_exact`).
-//! The second should take little longer than the first. Runs on the back
+//! which joins its twin's cluster as it is inserted
+//! (`clusters::stored_clusters`), the twin itself left as it is. The
+//! second should take little longer than the first. Runs on the back
 //! end the configured database URL names: a scratch SQLite file, or a
 //! scratch PostgreSQL database created beside the configured one.
 

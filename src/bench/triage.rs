@@ -226,6 +226,7 @@ pub(super) fn generate(
                     .map(|(j, (tracking, body))| {
                         let k = seq_total + start + j;
                         NewComment {
+                            id: None,
                             document_id: document.id,
                             submission_id: submission.id,
                             seq: (start + j + 1) as i32,

@@ -1,6 +1,15 @@
-//! Clusters of duplicate and near-duplicate comments (`comments.cluster_id`,
-//! the lowest member's id; `comments.text_hash`, the normalised text's
-//! SHA-256): read the texts, write the results, list the clusters.
+//! Clusters of duplicate and near-duplicate comments: read the texts,
+//! write the results, list the clusters.
+//!
+//! `comments.text_hash` is the normalised text's SHA-256, and
+//! `comments.cluster_id` the lowest member's id. A comment alone is a
+//! cluster of one, under its own id, so a later copy of its text joins it
+//! without rewriting it: re-importing a campaign's texts updates no stored
+//! row. It is `NULL` for a text that never clusters (one that normalises to
+//! nothing), and for comments whose cluster is not known yet (stored by an
+//! older version, or left when the submission holding their cluster was
+//! removed) until intake or the next re-clustering pass places them. Pages
+//! show clusters of two or more only.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text};
@@ -43,57 +52,9 @@ pub fn bodies_page(
         .load(conn)
 }
 
-/// Hashes per statement of [`join_exact`] (SQLite allows 32,766
-/// parameters; PostgreSQL takes them as one array).
+/// Hashes per statement of [`stored_clusters`] and [`join_known`]
+/// (SQLite allows 32,766 parameters; PostgreSQL takes arrays).
 const HASH_BATCH: usize = 500;
-
-/// PostgreSQL: per hash of the array `$2` that two or more comments of
-/// document `$1` share, its cluster; then its members without one, each
-/// looked up by the index on (document, text, cluster) in a nested loop
-/// (`OFFSET 0` keeps the lateral subqueries from being flattened into a
-/// join the planner might run as a scan); then the update by primary key.
-/// No plan here depends on statistics.
-fn join_exact_pg() -> String {
-    format!(
-        "UPDATE comments AS c SET cluster_id = t.cluster FROM (\
-         SELECT j.id, g.cluster FROM (\
-         SELECT h.hash, {} AS cluster FROM unnest($2::text[]) AS h(hash) \
-         WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM comments AS m WHERE m.document_id = $1 \
-         AND m.text_hash = h.hash LIMIT 2) AS two) = 2 OFFSET 0) AS g \
-         CROSS JOIN LATERAL (SELECT m.id FROM comments AS m WHERE m.document_id = $1 \
-         AND m.text_hash = g.hash AND m.cluster_id IS NULL OFFSET 0) AS j\
-         ) AS t WHERE c.id = t.id",
-        group_cluster("$1", "h.hash")
-    )
-}
-
-/// SQLite (no arrays, no `LATERAL`): the members without a cluster of
-/// `hashes` texts, found through the index by `text_hash IN (…)`, each set
-/// to its group's cluster by correlated subqueries. SQLite's subqueries see
-/// the rows this statement already set, so a group without a cluster reads
-/// its lowest id once; every later member finds the cluster the first one
-/// got, which is the same value.
-fn join_exact_sqlite(hashes: usize) -> String {
-    format!(
-        "UPDATE comments SET cluster_id = {} WHERE document_id = ? AND cluster_id IS NULL \
-         AND EXISTS (SELECT 1 FROM comments AS m WHERE m.document_id = comments.document_id \
-         AND m.text_hash = comments.text_hash AND m.id <> comments.id) AND text_hash IN ({})",
-        group_cluster("comments.document_id", "comments.text_hash"),
-        vec!["?"; hashes].join(", ")
-    )
-}
-
-/// The cluster of the group of comments of document `doc` whose text is
-/// `hash` (SQL operands): its lowest cluster, else its lowest id. The
-/// lowest cluster is the first entry of `comments_text_hash_idx` past the
-/// NULLs; the lowest id is read only for a group without any cluster.
-fn group_cluster(doc: &str, hash: &str) -> String {
-    format!(
-        "COALESCE((SELECT m.cluster_id FROM comments AS m WHERE m.document_id = {doc} \
-         AND m.text_hash = {hash} AND m.cluster_id IS NOT NULL ORDER BY m.cluster_id LIMIT 1), \
-         (SELECT MIN(m.id) FROM comments AS m WHERE m.document_id = {doc} AND m.text_hash = {hash}))"
-    )
-}
 
 /// A stored text's cluster, as [`stored_clusters`] reads it.
 #[derive(QueryableByName)]
@@ -102,21 +63,31 @@ struct StoredGroup {
     hash: String,
     #[diesel(sql_type = Nullable<BigInt>)]
     cluster: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    unclustered: Option<i64>,
 }
 
 /// `SELECT` per text of a `VALUES` list (`$mark(n)`: the n-th placeholder,
-/// the first being the document): the cluster a new comment of that text
-/// joins. Over a concrete connection.
+/// the first being the document): the group's lowest cluster, and its
+/// lowest member without one. Each is the first entry of
+/// `comments_text_hash_idx` (document, text, cluster) on its side of the
+/// NULLs. Over a concrete connection.
 macro_rules! stored_groups {
     ($conn:expr, $backend:ty, $document_id:expr, $chunk:expr, $mark:expr) => {{
         let chunk: &[&str] = $chunk;
         let mark = $mark;
+        let doc = mark(1);
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("({})", mark(i + 2)))
             .collect();
         let sql = format!(
-            "SELECT h.column1 AS hash, {} AS cluster FROM (VALUES {}) AS h",
-            group_cluster(&mark(1), "h.column1"),
+            "SELECT h.column1 AS hash, \
+             (SELECT m.cluster_id FROM comments AS m WHERE m.document_id = {doc} \
+             AND m.text_hash = h.column1 AND m.cluster_id IS NOT NULL \
+             ORDER BY m.cluster_id LIMIT 1) AS cluster, \
+             (SELECT MIN(m.id) FROM comments AS m WHERE m.document_id = {doc} \
+             AND m.text_hash = h.column1 AND m.cluster_id IS NULL) AS unclustered \
+             FROM (VALUES {}) AS h",
             values.join(", ")
         );
         let mut query = diesel::sql_query(sql)
@@ -129,17 +100,26 @@ macro_rules! stored_groups {
     }};
 }
 
+/// The cluster a new comment joins when the document has its text already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Known {
+    /// The group's lowest cluster, else its lowest id.
+    pub cluster: i64,
+    /// Some stored members have no cluster yet (stored before intake
+    /// named every comment's cluster, or left when a submission that held
+    /// their cluster was removed): [`join_known`] places them.
+    pub unclustered: bool,
+}
+
 /// Of `hashes` (distinct), those the document's stored comments already
-/// have, each with the cluster a new comment of that text joins: the
-/// group's lowest cluster, else its lowest id (stored comments' ids are
-/// lower than any new one's: a submission holds the document's lock). Intake
-/// inserts new comments with it, so they need no update; the stored
-/// members still without a cluster are then placed by [`join_exact`].
+/// have, each with the cluster a new comment of that text joins (stored
+/// comments' ids are lower than any new one's, so it stays the lowest
+/// member's). Intake inserts new comments with it, so they need no update.
 pub fn stored_clusters(
     conn: &mut DbConnection,
     document_id: i64,
     hashes: &[&str],
-) -> QueryResult<std::collections::HashMap<String, i64>> {
+) -> QueryResult<std::collections::HashMap<String, Known>> {
     let mut found = std::collections::HashMap::new();
     for chunk in hashes.chunks(HASH_BATCH) {
         let rows = match conn {
@@ -156,54 +136,22 @@ pub fn stored_clusters(
                 ))
             }
         };
-        found.extend(
-            rows.into_iter()
-                .filter_map(|row| row.cluster.map(|cluster| (row.hash, cluster))),
-        );
+        found.extend(rows.into_iter().filter_map(|row| {
+            let cluster = row.cluster.or(row.unclustered)?;
+            let known = Known {
+                cluster,
+                unclustered: row.unclustered.is_some(),
+            };
+            Some((row.hash, known))
+        }));
     }
     Ok(found)
 }
 
-/// Groups new comments with stored comments of the same normalised text
-/// (`hashes`: the new comments' text hashes): every comment of such a
-/// group without a cluster joins the group's cluster, or, where none has
-/// one, the cluster named by its lowest id. Intake calls this so exact
-/// duplicates (form letters) are grouped the moment they arrive; near
-/// duplicates wait for the next re-clustering. One statement per
-/// 500 hashes, whose cost grows with the comments it places,
-/// not with the size of their groups. Returns the comments placed.
-pub fn join_exact(
-    conn: &mut DbConnection,
-    document_id: i64,
-    hashes: &[&str],
-) -> QueryResult<usize> {
-    let mut placed = 0;
-    for chunk in hashes.chunks(HASH_BATCH) {
-        placed += match conn {
-            DbConnection::Postgres(c) => diesel::sql_query(join_exact_pg())
-                .bind::<BigInt, _>(document_id)
-                .bind::<Array<Text>, _>(chunk.to_vec())
-                .execute(c)?,
-            DbConnection::Sqlite(c) => {
-                let mut query = diesel::sql_query(join_exact_sqlite(chunk.len()))
-                    .into_boxed::<diesel::sqlite::Sqlite>()
-                    .bind::<BigInt, _>(document_id);
-                for hash in chunk {
-                    query = query.bind::<Text, _>(*hash);
-                }
-                query.execute(c)?
-            }
-        };
-    }
-    Ok(placed)
-}
-
 /// Places the stored comments still without a cluster whose texts a new
 /// submission brought again, each pair being a text and the cluster its
-/// new comments were inserted with ([`stored_clusters`]): what
-/// [`join_exact`] would give them, known already, so no group is read
-/// again. Call within the submission's transaction. Returns the comments
-/// placed.
+/// new comments were inserted with ([`stored_clusters`]), so no group is
+/// read again. Returns the comments placed.
 pub fn join_known(
     conn: &mut DbConnection,
     document_id: i64,
@@ -213,7 +161,9 @@ pub fn join_known(
     for chunk in known.chunks(HASH_BATCH) {
         placed += match conn {
             // Each text's members without a cluster by the index, then the
-            // update by primary key (see `join_exact_pg`).
+            // update by primary key. `OFFSET 0` keeps the lateral subquery
+            // from being flattened into a join the planner might run as a
+            // scan: no plan here depends on statistics.
             DbConnection::Postgres(c) => diesel::sql_query(
                 "UPDATE comments AS c SET cluster_id = t.cluster FROM (\
                  SELECT j.id, v.cluster FROM unnest($2::text[], $3::bigint[]) AS v(hash, cluster) \
@@ -350,12 +300,16 @@ fn list_in_snapshot(
 ) -> QueryResult<(Vec<ClusterSize>, i64)> {
     use diesel::dsl::{count, count_star};
     let hidden = super::submissions::arriving_in(conn, document_id)?;
-    let found = comments::table
-        .filter(comments::document_id.eq(document_id))
-        .filter(comments::submission_id.ne_all(&hidden))
-        .filter(comments::cluster_id.is_not_null())
+    // The members besides the first (`comments_cluster_members_idx`): a
+    // cluster of two or more has at least one; the first is added below.
+    let others = || {
+        comments::table
+            .filter(comments::document_id.eq(document_id))
+            .filter(comments::submission_id.ne_all(&hidden))
+            .filter(comments::cluster_id.ne(comments::id.nullable()))
+    };
+    let found: Vec<ClusterSize> = others()
         .group_by(comments::cluster_id)
-        .having(count_star().gt(1))
         .order_by((count_star().desc(), comments::cluster_id.asc()))
         .limit(limit)
         .select((
@@ -364,15 +318,34 @@ fn list_in_snapshot(
             count(comments::disposition),
         ))
         .load(conn)?;
-    let total = comments::table
-        .filter(comments::document_id.eq(document_id))
-        .filter(comments::submission_id.ne_all(&hidden))
-        .filter(comments::cluster_id.is_not_null())
+    let total = others()
         .select(comments::cluster_id)
         .distinct()
         .count()
         .get_result(conn)?;
-    Ok((found, total))
+    let ids: Vec<i64> = found.iter().filter_map(|c| c.cluster_id).collect();
+    let firsts: std::collections::HashMap<i64, bool> = comments::table
+        .filter(comments::id.eq_any(&ids))
+        .filter(comments::cluster_id.eq(comments::id.nullable()))
+        .filter(comments::submission_id.ne_all(&hidden))
+        .select((comments::id, comments::disposition.is_not_null()))
+        .load::<(i64, bool)>(conn)?
+        .into_iter()
+        .collect();
+    let mut clusters: Vec<ClusterSize> = found
+        .into_iter()
+        .map(|mut c| {
+            if let Some(answered) = c.cluster_id.and_then(|id| firsts.get(&id)) {
+                c.size += 1;
+                c.answered += i64::from(*answered);
+            }
+            c
+        })
+        // Without its first member (still arriving), a cluster may be one.
+        .filter(|c| c.size > 1)
+        .collect();
+    clusters.sort_by_key(|c| (std::cmp::Reverse(c.size), c.cluster_id));
+    Ok((clusters, total))
 }
 
 /// What the clusters page shows of a member.
@@ -387,7 +360,8 @@ pub struct Member {
 }
 
 /// Up to `limit` members of a cluster: those without a disposition first,
-/// then the others, each in id order.
+/// then the others, each in id order. The first member is read by its id,
+/// the others through `comments_cluster_members_idx`.
 pub fn members(
     conn: &mut DbConnection,
     document_id: i64,
@@ -400,7 +374,6 @@ pub fn members(
             .filter(submissions::arriving.eq(false))
             .filter(comments::document_id.eq(document_id))
             .filter(comments::cluster_id.eq(cluster_id))
-            .order(comments::id)
             .select((
                 comments::id,
                 comments::version,
@@ -410,19 +383,37 @@ pub fn members(
                 submissions::organization,
             ))
     };
-    let mut out: Vec<Member> = query()
-        .filter(comments::disposition.is_null())
-        .limit(limit)
-        .load(conn)?;
-    let room = limit - i64::try_from(out.len()).unwrap_or(limit);
-    if room > 0 {
-        out.extend(
-            query()
-                .filter(comments::disposition.is_not_null())
-                .limit(room)
-                .load::<Member>(conn)?,
-        );
+    let first: Option<Member> = query()
+        .filter(comments::id.eq(cluster_id))
+        .first(conn)
+        .optional()?;
+    let (first_open, first_answered) = match first {
+        Some(m) if m.disposition.is_none() => (Some(m), None),
+        other => (None, other),
+    };
+    let others = || {
+        query()
+            .filter(comments::cluster_id.ne(comments::id.nullable()))
+            .order(comments::id)
+    };
+    let mut out: Vec<Member> = first_open.into_iter().collect();
+    let room = |out: &Vec<Member>| limit - i64::try_from(out.len()).unwrap_or(limit);
+    if room(&out) > 0 {
+        let open = others()
+            .filter(comments::disposition.is_null())
+            .limit(room(&out))
+            .load::<Member>(conn)?;
+        out.extend(open);
     }
+    out.extend(first_answered);
+    if room(&out) > 0 {
+        let answered = others()
+            .filter(comments::disposition.is_not_null())
+            .limit(room(&out))
+            .load::<Member>(conn)?;
+        out.extend(answered);
+    }
+    out.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(out)
 }
 

@@ -85,6 +85,9 @@ impl<T: TryFrom<String, Error = strum::ParseError>> TryFrom<Option<String>> for 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = comments)]
 pub struct NewComment<'a> {
+    /// An id from [`next_ids`], so that a comment can name its own
+    /// cluster as it is inserted; `None` lets the database choose.
+    pub id: Option<i64>,
     pub document_id: i64,
     pub submission_id: i64,
     pub seq: i32,
@@ -120,9 +123,10 @@ pub struct NewComment<'a> {
     pub assignee_id: Option<i64>,
     /// Hex SHA-256 of the normalised text (`triage::similar::hash_of`).
     pub text_hash: Option<&'a str>,
-    /// The cluster of stored comments with the same text, when intake
-    /// knows it already (`clusters::stored_clusters`): set at insert,
-    /// the row need not be updated afterwards.
+    /// Its cluster, which intake knows as it inserts: that of stored
+    /// comments with the same text (`clusters::stored_clusters`), else
+    /// that of the same text earlier in the submission, else its own id.
+    /// Set at insert, the row need not be updated afterwards.
     pub cluster_id: Option<i64>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
@@ -167,6 +171,45 @@ pub fn insert(conn: &mut DbConnection, new: &NewComment<'_>) -> QueryResult<i64>
         .values(new)
         .returning(comments::id)
         .get_result(conn)
+}
+
+/// The next `n` comment ids, in order, for [`NewComment::id`]. Call in the
+/// write transaction that inserts them: on SQLite, the ids after the
+/// highest ever given (what `AUTOINCREMENT` would give), which no other
+/// writer can take while this one holds the write lock; on PostgreSQL,
+/// drawn from the identity column's sequence, so other writers' inserts
+/// never meet them.
+pub fn next_ids(conn: &mut DbConnection, n: usize) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::BigInt;
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let count = i64::try_from(n).unwrap_or(i64::MAX);
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let last: Id = diesel::sql_query(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'comments'), 0), \
+                 COALESCE((SELECT MAX(id) FROM comments), 0)) AS id",
+            )
+            .get_result(c)?;
+            Ok((1..=count).map(|i| last.id + i).collect())
+        }
+        DbConnection::Postgres(c) => {
+            let mut ids: Vec<i64> = diesel::sql_query(
+                "SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS id \
+                 FROM generate_series(1, $1)",
+            )
+            .bind::<BigInt, _>(count)
+            .load::<Id>(c)?
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+            ids.sort_unstable();
+            Ok(ids)
+        }
+    }
 }
 
 /// Inserts comments: on PostgreSQL with multi-row INSERTs of at most

@@ -176,7 +176,7 @@ pub fn remove_arriving(
     // One table updated by a condition on itself: beyond diesel's DSL.
     diesel::sql_query(
         "UPDATE comments SET cluster_id = NULL WHERE document_id = $1 \
-         AND submission_id <> $2 \
+         AND submission_id <> $2 AND cluster_id <> id \
          AND cluster_id IN (SELECT id FROM comments WHERE submission_id = $2)",
     )
     .bind::<diesel::sql_types::BigInt, _>(submission.document_id)

@@ -25,14 +25,17 @@ struct Owned {
     page_end: Option<String>,
     page_sort: Option<i32>,
     tag: Tag,
+    id: i64,
     text_hash: String,
     cluster_id: Option<i64>,
 }
 
-/// Stores the comments in turns ([`in_turns`]), and groups their texts
-/// with the same texts stored before (a statement per batch of texts, in
+/// Stores the comments in turns ([`in_turns`]), each with its cluster:
+/// that of the same text stored before, else of its first comment here,
+/// else its own id. Stored comments of those texts without a cluster
+/// (see `db::clusters`) then join it, a statement per batch of texts, in
 /// turns too: cluster ids are a grouping aid, which other readers may see
-/// filled in piecemeal).
+/// filled in piecemeal.
 pub(super) fn insert_comments(
     conn: &mut DbConnection,
     submission: &Submission,
@@ -42,14 +45,13 @@ pub(super) fn insert_comments(
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<usize, SubmitError> {
     let now = db::now();
-    // Texts to group with stored duplicates once all are in: those seen
-    // twice here, and those stored before (their members without a cluster
-    // join it). A text stored before gives its cluster to the new comments
-    // at insert, so they need no update.
-    let mut seen = std::collections::HashSet::new();
-    // Each with the cluster it joins when stored before (else `i64::MAX`:
-    // new to the document, repeated here).
-    let mut rejoin: HashMap<String, i64> = HashMap::new();
+    // The cluster of each text met so far: a stored one's, else that of
+    // its first comment here. Every new comment is inserted with its
+    // cluster, so none is updated afterwards.
+    let mut cluster_of: HashMap<String, i64> = HashMap::new();
+    // Texts whose stored comments include some without a cluster, with the
+    // cluster they join once the new comments are in.
+    let mut rejoin: Vec<(i64, String)> = Vec::new();
     let stored = in_turns(
         conn,
         &intake.comments,
@@ -58,23 +60,30 @@ pub(super) fn insert_comments(
         |conn, chunk_index, chunk| {
             let first_seq = chunk_index * comments::BATCH + 1;
             let hashed: Vec<(String, bool)> = chunk.iter().map(|c| hash_of(&c.body)).collect();
-            let mut lookup: Vec<&str> = Vec::new();
-            for (hash, _) in hashed.iter().filter(|(_, clusters)| *clusters) {
-                if !seen.insert(hash.clone()) {
-                    rejoin.entry(hash.clone()).or_insert(i64::MAX);
-                }
-                lookup.push(hash);
-            }
-            // Stored: earlier submissions' comments and this one's earlier batches.
+            // Stored: earlier submissions' comments (this one's earlier
+            // batches are in `cluster_of` already).
+            let mut lookup: Vec<&str> = hashed
+                .iter()
+                .filter(|(hash, clusters_at_all)| {
+                    *clusters_at_all && !cluster_of.contains_key(hash)
+                })
+                .map(|(hash, _)| hash.as_str())
+                .collect();
             lookup.sort_unstable();
             lookup.dedup();
-            let known = clusters::stored_clusters(conn, submission.document_id, &lookup)?;
-            rejoin.extend(known.iter().map(|(hash, cluster)| (hash.clone(), *cluster)));
+            for (hash, known) in clusters::stored_clusters(conn, submission.document_id, &lookup)? {
+                if known.unclustered {
+                    rejoin.push((known.cluster, hash.clone()));
+                }
+                cluster_of.insert(hash, known.cluster);
+            }
+            let ids = comments::next_ids(conn, chunk.len())?;
             let owned: Vec<Owned> = chunk
                 .iter()
                 .zip(hashed)
+                .zip(&ids)
                 .enumerate()
-                .map(|(i, (c, (text_hash, _)))| Owned {
+                .map(|(i, ((c, (text_hash, clusters_at_all)), &id))| Owned {
                     tracking: comments::tracking_number(
                         &submission.tracking_number,
                         (first_seq + i) as i32,
@@ -86,7 +95,9 @@ pub(super) fn insert_comments(
                     page_end: c.pages.as_ref().map(|p| p.end.to_string()),
                     page_sort: c.pages.as_ref().map(|p| p.start.ordinal()),
                     tag: tagger.tag(signals_of(c)),
-                    cluster_id: known.get(&text_hash).copied(),
+                    id,
+                    cluster_id: clusters_at_all
+                        .then(|| *cluster_of.entry(text_hash.clone()).or_insert(id)),
                     text_hash,
                 })
                 .collect();
@@ -98,6 +109,7 @@ pub(super) fn insert_comments(
                 .zip(&owned)
                 .enumerate()
                 .map(|(i, (c, o))| NewComment {
+                    id: Some(o.id),
                     document_id: submission.document_id,
                     submission_id: submission.id,
                     seq: (first_seq + i) as i32,
@@ -140,41 +152,23 @@ pub(super) fn insert_comments(
             Ok(n)
         },
     )?;
-    // Texts stored before: their cluster is known. In its order: a stored
-    // comment still alone is its own cluster, so the updates walk the table
-    // in id order rather than hopping across it by hash.
-    let mut known: Vec<(i64, &str)> = rejoin
+    // Stored comments of those texts without a cluster join it. In its
+    // order: a stored comment still alone is its own cluster, so the
+    // updates walk the table in id order rather than hopping across it.
+    rejoin.sort_unstable();
+    let rejoin: Vec<(&str, i64)> = rejoin
         .iter()
-        .filter(|(_, cluster)| **cluster != i64::MAX)
-        .map(|(hash, cluster)| (*cluster, hash.as_str()))
+        .map(|(cluster, hash)| (hash.as_str(), *cluster))
         .collect();
-    known.sort_unstable();
-    let known: Vec<(&str, i64)> = known.into_iter().map(|(c, hash)| (hash, c)).collect();
     let document_id = submission.document_id;
     in_turns(
         conn,
-        &known,
+        &rejoin,
         transaction_time,
         &mut |_| {},
         |conn, _, chunk| {
             submissions::still_arriving(conn, submission.id, db::now())?;
             Ok(clusters::join_known(conn, document_id, chunk)?)
-        },
-    )?;
-    // Texts new to the document and repeated in this submission.
-    let repeated: Vec<&str> = rejoin
-        .iter()
-        .filter(|(_, cluster)| **cluster == i64::MAX)
-        .map(|(hash, _)| hash.as_str())
-        .collect();
-    in_turns(
-        conn,
-        &repeated,
-        transaction_time,
-        &mut |_| {},
-        |conn, _, chunk| {
-            submissions::still_arriving(conn, submission.id, db::now())?;
-            Ok(clusters::join_exact(conn, document_id, chunk)?)
         },
     )?;
     Ok(stored)

@@ -120,14 +120,14 @@ fn recompute(
         comments: placements.len(),
         ..ClusterReport::default()
     };
-    let mut ids = std::collections::HashSet::new();
-    for p in &placements {
-        if let Some(cluster) = p.cluster_id {
-            report.clustered += 1;
-            ids.insert(cluster);
-        }
+    // Clusters of two or more: a comment alone is a cluster of one.
+    let mut sizes: HashMap<i64, usize> = HashMap::new();
+    for cluster in placements.iter().filter_map(|p| p.cluster_id) {
+        *sizes.entry(cluster).or_default() += 1;
     }
-    report.clusters = ids.len();
+    let shared = sizes.values().filter(|&&size| size > 1);
+    report.clusters = shared.clone().count();
+    report.clustered = shared.sum();
     let changes: Vec<clusters::Placed> = placements
         .into_iter()
         .filter(|p| {

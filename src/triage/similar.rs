@@ -164,7 +164,8 @@ pub struct Placement {
     pub id: i64,
     /// Hex SHA-256 of the normalised text.
     pub text_hash: String,
-    /// The lowest member id of its cluster; `None` when alone.
+    /// The lowest member id of its cluster (its own when alone); `None`
+    /// for a text that never clusters.
     pub cluster_id: Option<i64>,
 }
 
@@ -251,16 +252,14 @@ impl Clusterer {
                 }
             }
         }
-        // Per set: its size in comments and lowest comment id.
-        let mut first: HashMap<u32, (i64, usize)> = HashMap::new();
+        // Per set: its lowest comment id.
+        let mut first: HashMap<u32, i64> = HashMap::new();
         for &(id, text) in &self.comments {
             if Some(text) == self.empty {
                 continue;
             }
-            let root = sets.find(text);
-            let entry = first.entry(root).or_insert((id, 0));
-            entry.0 = entry.0.min(id);
-            entry.1 += 1;
+            let lowest = first.entry(sets.find(text)).or_insert(id);
+            *lowest = (*lowest).min(id);
         }
         self.comments
             .iter()
@@ -269,8 +268,7 @@ impl Clusterer {
                 let cluster_id = first
                     .get(&root)
                     .filter(|_| Some(text) != self.empty)
-                    .filter(|(_, size)| *size > 1)
-                    .map(|(lowest, _)| *lowest);
+                    .copied();
                 Placement {
                     id,
                     text_hash: hex::encode(self.hashes[text as usize]),
@@ -513,12 +511,12 @@ mod tests {
         assert_eq!(
             clusters,
             [
-                None,
+                Some(1),
                 Some(2),
                 Some(2),
                 Some(4),
                 Some(4),
-                None,
+                Some(6),
                 Some(2),
                 None,
                 None
@@ -529,7 +527,10 @@ mod tests {
     #[test]
     fn short_texts_cluster_only_when_identical() {
         // Two shingles each, one word apart: not clustered.
-        assert_eq!(cluster(&["add a label", "add the label"]), [None, None]);
+        assert_eq!(
+            cluster(&["add a label", "add the label"]),
+            [Some(1), Some(2)]
+        );
         assert_eq!(
             cluster(&["Add a label.", "add a LABEL"]),
             [Some(1), Some(1)]

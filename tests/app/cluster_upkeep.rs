@@ -43,8 +43,11 @@ on_both_backends! {
              4,T,5.2,-\n"
         );
         let app = app_with(db, &first).await;
-        // Alone so far (a lone letter; "-" never clusters).
-        assert!(placed(&app).iter().all(|(_, c)| c.is_none()), "{:?}", placed(&app));
+        // Alone so far, each its own cluster; "-" never clusters.
+        let own = |tracking: &str| Some(id_of(&app, tracking));
+        let clusters: Vec<Option<i64>> = placed(&app).into_iter().map(|(_, c)| c).collect();
+        let alone = [own("NISTIR-8200-0001-1"), own("NISTIR-8200-0001-2"), None, None];
+        assert_eq!(clusters, alone);
         assert!(stale(&app), "a submission asks for re-clustering");
 
         // The same letter shouted, with other spacing and punctuation, twice
@@ -61,12 +64,12 @@ on_both_backends! {
         let letter = id_of(&app, "NISTIR-8200-0001-1");
         let expected = [
             ("NISTIR-8200-0001-1", Some(letter)),
-            ("NISTIR-8200-0001-2", None),
+            ("NISTIR-8200-0001-2", own("NISTIR-8200-0001-2")),
             ("NISTIR-8200-0001-3", None),
             ("NISTIR-8200-0001-4", None),
             ("NISTIR-8200-0002-1", Some(letter)),
             ("NISTIR-8200-0002-2", Some(letter)),
-            ("NISTIR-8200-0002-3", None),
+            ("NISTIR-8200-0002-3", own("NISTIR-8200-0002-3")),
         ];
         let expected: Vec<(String, Option<i64>)> =
             expected.iter().map(|(t, c)| ((*t).to_owned(), *c)).collect();
@@ -91,14 +94,14 @@ on_both_backends! {
         let app = app_with_config(db, &csv, "[triage]\nrecluster_every_secs = 1\n").await;
         let letter = id_of(&app, "NISTIR-8200-0001-1");
         let mut waited = Duration::ZERO;
-        while placed(&app)[1].1.is_none() {
+        while placed(&app)[1].1 != Some(letter) {
             assert!(waited < Duration::from_secs(20), "not re-clustered: {:?}", placed(&app));
             tokio::time::sleep(Duration::from_millis(100)).await;
             waited += Duration::from_millis(100);
         }
         assert_eq!(
             placed(&app).into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
-            [Some(letter), Some(letter), None]
+            [Some(letter), Some(letter), Some(id_of(&app, "NISTIR-8200-0001-3"))]
         );
         assert!(!stale(&app));
     }
@@ -237,11 +240,30 @@ on_both_backends! {
             docket::triage::recluster(conn, id).unwrap().expect("no pass running")
         });
         let letter = id_of(&app, "NISTIR-8200-0001-1");
-        let before = rows(&app);
-        let clusters: Vec<Option<i64>> = before.iter().take(7).map(|r| r.1).collect();
-        assert_eq!(clusters, [Some(letter), None, None, Some(letter), None, Some(letter), None]);
+        let own = |tracking: &str| (tracking.to_owned(), id_of(&app, tracking));
+        let first_of = |seq: usize| id_of(&app, &format!("NISTIR-8200-0001-{seq}"));
+        let clusters: Vec<Option<i64>> = rows(&app).iter().take(7).map(|r| r.1).collect();
+        let expected = [letter, first_of(2), 0, letter, first_of(5), letter, first_of(7)];
+        let expected: Vec<Option<i64>> = expected.iter().map(|&c| (c != 0).then_some(c)).collect();
+        assert_eq!(clusters, expected);
         // A copy in a later batch of the same file joined the first ones.
-        assert_eq!(before[606].1, Some(letter));
+        assert_eq!(rows(&app)[606].1, Some(letter));
+
+        // As an older version stored them: comments alone without a
+        // cluster, and a copy of the letter not placed yet (as when the
+        // submission holding its cluster was removed).
+        let unplaced: Vec<String> = [2, 4, 5]
+            .into_iter()
+            .chain(7..607)
+            .map(|seq| format!("NISTIR-8200-0001-{seq}"))
+            .collect();
+        app.with_conn(|conn| {
+            diesel::update(comments::table.filter(comments::tracking_number.eq_any(&unplaced)))
+                .set(comments::cluster_id.eq(None::<i64>))
+                .execute(conn)
+                .unwrap()
+        });
+        let before = rows(&app);
 
         // The same texts (some written differently), and new ones, from
         // someone else.
@@ -257,17 +279,19 @@ on_both_backends! {
              8,G,,Only once.\n{}",
             remarks(9, 600, true)
         );
-        let own = |tracking: &str| (tracking.to_owned(), id_of(&app, tracking));
+        // Only those are updated: each joins its text's cluster, the lowest
+        // id of a group without any.
         let mut joined: std::collections::HashMap<String, i64> =
             (7..607).map(|seq| own(&format!("NISTIR-8200-0001-{seq}"))).collect();
         joined.extend([own("NISTIR-8200-0001-2"), own("NISTIR-8200-0001-5")]);
+        joined.insert("NISTIR-8200-0001-4".to_owned(), letter);
         let after = import_checked(&app, &second, "Pat Doe", &before, &joined);
 
         let cluster_of = |rows: &[Row], tracking: &str| {
             rows.iter().find(|r| r.0 == tracking).unwrap().1
         };
-        let first_of = |seq: usize| id_of(&app, &format!("NISTIR-8200-0001-{seq}"));
         let brand_new = id_of(&app, "NISTIR-8200-0002-6");
+        let once = id_of(&app, "NISTIR-8200-0002-8");
         let expected = [
             Some(first_of(5)),
             Some(letter),
@@ -276,7 +300,7 @@ on_both_backends! {
             Some(first_of(2)),
             Some(brand_new),
             Some(brand_new),
-            None,
+            Some(once),
         ];
         for (seq, cluster) in expected.iter().enumerate() {
             let tracking = format!("NISTIR-8200-0002-{}", seq + 1);
@@ -288,18 +312,15 @@ on_both_backends! {
             assert_eq!(cluster_of(&after, &tracking), Some(first_of(6 + n)), "{tracking}");
         }
 
-        // Once more from a third sender: every group has its cluster now;
-        // only "Only once." forms a new one, under the second's copy.
-        let once = id_of(&app, "NISTIR-8200-0002-8");
-        let joined = [("NISTIR-8200-0002-8".to_owned(), once)].into_iter().collect();
+        // Once more from a third sender: every text has its cluster now, so
+        // no stored comment changes at all.
         // (A blank line more: another file, not the second "already received".)
         let again = format!("{second}\n");
-        let third = import_checked(&app, &again, "Sam Roe", &after, &joined);
+        let third = import_checked(&app, &again, "Sam Roe", &after, &Default::default());
         for seq in 1..=608 {
             let tracking = format!("NISTIR-8200-0003-{seq}");
             let twin = format!("NISTIR-8200-0002-{seq}");
-            let expected = if seq == 8 { Some(once) } else { cluster_of(&after, &twin) };
-            assert_eq!(cluster_of(&third, &tracking), expected, "{tracking}");
+            assert_eq!(cluster_of(&third, &tracking), cluster_of(&after, &twin), "{tracking}");
         }
     }
 }

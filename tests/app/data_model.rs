@@ -48,6 +48,7 @@ fn new_comment<'a>(
 ) -> comments::NewComment<'a> {
     let now = db::now();
     comments::NewComment {
+        id: None,
         document_id,
         submission_id,
         seq,

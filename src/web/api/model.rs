@@ -160,7 +160,9 @@ pub struct ApiComment {
     pub assignee_id: Option<i64>,
     /// The tracking number of the comment this one duplicates.
     pub duplicate_of: Option<String>,
-    /// Comments with the same cluster id read alike (form letters).
+    /// Comments with the same cluster id read alike (form letters); a
+    /// comment alone has its own id. Null for a text without words, and
+    /// until a comment's cluster is known.
     pub cluster_id: Option<i64>,
     /// When it last changed (RFC 3339, UTC).
     pub updated_at: String,
