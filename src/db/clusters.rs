@@ -2,7 +2,8 @@
 //! write the results, list the clusters.
 //!
 //! `comments.text_hash` is the normalised text's SHA-256, and
-//! `comments.cluster_id` the lowest member's id. A comment alone is a
+//! `comments.cluster_id` the id of the cluster's first member (its lowest,
+//! but for comments placed late: see below). A comment alone is a
 //! cluster of one, under its own id, so a later copy of its text joins it
 //! without rewriting it: re-importing a campaign's texts updates no stored
 //! row. It is `NULL` for a text that never clusters (one that normalises to
@@ -73,7 +74,7 @@ struct StoredGroup {
 /// `comments_text_hash_idx` (document, text, cluster) on its side of the
 /// NULLs. Over a concrete connection.
 macro_rules! stored_groups {
-    ($conn:expr, $backend:ty, $document_id:expr, $chunk:expr, $mark:expr) => {{
+    ($conn:expr, $backend:ty, $document_id:expr, $hidden:expr, $chunk:expr, $mark:expr) => {{
         let chunk: &[&str] = $chunk;
         let mark = $mark;
         let doc = mark(1);
@@ -83,12 +84,13 @@ macro_rules! stored_groups {
         let sql = format!(
             "SELECT h.column1 AS hash, \
              (SELECT m.cluster_id FROM comments AS m WHERE m.document_id = {doc} \
-             AND m.text_hash = h.column1 AND m.cluster_id IS NOT NULL \
+             AND m.text_hash = h.column1 AND m.cluster_id IS NOT NULL{hidden} \
              ORDER BY m.cluster_id LIMIT 1) AS cluster, \
              (SELECT MIN(m.id) FROM comments AS m WHERE m.document_id = {doc} \
-             AND m.text_hash = h.column1 AND m.cluster_id IS NULL) AS unclustered \
+             AND m.text_hash = h.column1 AND m.cluster_id IS NULL{hidden}) AS unclustered \
              FROM (VALUES {}) AS h",
-            values.join(", ")
+            values.join(", "),
+            hidden = $hidden,
         );
         let mut query = diesel::sql_query(sql)
             .into_boxed::<$backend>()
@@ -103,7 +105,9 @@ macro_rules! stored_groups {
 /// The cluster a new comment joins when the document has its text already.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Known {
-    /// The group's lowest cluster, else its lowest id.
+    /// The group's lowest cluster, else its lowest id (the members without
+    /// a cluster then join it; with one, they join it even where their ids
+    /// are lower).
     pub cluster: i64,
     /// Some stored members have no cluster yet (stored before intake
     /// named every comment's cluster, or left when a submission that held
@@ -112,14 +116,28 @@ pub struct Known {
 }
 
 /// Of `hashes` (distinct), those the document's stored comments already
-/// have, each with the cluster a new comment of that text joins (stored
-/// comments' ids are lower than any new one's, so it stays the lowest
-/// member's). Intake inserts new comments with it, so they need no update.
+/// have, each with the cluster a new comment of that text joins. Intake
+/// inserts new comments with it, so they need no update; submission
+/// `storing` keeps what it learns for the rest of its turns. So the
+/// comments of other submissions still arriving are left out: one removed
+/// on failure would take the cluster's first member with it.
 pub fn stored_clusters(
     conn: &mut DbConnection,
     document_id: i64,
+    storing: i64,
     hashes: &[&str],
 ) -> QueryResult<std::collections::HashMap<String, Known>> {
+    let others: Vec<String> = super::submissions::arriving_in(conn, document_id)?
+        .into_iter()
+        .filter(|&id| id != storing)
+        .map(|id| id.to_string())
+        .collect();
+    // Ids read from the database: integers, written into the SQL as such.
+    let hidden = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" AND m.submission_id NOT IN ({})", others.join(", "))
+    };
     let mut found = std::collections::HashMap::new();
     for chunk in hashes.chunks(HASH_BATCH) {
         let rows = match conn {
@@ -127,13 +145,19 @@ pub fn stored_clusters(
                 c,
                 diesel::sqlite::Sqlite,
                 document_id,
+                &hidden,
                 chunk,
                 |n: usize| format!("?{n}")
             ),
             DbConnection::Postgres(c) => {
-                stored_groups!(c, diesel::pg::Pg, document_id, chunk, |n: usize| format!(
-                    "${n}"
-                ))
+                stored_groups!(
+                    c,
+                    diesel::pg::Pg,
+                    document_id,
+                    &hidden,
+                    chunk,
+                    |n: usize| format!("${n}")
+                )
             }
         };
         found.extend(rows.into_iter().filter_map(|row| {
@@ -274,8 +298,8 @@ pub fn write(conn: &mut DbConnection, rows: &[Placed]) -> QueryResult<usize> {
     Ok(written)
 }
 
-/// A cluster: its id (lowest member), size, and how many members have a
-/// disposition.
+/// A cluster: its id (its first member's), size, and how many members
+/// have a disposition.
 #[derive(Clone, Debug, Queryable)]
 pub struct ClusterSize {
     pub cluster_id: Option<i64>,
@@ -319,9 +343,7 @@ fn list_in_snapshot(
         ))
         .load(conn)?;
     let total = others()
-        .select(comments::cluster_id)
-        .distinct()
-        .count()
+        .select(count(comments::cluster_id).aggregate_distinct())
         .get_result(conn)?;
     let ids: Vec<i64> = found.iter().filter_map(|c| c.cluster_id).collect();
     let firsts: std::collections::HashMap<i64, bool> = comments::table

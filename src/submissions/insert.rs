@@ -54,6 +54,7 @@ pub(super) fn insert_comments(
     let mut rejoin: Vec<(i64, String)> = Vec::new();
     let stored = in_turns(
         conn,
+        submission,
         &intake.comments,
         transaction_time,
         on_batch,
@@ -71,7 +72,9 @@ pub(super) fn insert_comments(
                 .collect();
             lookup.sort_unstable();
             lookup.dedup();
-            for (hash, known) in clusters::stored_clusters(conn, submission.document_id, &lookup)? {
+            for (hash, known) in
+                clusters::stored_clusters(conn, submission.document_id, submission.id, &lookup)?
+            {
                 if known.unclustered {
                     rejoin.push((known.cluster, hash.clone()));
                 }
@@ -147,14 +150,12 @@ pub(super) fn insert_comments(
                     updated_at: now,
                 })
                 .collect();
-            let n = comments::insert_batch(conn, &rows)?;
-            submissions::still_arriving(conn, submission.id, db::now())?;
-            Ok(n)
+            Ok(comments::insert_batch(conn, &rows)?)
         },
     )?;
-    // Stored comments of those texts without a cluster join it. In its
-    // order: a stored comment still alone is its own cluster, so the
-    // updates walk the table in id order rather than hopping across it.
+    // Stored comments of those texts without a cluster join it. In the
+    // order of the clusters, mostly the lowest ids of those comments: the
+    // updates walk the table rather than hopping across it.
     rejoin.sort_unstable();
     let rejoin: Vec<(&str, i64)> = rejoin
         .iter()
@@ -163,13 +164,11 @@ pub(super) fn insert_comments(
     let document_id = submission.document_id;
     in_turns(
         conn,
+        submission,
         &rejoin,
         transaction_time,
         &mut |_| {},
-        |conn, _, chunk| {
-            submissions::still_arriving(conn, submission.id, db::now())?;
-            Ok(clusters::join_known(conn, document_id, chunk)?)
-        },
+        |conn, _, chunk| Ok(clusters::join_known(conn, document_id, chunk)?),
     )?;
     Ok(stored)
 }
@@ -178,9 +177,12 @@ pub(super) fn insert_comments(
 /// batch's index), in transactions that each take batches while they have
 /// run for less than `time`, so other writers get the write lock between
 /// them; `committed` hears, after each commit, the sum of what `work`
-/// returned in it. Returns the sum of all.
+/// returned in it. Each transaction also marks `submission` as still
+/// arriving, so a sweep never takes it for abandoned while it goes on.
+/// Returns the sum of all.
 fn in_turns<T>(
     conn: &mut DbConnection,
+    submission: &Submission,
     items: &[T],
     time: Duration,
     committed: &mut dyn FnMut(usize),
@@ -198,6 +200,7 @@ fn in_turns<T>(
                     break;
                 }
             }
+            submissions::still_arriving(conn, submission.id, db::now())?;
             Ok::<_, SubmitError>(n)
         })?;
         committed(n);

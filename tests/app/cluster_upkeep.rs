@@ -88,6 +88,33 @@ on_both_backends! {
         assert!(!stale(&app));
     }
 
+    async fn texts_of_a_submission_still_arriving_are_not_joined(db: TestDb) {
+        use docket::db::schema::submissions;
+        let app = app_with(db, &format!("Comment #,Comment\n1,\"{LETTER}\"\n")).await;
+        // Submission 1 still arriving (as a large one is, until its last
+        // turn): it may yet be removed, its comments with it.
+        let arriving = |app: &TestApp, yes: bool| {
+            app.with_conn(|conn| {
+                diesel::update(submissions::table.filter(submissions::tracking_number.eq("NISTIR-8200-0001")))
+                    .set(submissions::arriving.eq(yes))
+                    .execute(conn)
+                    .unwrap()
+            })
+        };
+        assert_eq!(arriving(&app, true), 1);
+        // (Another file: the same one would wait for the arriving copy.)
+        import_late(&app, &format!("Comment #,Comment\n1,\"{LETTER}\"\n\n"), &["--submitter", "Pat Doe"]);
+        arriving(&app, false);
+        let (first, second) = (id_of(&app, "NISTIR-8200-0001-1"), id_of(&app, "NISTIR-8200-0002-1"));
+        // Apart until the next pass, which the arrival asks for.
+        assert_eq!(placed(&app).into_iter().map(|(_, c)| c).collect::<Vec<_>>(), [Some(first), Some(second)]);
+        app.with_conn(|conn| {
+            let id = letter_document(conn);
+            docket::triage::recluster(conn, id).unwrap().expect("no pass running")
+        });
+        assert_eq!(placed(&app).into_iter().map(|(_, c)| c).collect::<Vec<_>>(), [Some(first), Some(first)]);
+    }
+
     async fn the_background_pass_groups_near_duplicates(db: TestDb) {
         let near = LETTER.replace("clear", "plain");
         let csv = format!("Comment #,Type,Section,Comment\n1,T,5.1,\"{LETTER}\"\n2,T,5.1,\"{near}\"\n3,E,5.3,Typo.\n");

@@ -100,6 +100,7 @@ on_both_backends! {
             ["Found 1 cluster(s) covering 4 of 6 comment(s)."]
         );
         assert_eq!(texts(&page, "section.cluster").len(), 1);
+        assert_eq!(texts(&page, "p.count"), ["1 cluster(s)."]);
         assert_eq!(texts(&page, "section.cluster h2 .size"), ["4"]);
         assert_eq!(texts(&page, "section.cluster h2 .answered"), ["(0 with a disposition)"]);
         assert_eq!(texts(&page, "a.member"), MEMBERS);

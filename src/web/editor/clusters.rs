@@ -9,6 +9,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use diesel::OptionalExtension;
 use serde::Deserialize;
 use strum::IntoEnumIterator;
 
@@ -35,7 +36,8 @@ struct ClustersPage {
     flash: Option<String>,
     slug: String,
     document: String,
-    /// Clusters of the document (more than shown when over [`MAX_CLUSTERS`]).
+    /// Clusters of two or more comments in the document (more than shown
+    /// when over [`MAX_CLUSTERS`]).
     total: i64,
     clusters: Vec<ClusterView>,
     dispositions: Vec<&'static str>,
@@ -70,7 +72,16 @@ pub async fn show(
             for size in &listed.0 {
                 let Some(id) = size.cluster_id else { continue };
                 let members = clusters::members(conn, document.id, id, MAX_MEMBERS)?;
-                let body = clusters::body(conn, id)?;
+                // The first member's text, else (removed with a failed
+                // submission, until the next pass places its cluster
+                // again) another's.
+                let body = match clusters::body(conn, id).optional()? {
+                    Some(body) => body,
+                    None => match members.first() {
+                        Some(m) => clusters::body(conn, m.id)?,
+                        None => String::new(),
+                    },
+                };
                 found.push((members, body));
             }
             Ok::<_, DocumentError>((document, listed, found))
