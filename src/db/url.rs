@@ -1,7 +1,8 @@
 //! Which database a URL names. The back end is chosen from the scheme
 //! explicitly: diesel's `MultiConnection::establish` tries each back end in
-//! turn, so a mistyped `postgres:` URL would silently become a SQLite file
-//! (shared/STACK.md, pitfall 1).
+//! turn and hides their errors ("Invalid connection url for
+//! multiconnection"), so a mistyped `postgres:` URL would silently become
+//! a SQLite file.
 
 use std::fmt;
 use std::path::PathBuf;

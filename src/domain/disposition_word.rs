@@ -1,4 +1,4 @@
-//! Reading a disposition as the bodies write it (shared/FORMATS.md):
+//! Reading a disposition as the bodies write it:
 //! docket's own words, NIST's tracker labels, ISO secretariat phrases,
 //! IEEE 802's A/V/J, HL7's persuasive family. Disposition tables edited
 //! offline come back with any of them.

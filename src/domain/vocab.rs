@@ -72,7 +72,8 @@ pub enum CommentType {
     Other,
 }
 
-/// The answer to a comment (shared/FORMATS.md maps each body's words to these).
+/// The answer to a comment (`disposition_word` maps each body's words to
+/// these).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Display, EnumString, AsRefStr, IntoStaticStr, EnumIter,
 )]

@@ -71,8 +71,8 @@ impl Format {
     }
 }
 
-/// The column layout and vocabulary of a publishing body
-/// (shared/FORMATS.md). JSON has one layout whatever the preset.
+/// The column layout and vocabulary of a publishing body (its columns:
+/// `preset`). JSON has one layout whatever the preset.
 #[derive(
     Clone,
     Copy,

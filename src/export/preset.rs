@@ -1,5 +1,5 @@
-//! The columns of each preset (shared/FORMATS.md): headers as the body's
-//! own template spells them, so the table can be pasted into its
+//! The columns of each preset: headers as the body's own comment template
+//! spells them, so the table can be pasted into its
 //! documents and read back by docket (the header matcher knows them all).
 //! Every layout starts with docket's tracking number, which the offline
 //! round trip matches rows by.

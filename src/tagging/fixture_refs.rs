@@ -1,5 +1,5 @@
 //! Issue 4's table-driven test: section references taken from the real
-//! comment files in `/work/shared/fixtures`, every distinct form they hold,
+//! comment files in `../shared/fixtures` (beside the repository), every distinct form they hold,
 //! tagged against written-out outlines (`testdata/sp800-63-4.toml`, all four
 //! volumes of NIST SP 800-63-4; `testdata/iso-dis-19156.toml`, part of
 //! ISO/DIS 19156) by the path intake takes: the outline file read and checked

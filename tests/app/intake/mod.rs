@@ -20,8 +20,8 @@ use time::macros::date;
 use crate::cli::{docket, stderr, stdout};
 use crate::helpers::TestDb;
 
-/// The shared fixtures (`/work/shared/fixtures`), or `None` with a notice
-/// when they are absent. Under CI=true their absence fails the test instead.
+/// The shared fixtures (`../shared/fixtures`, beside the repository), or
+/// `None` with a notice when they are absent. Under CI=true their absence fails the test instead.
 pub(crate) fn fixtures_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures"));
     if dir.is_dir() {
