@@ -1,6 +1,9 @@
-//! Settings: `config/default.toml` (compiled in), then an environment file,
-//! then `DOCKET__SECTION__KEY` variables and `DATABASE_URL`. Every key is
-//! documented in `config/default.toml`; unknown keys are errors.
+//! Settings: `config/default.toml` (compiled in), then one file over it
+//! (`--config`, else `DOCKET_CONFIG`, else `config/local.toml` when present),
+//! then `DOCKET__SECTION__KEY` variables, then `DATABASE_URL`. Every key is
+//! documented in `config/default.toml`. Unknown keys and values that make no
+//! sense are errors naming the key, so a typo stops start-up instead of
+//! being ignored.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

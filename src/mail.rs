@@ -1,9 +1,11 @@
 //! Outgoing e-mail: receipts and replies for submitters, notices for
 //! editors. lettre over SMTP (rustls), or `.eml` files in an outbox
 //! directory by default so a fresh docket never sends mail anywhere.
-//! Addresses are never logged. Requests do not send: they queue messages
-//! in the database, in their own transaction, and [`outbox`]'s job sends
-//! them, so a message owed is never lost to a crash after the commit.
+//! Addresses are never logged, and an SMTP error only by its reply code,
+//! since a server's reply may quote the address. Requests do not send: they
+//! queue messages in the database, in their own transaction, and
+//! [`outbox`]'s job sends them, so a message owed is never lost to a crash
+//! after the commit.
 
 pub mod outbox;
 

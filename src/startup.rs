@@ -1,5 +1,13 @@
 //! Building the application: bind, open the database, migrate, seed, serve.
 //! Tests call [`Application::build`] with port 0 and run it in the background.
+//!
+//! Binding comes first, as a port in use is the quickest thing to report.
+//! Migrating and seeding run under `migrate::with_bootstrap_lock`, so
+//! instances starting together against one database take turns. The
+//! background jobs start here too: the mail sender (`mail::outbox`), the
+//! sweep of submissions a dead process left arriving, and the re-clustering
+//! pass (`triage.recluster_every_secs`). Each instance runs its own; the
+//! database decides which one does a given piece of work.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;

@@ -2,6 +2,12 @@
 //! failed passwords, see `throttle`).
 //! The web layer (`web::auth`) keeps the signed-in user in the session;
 //! everything here is plain functions over a connection.
+//!
+//! Signing in takes three steps, [`begin_sign_in`] (database),
+//! [`check_password`] (CPU only) and [`finish_sign_in`] (database), so the
+//! web holds no pooled connection during the slow argon2id check. Every
+//! path runs argon2 once, an unknown address and an over-long password too,
+//! so the time taken tells nobody which addresses have accounts.
 
 pub mod api_token;
 pub mod invite;

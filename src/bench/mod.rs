@@ -2,6 +2,13 @@
 //! the raw ceiling measured in the same run (the csv crate's serde parse or
 //! calamine's sheet read, then a batch insert of the same rows), on SQLite
 //! and, given a URL, PostgreSQL. Each measurement gets a fresh database.
+//!
+//! `docket bench tagging` ([`tagging`], here too) times section tagging
+//! alone against a synthetic outline. The other benchmarks have a module
+//! each: `triage`, `export`, `reimport` and `contention`. Those that store
+//! use scratch databases, and most set docket beside a raw ceiling or a
+//! baseline measured in the same run, so a figure means something on any
+//! machine. The figures themselves are in `docs/performance.md`.
 
 use std::io::Cursor;
 use std::path::Path;

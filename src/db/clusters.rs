@@ -280,7 +280,7 @@ macro_rules! update_batch {
     }};
 }
 
-/// Writes text hashes and clusters, [`WRITE_BATCH`] rows per statement
+/// Writes text hashes and clusters, `WRITE_BATCH` rows per statement
 /// (`CASE id WHEN … THEN …`, which both back ends run). Versions are not
 /// bumped: clusters are derived data, not an editor's change.
 pub fn write(conn: &mut DbConnection, rows: &[Placed]) -> QueryResult<usize> {

@@ -1,4 +1,15 @@
 //! Documents under public comment.
+//!
+//! Besides what a document is, its row holds two pieces of coordination.
+//! `next_submission_seq` gives tracking numbers, taken inside the
+//! submission's first transaction, so a rollback of it gives the number
+//! back (a large submission that fails in a later one leaves its number
+//! unused, never given twice).
+//! `clusters_stale` and `clusters_claimed_at` run the re-clustering
+//! passes: a submission marks the document stale, and a pass claims it
+//! with a conditional update and renews its lease as it goes
+//! ([`ClusterLease`]), so one pass at a time does a document, across
+//! instances, and a pass whose instance died is taken over.
 
 use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};

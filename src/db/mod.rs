@@ -1,6 +1,14 @@
 //! Data access. The connection enum and pool live here; each entity has a
 //! module with its row structs and the queries over it, taking
 //! `&mut DbConnection`. Handlers call these through [`Db::run`] and hold no SQL.
+//!
+//! One [`DbConnection`] serves both back ends, so most queries are written
+//! once. Where diesel cannot go through the enum (multi-row inserts, as in
+//! `comments::insert_batch`) or the back ends differ (full-text search, the
+//! export's COPY), the code matches on the variant. A transaction that
+//! writes should start with [`write_transaction`], not diesel's own, which
+//! on SQLite can fail at its first write under other writers; reads that
+//! must see one moment across statements use [`read_snapshot`].
 
 pub mod audit;
 pub mod audited;

@@ -1,4 +1,10 @@
 //! The connection pool and the bridge from async handlers to blocking diesel.
+//!
+//! [`Db::run`] moves each piece of database work to a blocking thread, so
+//! the async workers never wait on a query. The pool does not ping a
+//! connection at check-out (a round trip on every request, a good share of
+//! a save on PostgreSQL): a connection is trusted until a query finds its
+//! server gone, and is then dropped when returned (`ConnectionWatch`).
 
 use std::time::Duration;
 

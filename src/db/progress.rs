@@ -1,5 +1,15 @@
 //! How far the triage of a document has come: comment counts per section
 //! (status, type, and what still needs a hand), for the dashboard.
+//!
+//! The counts are kept, not computed: `section_tallies` (migration 000007)
+//! holds a row per document and section (0: General), kept in step by
+//! triggers on `comments`, so the dashboard reads a few hundred rows instead
+//! of grouping a million comments. SQLite has row triggers; PostgreSQL one
+//! function behind three statement-level triggers, which upserts each
+//! changed group once and in key order, so two writers never deadlock on
+//! them. The triggers skip arriving submissions, which [`count_submission`]
+//! counts once, as they arrive. [`recount`] is the grouped query the tests
+//! hold the tallies to.
 
 use std::ops::AddAssign;
 

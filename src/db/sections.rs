@@ -1,4 +1,7 @@
-//! Outline nodes. An outline is always replaced whole (see `outline::store`).
+//! Outline nodes, in document order (`position`). An outline is replaced as
+//! a whole ([`replace_outline`], called by `documents`, which re-tags in the
+//! same transaction). Nodes are matched by volume and `lookup_key`, so a
+//! node that stays keeps its id, and with it its owner and its comments.
 
 use diesel::prelude::*;
 

@@ -1,4 +1,12 @@
 //! Submissions (one act of commenting) and the original files they came with.
+//!
+//! The original bytes live in `submission_files`, a table of their own, so
+//! listing submissions never loads them. A submission still being stored is
+//! `arriving`: every reader leaves its comments out (asking [`arriving_in`]
+//! first), and `received_at` is its sign of life until it arrives, by which
+//! a sweep tells an abandoned one (`crate::submissions::sweep_abandoned`).
+//! `reply_claimed_at` and `reply_sent_at` keep two instances from both
+//! mailing a submitter their replies (`web::editor::reply_mail`).
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;

@@ -7,6 +7,11 @@
 //! the pace (and a 40 ms p95). Waiting on a mutex instead wakes the next
 //! writer as the first commits. Other processes on the same file (a CLI
 //! import beside the server) still meet the busy timeout as before.
+//!
+//! The gate is handed to the writer waiting longest (a fair unlock, in
+//! `transaction`): a large submission coming straight back for its next
+//! transaction would otherwise take it again, and again, before an
+//! editor's save had its turn.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

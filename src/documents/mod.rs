@@ -1,6 +1,11 @@
 //! Creating documents and giving them outlines: the operations the CLI, the
 //! demo loader and the admin pages share. Outline changes and re-tagging
-//! are in `outline`.
+//! are in `outline_change`, publication and public posting in `publish`.
+//!
+//! An outline change re-tags the document's comments in the same
+//! transaction, after taking the document's row lock: a comment is never
+//! left filed under a node that is gone, and two admins saving at once
+//! cannot undo each other. Hand-made tags stay unless their node goes.
 
 mod outline_change;
 pub mod publish;

@@ -5,6 +5,10 @@
 //! every answered comment to `published` (with a history entry each, all in
 //! one statement) and records when, which the public comments page then
 //! shows answers from.
+//!
+//! Nothing here sends mail: the replies a publication owes its submitters
+//! are started by the web handler once this has committed
+//! (`web::editor::reply_mail`), so a failed publication mails nobody.
 
 use diesel::dsl::sql;
 use diesel::prelude::*;

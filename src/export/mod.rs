@@ -4,9 +4,13 @@
 //!
 //! An export is checked first ([`prepare`]: the document, the section
 //! asked for, the completeness gate of a final table), so that whatever
-//! is wrong is said before the first byte goes out; then [`write`] streams
-//! the rows from the database into the chosen format, one row in memory at
-//! a time.
+//! is wrong is said before the first byte goes out; then [`write()`] streams
+//! the rows from the database into the chosen format: read on one thread,
+//! written on another, with a few batches of rows in memory between them
+//! however many there are (`rows`).
+//!
+//! The CLI (`docket export`), the editors' download and the API all export
+//! through these two calls, so a table reads the same wherever it came from.
 
 pub mod cells;
 mod csv;

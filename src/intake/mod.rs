@@ -5,6 +5,14 @@
 //! `sniff` (what the bytes are) → `csvfile` / `workbook` (a grid of text per
 //! sheet) → `header` (which row, which columns) → `metadata` (rows above it)
 //! → `rows` (typed comments, problems per row and column).
+//!
+//! A [`Problem`] is a warning that keeps its row, every cell verbatim, so
+//! nothing a submitter wrote is lost to an odd cell. An [`IntakeError`]
+//! refuses the whole file, and nothing is stored. Comments typed into the
+//! web form or sent as JSON go through [`from_form`], the same path as a
+//! file. Hostile files are refused while read, not after: `limits` and
+//! `budget` bound what one file may take in memory, and `bounds` sizes an
+//! XLS or ODS workbook before calamine expands it.
 
 mod bounds;
 mod budget;

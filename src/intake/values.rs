@@ -1,7 +1,7 @@
 //! Parsing the messy cells of real comment sheets (NIST, ISO and other
-//! bodies' templates, filled in by hand) into domain values. The raw text is always kept beside the result; a value that
-//! cannot be read is an `Err` with what was expected, and the caller keeps
-//! the row.
+//! bodies' templates, filled in by hand) into domain values. The raw text
+//! is always kept beside the result; a value that cannot be read is an
+//! `Err` with what was expected, and the caller keeps the row.
 
 use crate::domain::{CommentType, PageLabel};
 

@@ -1,10 +1,18 @@
 //! Storing a submission: the one operation the CLI import, the web upload
-//! and the web form share. Everything of one submission (the submission,
+//! and form, and the API share. Everything of one submission (the submission,
 //! its original file, every comment) becomes visible at once, or not at
 //! all: a small submission is written in one transaction; a large one in
 //! transactions of about [`TRANSACTION_TIME`], hidden (`arriving`) until
 //! its last one, so it never holds other writers up for long (see
 //! [`store_then`]).
+//!
+//! Intake's problems are warnings; what is refused here is a submission
+//! outside the comment period (editors may accept late ones). Sender
+//! details left blank are taken from the template's own rows. The tracking
+//! number is taken under the document's row lock, and only then is the
+//! same file from the same sender looked for, so of two copies sent at
+//! once the second finds the first and is told it arrived already. Each
+//! comment is tagged and given its cluster as it is inserted (`insert`).
 
 mod insert;
 

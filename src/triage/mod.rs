@@ -2,6 +2,14 @@
 //! (optimistic locking: a form opened before someone else's save is
 //! refused, never applied over it) and writes an audit event in the same
 //! transaction.
+//!
+//! Every triage change goes through [`save()`]: the comment page, a queue's
+//! quick controls and bulk form (`bulk`), a disposition table sent back
+//! (`reimport`) and the API's `PATCH`, so the version check and the audit
+//! events are the same whichever way an editor works. Filing a comment by
+//! hand from the tags page is [`retag_by_hand`], checked the same way.
+//! Clusters (`similar`) are derived data: recomputing them bumps no
+//! version, so open forms stay valid.
 
 mod bulk;
 mod recluster;

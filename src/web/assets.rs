@@ -1,4 +1,7 @@
-//! Static files (CSS, later htmx), compiled into the binary.
+//! Static files from `static/` (the stylesheet, the few scripts, and htmx 2
+//! in `vendor/` with its licence), compiled into the binary with rust-embed,
+//! as askama compiles in the templates: one file to deploy, nothing to
+//! find on disk.
 
 use actix_web::http::header::{self, EntityTag};
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,6 +1,15 @@
 //! HTTP: routes, error mapping, request logging. Handlers are thin: they
 //! parse the request, call `db`/domain code through [`AppState`], and render
 //! one askama page struct defined beside them.
+//!
+//! A request: `TracingLogger` opens its span (`telemetry`) → the handler
+//! parses path and form into domain types → `state.db.run(…)` does the
+//! database work on a blocking thread → an auto-escaped askama page, or
+//! JSON under `/api/`. Any error on the way becomes a status and a page
+//! (or JSON) in `errors`, and nowhere else. [`routes`] is every route: the
+//! public and sign-in pages itself, each area's through its own `routes`
+//! (`submit`, `editor`, `admin`), and the API's through `api::service()`,
+//! where each handler carries its own route.
 
 mod admin;
 pub mod api;

@@ -10,7 +10,7 @@
 //!   compressed (`Content-Encoding`) is refused with 400: actix would
 //!   unpack it after this check, and no browser compresses what it sends.
 //!
-//! Those bodies are read into memory to be checked, up to [`TEXT_CAP`] (at
+//! Those bodies are read into memory to be checked, up to `TEXT_CAP` (at
 //! least every such extractor's own limit), then handed on unchanged. A body
 //! over the cap is handed on unchecked: the extractor refuses it as too
 //! large. Multipart forms (uploads) are not read here: buffering a 50 MB

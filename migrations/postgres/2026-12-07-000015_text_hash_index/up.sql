@@ -1,6 +1,7 @@
 -- Exact duplicates are grouped at intake by one statement per batch of
--- texts (src/db/clusters.rs `join_exact`), which looks up, per text, the
--- members without a cluster and the group's lowest cluster. With
+-- texts (src/db/clusters.rs `stored_clusters`, `join_known`), which looks
+-- up, per text, the members without a cluster and the group's lowest
+-- cluster. With
 -- `cluster_id` in the index both are found by the index alone, and the
 -- index matches all three conditions, so no planner prefers
 -- `comments_cluster_idx` (document, cluster) for `cluster_id IS NULL`

@@ -1,6 +1,7 @@
 -- docket's whole data model (see ARCHITECTURE.md). Kept in step with
 -- migrations/postgres/…_initial/up.sql: same tables, columns and indexes.
--- Timestamps are UTC without zone; JSON is stored as TEXT (shared/STACK.md).
+-- Timestamps are UTC without zone; JSON is stored as TEXT (diesel's
+-- connection enum for both back ends has no Jsonb or arrays).
 -- SQLite ids use AUTOINCREMENT so, as with PostgreSQL identities, an id is
 -- never reused after its row is deleted.
 

@@ -2,6 +2,11 @@
 //! `startup`) carries the user's id and when they signed in; every request
 //! to an editor page loads the account again, so a deactivated account or
 //! a changed role takes effect at once on every instance.
+//!
+//! The cookie also carries the account's session epoch, and a request is
+//! signed in only while it matches. Signing out, a new password or turning
+//! the account off moves the epoch on (`db::users`), which voids every copy
+//! of the cookie: a session in a cookie cannot otherwise be taken back.
 
 pub mod invite;
 pub mod login;

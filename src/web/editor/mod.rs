@@ -1,5 +1,16 @@
 //! Pages for signed-in editors and admins, under `/editor`. Every handler
 //! takes a [`SignedIn`], so anonymous requests never reach one.
+//!
+//! Pages that save in place (a queue, the comment page) load htmx from
+//! `templates/editor/htmx.html`, set up for the CSP: no inline style, no
+//! eval, no scripts in fragments, and 409 and 422 answers swapped in. A
+//! request with `HX-Request: true` (`web::is_htmx`) gets a fragment
+//! rendered from the same template file the page includes
+//! (`editor/queue_row.html`, `editor/comment_triage.html`), so there is one
+//! copy of the markup; a plain form post gets a redirect with a flash, or
+//! the whole page, and works without JavaScript. An htmx request without
+//! a sign-in gets 401 and `HX-Redirect` to the sign-in form
+//! (`web::HtmxError`), not the sign-in page swapped into a row.
 
 mod bulk;
 mod clusters;
