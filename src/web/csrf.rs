@@ -1,9 +1,21 @@
 //! CSRF protection for every state-changing form: a random token kept in
 //! the signed, encrypted session cookie and repeated in a hidden field. A
-//! POST whose field does not match is refused before it changes anything
-//! (a multipart body is parsed first, within the upload limit).
+//! POST whose field does not match is refused before it changes anything.
+//!
+//! A URL-encoded form is taken as [`CsrfForm`], which checks the token as
+//! the request is extracted, so a handler cannot forget to. The three
+//! multipart uploads (parsed first, within the upload limit) and the bulk
+//! form (read as raw bytes for its repeated fields) call [`check`]
+//! themselves. The API takes no cookie, so it needs no token.
 
-use actix_session::Session;
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
 
 use super::WebError;
 
@@ -36,6 +48,69 @@ pub fn check(session: &Session, submitted: &str) -> Result<(), WebError> {
              Go back, reload the page and send it again."
                 .to_owned(),
         )),
+    }
+}
+
+/// A form with the hidden CSRF field. Give the field `#[serde(default)]`:
+/// a form without it is then refused as a CSRF failure (403), not as one
+/// that could not be read (400).
+pub trait Tokened {
+    /// The token the form carried (empty when it had none).
+    fn csrf(&self) -> &str;
+}
+
+/// Implements [`Tokened`] for form structs with a `csrf: String` field.
+macro_rules! tokened {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::web::csrf::Tokened for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+}
+pub(crate) use tokened;
+
+/// A URL-encoded form (as `web::Form`, with its limit and 400 page) whose
+/// CSRF token matched the session's: refused with 403 otherwise, before
+/// the handler runs.
+pub struct CsrfForm<T>(pub T);
+
+impl<T> CsrfForm<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for CsrfForm<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Tokened + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    /// htmx requests get the refusal as a fragment, as their handlers'
+    /// errors do.
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let htmx = super::is_htmx(req);
+        let session = req.get_session();
+        let form = web::Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            check(&session, form.csrf()).map_err(|e| {
+                if htmx {
+                    super::HtmxError(e).into()
+                } else {
+                    actix_web::Error::from(e)
+                }
+            })?;
+            Ok(CsrfForm(form))
+        })
     }
 }
 

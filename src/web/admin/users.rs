@@ -12,8 +12,11 @@ use crate::db::{self, DbError};
 use crate::domain::Role;
 use crate::mail::InviteNotice;
 use crate::web::auth::SignedIn;
+use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::editor::{Chrome, flash, take_flash};
-use crate::web::{AppState, WebError, csrf, page, see_other};
+use crate::web::{AppState, WebError, page, see_other};
+
+tokened!(ActiveForm, InviteForm);
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]
@@ -37,7 +40,6 @@ struct Row {
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct InviteForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -94,9 +96,8 @@ pub async fn invite(
     who: SignedIn,
     session: Session,
     state: web::Data<AppState>,
-    form: web::Form<InviteForm>,
+    form: CsrfForm<InviteForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("invite editors")?;
     let form = form.into_inner();
     let role = match form.role.as_str() {
@@ -213,9 +214,8 @@ pub async fn set_active(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    form: web::Form<ActiveForm>,
+    form: CsrfForm<ActiveForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("turn accounts off or on")?;
     let id = id.into_inner();
     if id == who.user.id {

@@ -10,7 +10,10 @@ use serde::Deserialize;
 
 use crate::auth::{self, AuthError, password};
 use crate::db::{self, DbError};
+use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, csrf, page, see_other};
+
+tokened!(AcceptForm);
 
 #[derive(Template)]
 #[template(path = "auth/invite.html")]
@@ -66,7 +69,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct AcceptForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -79,9 +81,8 @@ pub async fn accept(
     session: Session,
     state: web::Data<AppState>,
     token: web::Path<String>,
-    form: web::Form<AcceptForm>,
+    form: CsrfForm<AcceptForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let token = token.into_inner();
     let Some(name) = invited(&state, token.clone()).await? else {
         return gone(csrf::token(&session)?, token);

@@ -13,10 +13,13 @@ use crate::auth::{self, AuthError};
 use crate::db::DbError;
 use crate::db::users::User;
 use crate::web::client::ClientAddr;
+use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::rate_limit::{Limited, SignIn};
 use crate::web::{AppState, WebError, csrf, page, see_other};
 use std::sync::LazyLock;
 use tokio::sync::Semaphore;
+
+tokened!(LoginForm, LogoutForm);
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -84,7 +87,6 @@ struct BouncePage {
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     email: String,
@@ -102,9 +104,8 @@ pub async fn submit(
     client: ClientAddr,
     state: web::Data<AppState>,
     session: Session,
-    form: web::Form<LoginForm>,
+    form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let LoginForm {
         email,
         password,
@@ -209,7 +210,6 @@ async fn sign_in(
 
 #[derive(Deserialize)]
 pub struct LogoutForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
 }
@@ -220,9 +220,8 @@ pub struct LogoutForm {
 pub async fn logout(
     state: web::Data<AppState>,
     session: Session,
-    form: web::Form<LogoutForm>,
+    _: CsrfForm<LogoutForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     if let Some((id, _)) = super::current(&session) {
         state
             .db

@@ -18,7 +18,10 @@ use crate::db::clusters;
 use crate::documents::{self, DocumentError};
 use crate::domain::Disposition;
 use crate::triage;
-use crate::web::{AppState, WebError, csrf, page, see_other};
+use crate::web::csrf::{CsrfForm, tokened};
+use crate::web::{AppState, WebError, page, see_other};
+
+tokened!(RefreshForm);
 
 /// Clusters shown, largest first.
 const MAX_CLUSTERS: i64 = 100;
@@ -149,7 +152,6 @@ fn view(
 
 #[derive(Deserialize)]
 pub struct RefreshForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
 }
@@ -159,9 +161,8 @@ pub async fn refresh(
     session: Session,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    form: web::Form<RefreshForm>,
+    _: CsrfForm<RefreshForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let slug = slug.into_inner();
     let lookup = slug.clone();
     let report = state

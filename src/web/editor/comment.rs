@@ -17,7 +17,10 @@ use super::{Chrome, SignedIn, flash, take_flash};
 use crate::db::comments::Comment;
 use crate::db::{self, DbError};
 use crate::triage::{self, TriageError};
+use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, csrf, is_htmx, page, see_other};
+
+tokened!(SaveForm);
 
 #[derive(Template)]
 #[template(path = "editor/comment.html")]
@@ -155,7 +158,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct SaveForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     version: i32,
@@ -169,9 +171,8 @@ pub async fn save(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
-    form: web::Form<SaveForm>,
+    form: CsrfForm<SaveForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let id = id.into_inner();
     let SaveForm {
         version, values, ..

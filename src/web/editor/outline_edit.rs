@@ -17,7 +17,10 @@ use super::{Chrome, SignedIn, flash};
 use crate::db::sections::OutlineChange;
 use crate::documents::{self, DocumentError, OutlineEdit, Retagged};
 use crate::outline::{self, OutlineEntry, OutlineError, OutlineFormat};
+use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, csrf, page, see_other};
+
+tokened!(AddForm, NodeForm, OwnerForm, RemoveForm);
 
 /// Outline files are small; anything bigger is a wrong file.
 const MAX_OUTLINE_BYTES: usize = 1024 * 1024;
@@ -60,7 +63,6 @@ struct NodeValues {
 
 #[derive(Deserialize)]
 pub struct NodeForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     fingerprint: String,
@@ -132,9 +134,8 @@ pub async fn update(
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
-    form: web::Form<NodeForm>,
+    form: CsrfForm<NodeForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("edit an outline")?;
     let (slug, id) = path.into_inner();
     let NodeForm {
@@ -187,7 +188,6 @@ const STALE: &str = "Someone else changed the outline after you opened this form
 
 #[derive(Deserialize)]
 pub struct OwnerForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     /// A user id, or empty for nobody.
@@ -202,9 +202,8 @@ pub async fn set_owner(
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
-    form: web::Form<OwnerForm>,
+    form: CsrfForm<OwnerForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("give sections to editors")?;
     let (slug, id) = path.into_inner();
     let owner = match form.owner.trim() {
@@ -251,7 +250,6 @@ pub async fn set_owner(
 
 #[derive(Deserialize)]
 pub struct RemoveForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     fingerprint: String,
@@ -262,9 +260,8 @@ pub async fn remove(
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
-    form: web::Form<RemoveForm>,
+    form: CsrfForm<RemoveForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("edit an outline")?;
     let (slug, id) = path.into_inner();
     let fingerprint = form.into_inner().fingerprint;
@@ -283,7 +280,6 @@ pub async fn remove(
 
 #[derive(Deserialize)]
 pub struct AddForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     fingerprint: String,
@@ -296,9 +292,8 @@ pub async fn add(
     session: Session,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    form: web::Form<AddForm>,
+    form: CsrfForm<AddForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("edit an outline")?;
     let slug = slug.into_inner();
     let AddForm {

@@ -11,7 +11,10 @@ use super::{Chrome, SignedIn, flash, take_flash};
 use crate::auth::api_token::{self, MAX_ACTIVE, MAX_LABEL_CHARS, TokenError};
 use crate::db::auth_tokens::AuthToken;
 use crate::export::when;
-use crate::web::{AppState, WebError, csrf, page, see_other};
+use crate::web::csrf::{CsrfForm, tokened};
+use crate::web::{AppState, WebError, page, see_other};
+
+tokened!(NewTokenForm, RevokeForm);
 
 #[derive(Template)]
 #[template(path = "editor/profile.html")]
@@ -104,9 +107,8 @@ pub async fn create(
     who: SignedIn,
     session: Session,
     state: web::Data<AppState>,
-    form: web::Form<NewTokenForm>,
+    form: CsrfForm<NewTokenForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let form = form.into_inner();
     let days = match form.days.trim() {
         "" => Ok(None),
@@ -163,9 +165,8 @@ pub async fn revoke(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    form: web::Form<RevokeForm>,
+    _: CsrfForm<RevokeForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let (user_id, id) = (who.user.id, id.into_inner());
     let revoked = state
         .db

@@ -11,7 +11,10 @@ use super::export::{ExportQuery, refused};
 use super::reply_mail::{self, Started};
 use super::{SignedIn, flash};
 use crate::documents::publish::{self, PublishError};
-use crate::web::{AppState, WebError, csrf, see_other};
+use crate::web::csrf::{CsrfForm, tokened};
+use crate::web::{AppState, WebError, see_other};
+
+tokened!(PostingForm, PublishForm);
 
 #[derive(serde::Deserialize)]
 pub struct PublishForm {
@@ -34,9 +37,8 @@ pub async fn publish(
     session: Session,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    form: web::Form<PublishForm>,
+    form: CsrfForm<PublishForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("publish a disposition")?;
     let slug = slug.into_inner();
     let user_id = who.user.id;
@@ -97,9 +99,8 @@ pub async fn send_replies(
     session: Session,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    form: web::Form<PublishForm>,
+    _: CsrfForm<PublishForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("e-mail the replies")?;
     let slug = slug.into_inner();
     let started = reply_mail::start(&state, slug.clone()).await?;
@@ -124,9 +125,8 @@ pub async fn posting(
     session: Session,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    form: web::Form<PostingForm>,
+    form: CsrfForm<PostingForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     who.require_admin("change whether comments are posted publicly")?;
     let on = match form.posting.as_str() {
         "on" => true,

@@ -33,11 +33,13 @@ use crate::db::queue::search_words;
 use crate::db::{self, DbError, sections::Section, users::User};
 use crate::domain::{Disposition, TriageStatus};
 use crate::triage::{self, Saved, SectionChoice, TriageEdit, TriageError};
+use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, auth::local_path, csrf, is_htmx, page, see_other};
+
+tokened!(QuickForm);
 
 #[derive(Deserialize)]
 pub struct QuickForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     version: i32,
@@ -121,9 +123,8 @@ pub async fn apply(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
-    form: web::Form<QuickForm>,
+    form: CsrfForm<QuickForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let id = id.into_inner();
     let form = form.into_inner();
     let change = form.change();

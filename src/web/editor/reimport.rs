@@ -16,7 +16,10 @@ use crate::db::table_uploads::{self, TableUpload};
 use crate::documents;
 use crate::export;
 use crate::reimport::{self, Applied, Plan, ReimportError};
+use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, csrf, format, page};
+
+tokened!(ApplyForm);
 
 /// Uploads never applied are forgotten after this long.
 const KEEP_UPLOAD: time::Duration = time::Duration::days(1);
@@ -164,9 +167,8 @@ pub async fn apply(
     session: Session,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: web::Form<ApplyForm>,
+    _: CsrfForm<ApplyForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let (slug, token) = path.into_inner();
     let mut page_data = ReimportPage::load(&state, &who, &session, &slug).await?;
     let limits = state.limits.clone();

@@ -12,7 +12,10 @@ use super::{Chrome, SignedIn, flash, take_flash};
 use crate::db::{self, comments::Comment, sections::Section};
 use crate::documents::{self, DocumentError};
 use crate::triage::{self, TriageError};
-use crate::web::{AppState, WebError, csrf, page, see_other};
+use crate::web::csrf::{CsrfForm, tokened};
+use crate::web::{AppState, WebError, page, see_other};
+
+tokened!(RetagForm);
 
 const PER_PAGE: i64 = 50;
 
@@ -121,7 +124,6 @@ impl Row {
 
 #[derive(Deserialize)]
 pub struct RetagForm {
-    /// Defaulted, so a form without it is refused as a CSRF failure (403).
     #[serde(default)]
     csrf: String,
     version: i32,
@@ -137,9 +139,8 @@ pub async fn retag(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    form: web::Form<RetagForm>,
+    form: CsrfForm<RetagForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let id = id.into_inner();
     let RetagForm {
         version,

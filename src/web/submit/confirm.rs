@@ -2,7 +2,6 @@
 //! comment) and queues its receipt e-mail in the transaction that makes it
 //! visible (`submissions::store_then`).
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -15,10 +14,11 @@ use crate::domain::Channel;
 use crate::intake::Intake;
 use crate::mail::Receipt;
 use crate::submissions::{self, Request, Sender, Stored, SubmitError, Upload};
+use crate::web::csrf::CsrfForm;
 use crate::web::errors::BUSY;
 use crate::web::rate_limit::{Confirm, Limited};
 use crate::web::see_other;
-use crate::web::{AppState, WebError, csrf};
+use crate::web::{AppState, WebError};
 
 /// Stores the upload and queues the receipt; a file the same address sent
 /// before gets the "already received" page instead. Limited per client
@@ -27,10 +27,8 @@ pub async fn confirm(
     _: Limited<Confirm>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    session: Session,
-    form: web::Form<TokenForm>,
+    _: CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let (path_slug, token) = path.into_inner();
     let (document, mut pending) = load_with_file(&state, path_slug.clone(), token.clone()).await?;
     if pending.submission_id.is_some() {

@@ -14,7 +14,10 @@ use crate::domain::TagSource;
 use crate::intake::{FormRow, Intake};
 use crate::submissions::TagSummary;
 use crate::tagging::{Tagger, signals_of};
+use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, csrf, see_other};
+
+tokened!(TokenForm);
 
 /// Rows shown in full on the preview; the rest are counted.
 const SHOWN_ROWS: usize = 500;
@@ -340,10 +343,8 @@ pub struct TokenForm {
 pub async fn cancel(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    session: Session,
-    form: web::Form<TokenForm>,
+    _: CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf::check(&session, &form.csrf)?;
     let (slug, token) = path.into_inner();
     let (_, pending) = load(&state, slug.clone(), token.clone()).await?;
     if pending.submission_id.is_none() {
