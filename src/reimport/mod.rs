@@ -23,7 +23,7 @@ use crate::db::schema::comments;
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::{Disposition, TriageStatus};
 use crate::intake::{self, IntakeError, Limits};
-use crate::triage::{self, MAX_RESPONSE_CHARS, SectionChoice, TriageEdit, TriageError};
+use crate::triage::{self, MAX_RESPONSE_CHARS, TriageEdit, TriageError};
 
 pub use sheet::{Answer, CellProblem, Layout};
 
@@ -269,17 +269,11 @@ fn save(
         TriageStatus::New | TriageStatus::InReview if answered => TriageStatus::Resolved,
         other => other,
     };
-    let duplicate_of = match c.duplicate_of_id {
-        Some(other) => crate::db::comments::find(conn, other)?.tracking_number,
-        None => String::new(),
-    };
     let edit = TriageEdit {
-        section: SectionChoice::Keep,
         status,
         disposition: change.disposition,
         response: change.response.clone().unwrap_or_default(),
-        assignee: c.assignee_id,
-        duplicate_of,
+        ..TriageEdit::keeping(conn, c)?
     };
     match triage::save(conn, c.id, c.version, &edit, user_id) {
         Ok(_) => applied.saved += 1,

@@ -74,18 +74,7 @@ fn edit_for(
     action: &BulkAction,
     conn: &mut DbConnection,
 ) -> Result<TriageEdit, TriageError> {
-    let duplicate_of = match comment.duplicate_of_id {
-        Some(other) => comments::find(conn, other)?.tracking_number,
-        None => String::new(),
-    };
-    let mut edit = TriageEdit {
-        section: super::SectionChoice::Keep,
-        status: comment.status,
-        disposition: comment.disposition.0,
-        response: comment.response.clone().unwrap_or_default(),
-        assignee: comment.assignee_id,
-        duplicate_of,
-    };
+    let mut edit = TriageEdit::keeping(conn, comment)?;
     match action {
         BulkAction::Assign(user) => edit.assignee = *user,
         BulkAction::Answer {

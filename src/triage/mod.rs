@@ -12,11 +12,13 @@
 //! version, so open forms stay valid.
 
 mod bulk;
+mod quick;
 mod recluster;
 mod save;
 pub mod similar;
 
 pub use bulk::{BulkAction, BulkOutcome, bulk};
+pub use quick::QuickChange;
 pub use save::{MAX_RESPONSE_CHARS, Saved, SectionChoice, TriageEdit, save};
 pub use similar::{ClusterReport, recluster};
 

@@ -34,6 +34,26 @@ pub struct TriageEdit {
     pub duplicate_of: String,
 }
 
+impl TriageEdit {
+    /// Everything as stored, the section kept: where an edit that changes
+    /// one thing starts (a quick control, a bulk change, a table sent
+    /// back), so that all of them keep the rest alike.
+    pub fn keeping(conn: &mut DbConnection, comment: &Comment) -> diesel::QueryResult<Self> {
+        let duplicate_of = match comment.duplicate_of_id {
+            Some(other) => comments::find(conn, other)?.tracking_number,
+            None => String::new(),
+        };
+        Ok(Self {
+            section: SectionChoice::Keep,
+            status: comment.status,
+            disposition: comment.disposition.0,
+            response: comment.response.clone().unwrap_or_default(),
+            assignee: comment.assignee_id,
+            duplicate_of,
+        })
+    }
+}
+
 /// A saved comment, and to whom the save newly assigned it (for the
 /// assignment e-mail).
 #[derive(Clone, Debug)]

@@ -31,8 +31,8 @@ use super::{SignedIn, flash};
 use crate::db::comments::Comment;
 use crate::db::queue::search_words;
 use crate::db::{self, DbError, sections::Section, users::User};
-use crate::domain::{Disposition, TriageStatus};
-use crate::triage::{self, Saved, SectionChoice, TriageEdit, TriageError};
+
+use crate::triage::{self, QuickChange, Saved, TriageError};
 use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, auth::local_path, csrf, is_htmx, page, see_other};
 
@@ -52,56 +52,26 @@ pub struct QuickForm {
     back: String,
 }
 
-/// What a quick control asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Change {
-    Answer(Disposition),
-    AssignToMe,
-}
-
 impl QuickForm {
-    fn change(&self) -> Result<Change, String> {
+    fn change(&self) -> Result<QuickChange, String> {
         match (self.disposition.as_str(), self.assign.as_str()) {
-            ("", "me") => Ok(Change::AssignToMe),
+            ("", "me") => Ok(QuickChange::AssignToMe),
             ("", "") => Err("Choose a disposition or “assign to me”.".to_owned()),
             ("", other) => Err(format!("“{other}” is not someone to assign to here; only “me” is.")),
             ("duplicate", "") => Err("A duplicate names the comment it duplicates: mark it on the comment's page, or select it and use “mark as duplicates of”.".to_owned()),
             (word, "") => quick_disposition(word)
-                .map(Change::Answer)
+                .map(QuickChange::Answer)
                 .ok_or_else(|| format!("“{word}” is not a disposition.")),
             _ => Err("Choose a disposition or “assign to me”, not both.".to_owned()),
         }
     }
 }
 
-impl Change {
-    /// The edit `triage::save` applies: what is stored, with this change.
-    fn edit(self, c: &Comment, duplicate_of: String, me: i64) -> TriageEdit {
-        let mut edit = TriageEdit {
-            section: SectionChoice::Keep,
-            status: c.status,
-            disposition: c.disposition.0,
-            response: c.response.clone().unwrap_or_default(),
-            assignee: c.assignee_id,
-            duplicate_of,
-        };
-        match self {
-            Self::Answer(disposition) => {
-                edit.disposition = Some(disposition);
-                if c.status == TriageStatus::New {
-                    edit.status = TriageStatus::InReview;
-                }
-            }
-            Self::AssignToMe => edit.assignee = Some(me),
-        }
-        edit
-    }
-
-    fn done(self) -> String {
-        match self {
-            Self::Answer(disposition) => disposition.to_string().replace('_', " "),
-            Self::AssignToMe => "assigned to you".to_owned(),
-        }
+/// What the row's note says was done.
+fn what_was_done(change: QuickChange) -> String {
+    match change {
+        QuickChange::Answer(disposition) => disposition.to_string().replace('_', " "),
+        QuickChange::AssignToMe => "assigned to you".to_owned(),
     }
 }
 
@@ -135,11 +105,8 @@ pub async fn apply(
             let c = db::comments::find(conn, id)?;
             let result = match asked {
                 Ok(change) => {
-                    let duplicate_of = match c.duplicate_of_id {
-                        Some(other) => db::comments::find(conn, other)?.tracking_number,
-                        None => String::new(),
-                    };
-                    triage::save(conn, id, version, &change.edit(&c, duplicate_of, me), me)
+                    let edit = change.edit(conn, &c, me)?;
+                    triage::save(conn, id, version, &edit, me)
                 }
                 Err(problem) => Err(TriageError::Invalid(vec![problem])),
             };
@@ -184,7 +151,7 @@ pub async fn apply(
     let (status, note) = match result {
         Ok(saved) => {
             super::notify::assigned(&state, &who.user, std::slice::from_ref(&saved)).await;
-            let what = change.map(Change::done).unwrap_or_default();
+            let what = change.map(what_was_done).unwrap_or_default();
             (StatusCode::OK, RowNote::saved(format!("Saved: {what}.")))
         }
         Err(TriageError::ChangedMeanwhile(_)) => {
@@ -253,7 +220,7 @@ fn searched(back: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Change, QuickForm, searched};
+    use super::{QuickChange, QuickForm, searched};
     use crate::domain::Disposition;
 
     fn form(disposition: &str, assign: &str) -> QuickForm {
@@ -270,9 +237,9 @@ mod tests {
     fn one_change_at_a_time_and_never_a_duplicate() {
         assert_eq!(
             form("declined", "").change(),
-            Ok(Change::Answer(Disposition::Declined))
+            Ok(QuickChange::Answer(Disposition::Declined))
         );
-        assert_eq!(form("", "me").change(), Ok(Change::AssignToMe));
+        assert_eq!(form("", "me").change(), Ok(QuickChange::AssignToMe));
         assert!(
             form("duplicate", "")
                 .change()
