@@ -94,21 +94,16 @@ impl<T: DeserializeOwned + Tokened + 'static> FromRequest for CsrfForm<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
-    /// htmx requests get the refusal as a fragment, as their handlers'
-    /// errors do.
+    /// actix extracts a handler's arguments together, so a missing or
+    /// forged token may be refused (403) before `SignedIn` has looked the
+    /// user up: such a request is refused either way. A real form's token
+    /// comes in the same cookie as the session, so it never meets this.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let htmx = super::is_htmx(req);
         let session = req.get_session();
         let form = web::Form::<T>::from_request(req, payload);
         Box::pin(async move {
             let form = form.await?.into_inner();
-            check(&session, form.csrf()).map_err(|e| {
-                if htmx {
-                    super::HtmxError(e).into()
-                } else {
-                    actix_web::Error::from(e)
-                }
-            })?;
+            check(&session, form.csrf())?;
             Ok(CsrfForm(form))
         })
     }

@@ -31,7 +31,6 @@ use super::{SignedIn, flash};
 use crate::db::comments::Comment;
 use crate::db::queue::search_words;
 use crate::db::{self, DbError, sections::Section, users::User};
-
 use crate::triage::{self, QuickChange, Saved, TriageError};
 use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, auth::local_path, csrf, is_htmx, page, see_other};
