@@ -127,6 +127,9 @@ pub fn stored_clusters(
     storing: i64,
     hashes: &[&str],
 ) -> QueryResult<std::collections::HashMap<String, Known>> {
+    if hashes.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
     let others: Vec<String> = super::submissions::arriving_in(conn, document_id)?
         .into_iter()
         .filter(|&id| id != storing)
@@ -405,35 +408,31 @@ pub fn members(
                 submissions::organization,
             ))
     };
-    let first: Option<Member> = query()
+    let mut first: Option<Member> = query()
         .filter(comments::id.eq(cluster_id))
         .first(conn)
         .optional()?;
-    let (first_open, first_answered) = match first {
-        Some(m) if m.disposition.is_none() => (Some(m), None),
-        other => (None, other),
-    };
     let others = || {
         query()
             .filter(comments::cluster_id.ne(comments::id.nullable()))
             .order(comments::id)
     };
-    let mut out: Vec<Member> = first_open.into_iter().collect();
-    let room = |out: &Vec<Member>| limit - i64::try_from(out.len()).unwrap_or(limit);
-    if room(&out) > 0 {
-        let open = others()
-            .filter(comments::disposition.is_null())
-            .limit(room(&out))
-            .load::<Member>(conn)?;
-        out.extend(open);
-    }
-    out.extend(first_answered);
-    if room(&out) > 0 {
-        let answered = others()
-            .filter(comments::disposition.is_not_null())
-            .limit(room(&out))
-            .load::<Member>(conn)?;
-        out.extend(answered);
+    let mut out: Vec<Member> = Vec::new();
+    // The first member, whose id is the lowest, heads its group.
+    for answered in [false, true] {
+        out.extend(first.take_if(|m| m.disposition.is_some() == answered));
+        let room = limit - i64::try_from(out.len()).unwrap_or(limit);
+        if room <= 0 {
+            break;
+        }
+        let more: Vec<Member> = if answered {
+            let answered = others().filter(comments::disposition.is_not_null());
+            answered.limit(room).load(conn)?
+        } else {
+            let open = others().filter(comments::disposition.is_null());
+            open.limit(room).load(conn)?
+        };
+        out.extend(more);
     }
     out.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(out)
