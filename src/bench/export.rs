@@ -22,7 +22,7 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 
 use super::{Report, peak_rss, with_scratch_url};
-use crate::db::export_rows::{self, ExportFilter, ExportRow, RowSink, TableOrder};
+use crate::db::export_rows::{self, ExportFilter};
 use crate::db::{self, ConnectOptions, DatabaseUrl};
 use crate::export::{self, ExportRequest, Format, Preset};
 
@@ -246,8 +246,10 @@ pub fn export_step(
                     &mut conn,
                     prepared.document.id,
                     &ExportFilter::default(),
-                    TableOrder::Database,
-                    &mut Discard(None),
+                    &mut |row| {
+                        std::hint::black_box(row);
+                        Ok::<_, diesel::result::Error>(())
+                    },
                 )?
             } else {
                 let file = std::fs::File::create(out)?;
@@ -260,21 +262,6 @@ pub fn export_step(
         }
     };
     Ok(format!("{seconds:.3} {} {rows}", peak_rss()?))
-}
-
-/// The read-only step's sink: each row is handed back to be read into
-/// again, as the export's reader does (`RowSink::spare`).
-struct Discard(Option<Box<ExportRow>>);
-
-impl RowSink<diesel::result::Error> for Discard {
-    fn row(&mut self, row: Box<ExportRow>) -> Result<(), diesel::result::Error> {
-        self.0 = Some(std::hint::black_box(row));
-        Ok(())
-    }
-
-    fn spare(&mut self) -> Option<Box<ExportRow>> {
-        self.0.take()
-    }
 }
 
 /// The same rows as docket's CSV, in the same order, by one plain SQL

@@ -106,7 +106,7 @@ fn to_json<'a>(line: &'a Line<'_>, public: bool) -> JsonComment<'a> {
     let filed = line.json_section();
     JsonComment {
         tracking: &c.tracking_number,
-        submission: &row.submission_tracking,
+        submission: &row.submission.tracking_number,
         comment_number: c.comment_number.as_deref(),
         submitter: line.submitter(),
         organization: line.organization(),

@@ -31,7 +31,7 @@ impl<'a> Line<'a> {
             .comment
             .commenter
             .as_deref()
-            .unwrap_or(&self.row.submitter_name)
+            .unwrap_or(&self.row.submission.submitter_name)
     }
 
     /// The row's own organisation column, else the submission's.
@@ -40,11 +40,11 @@ impl<'a> Line<'a> {
             .comment
             .organization
             .as_deref()
-            .unwrap_or(&self.row.submitter_organization)
+            .unwrap_or(&self.row.submission.organization)
     }
 
     pub fn email(&self) -> &str {
-        self.row.submitter_email.as_deref().unwrap_or("")
+        self.row.submission.email.as_deref().unwrap_or("")
     }
 
     pub fn comment_type(&self) -> Option<CommentType> {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Barrier};
 
 use diesel::prelude::*;
 use docket::db::documents::Document;
-use docket::db::export_rows::{self, ExportFilter, TableOrder};
+use docket::db::export_rows::{self, ExportFilter};
 use docket::db::schema::{comments, submissions};
 use docket::db::{DbConnection, progress, queue};
 use docket::domain::Channel;
@@ -167,14 +167,7 @@ fn seen(conn: &mut DbConnection, document_id: i64) -> [i64; 6] {
         exported += 1;
         Ok::<_, diesel::result::Error>(())
     };
-    export_rows::for_each(
-        conn,
-        document_id,
-        &ExportFilter::default(),
-        TableOrder::Database,
-        &mut sink,
-    )
-    .unwrap();
+    export_rows::for_each(conn, document_id, &ExportFilter::default(), &mut sink).unwrap();
     let (_, unanswered) =
         export_rows::unanswered(conn, document_id, &ExportFilter::default(), 5).unwrap();
     let tallied: i64 = progress::by_section(conn, document_id)
