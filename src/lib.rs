@@ -10,6 +10,7 @@ pub mod documents;
 pub mod domain;
 pub mod export;
 pub mod intake;
+pub mod jobs;
 pub mod mail;
 pub mod outline;
 pub mod reimport;

@@ -24,6 +24,7 @@ use crate::config::Settings;
 use crate::db::{self, Db, DbConnection, DbError, migrate};
 use crate::demo::{self, DemoOutcome};
 use crate::documents::DocumentError;
+use crate::jobs;
 use crate::mail::{MailError, Mailer};
 use crate::web::client::TrustedProxies;
 use crate::web::rate_limit::{RateLimits, forget_idle_in_background};
@@ -162,14 +163,14 @@ impl Application {
             client_salt: crate::web::submit::client_salt(&session_key),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
             downloads: crate::web::stream::Downloads::default(),
-            reply_runs: crate::web::editor::ReplyRuns::default(),
+            reply_runs: crate::jobs::reply_mail::ReplyRuns::default(),
             rate_limits: Arc::new(RateLimits::new(
                 &settings.limits,
                 TrustedProxies::new(settings.limits.trusted_proxies()?),
             )),
         };
         tokio::spawn(forget_idle_in_background(state.rate_limits.clone()));
-        tokio::spawn(sweep_in_background(db.clone()));
+        start_jobs(&db, settings.triage.recluster_every());
         let session = SessionConfig {
             key: session_key,
             secure: settings.secure_cookies(),
@@ -178,9 +179,6 @@ impl Application {
             tracing::warn!(
                 "server.secret_key is not set: forms open across a restart must be sent again, and instances behind one load balancer would not accept each other's forms"
             );
-        }
-        if let Some(every) = settings.triage.recluster_every() {
-            tokio::spawn(recluster_in_background(db.clone(), every));
         }
         let server = serve(listener, addr, state, session, settings.server.workers)?;
         Ok(Self { addr, server, db })
@@ -208,32 +206,24 @@ impl Application {
 /// How often the submissions a dead process left arriving are looked for.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
-/// Removes, every [`SWEEP_EVERY`], the submissions whose storing stopped
-/// half-way (`submissions::sweep_abandoned`). Failures are logged and
-/// retried at the next tick.
-async fn sweep_in_background(db: Db) {
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + SWEEP_EVERY, SWEEP_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let sweep = |conn: &mut _| crate::submissions::sweep_abandoned(conn, db::now());
-        if let Err(error) = db.run(sweep).await {
-            tracing::warn!(%error, "the sweep of submissions stored half-way failed");
-        }
-    }
-}
-
-/// Groups near-duplicate comments of documents that received new ones,
-/// every `every`, for as long as the process runs. Failures are logged and
-/// retried at the next tick.
-async fn recluster_in_background(db: Db, every: std::time::Duration) {
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let pass = |conn: &mut _| crate::triage::similar::recluster_stale(conn, crate::db::now());
-        match db.run(pass).await {
-            Ok(done) => {
+/// Starts the periodic jobs (`jobs`): the sweep of submissions stored
+/// half-way, and the re-clustering of documents that received comments
+/// (every `recluster`, if set).
+fn start_jobs(db: &Db, recluster: Option<std::time::Duration>) {
+    tokio::spawn(jobs::every(
+        db.clone(),
+        "sweep of submissions stored half-way",
+        SWEEP_EVERY,
+        |conn| crate::submissions::sweep_abandoned(conn, db::now()),
+        |_removed| {},
+    ));
+    if let Some(period) = recluster {
+        tokio::spawn(jobs::every(
+            db.clone(),
+            "re-clustering",
+            period,
+            |conn| crate::triage::similar::recluster_stale(conn, db::now()),
+            |done| {
                 for (document_id, report) in done {
                     tracing::info!(
                         document_id,
@@ -243,9 +233,8 @@ async fn recluster_in_background(db: Db, every: std::time::Duration) {
                         "re-clustered"
                     );
                 }
-            }
-            Err(error) => tracing::warn!(%error, "re-clustering failed"),
-        }
+            },
+        ));
     }
 }
 

@@ -6,7 +6,7 @@
 //! first), and `received_at` is its sign of life until it arrives, by which
 //! a sweep tells an abandoned one (`crate::submissions::sweep_abandoned`).
 //! `reply_claimed_at` and `reply_sent_at` keep two instances from both
-//! mailing a submitter their replies (`web::editor::reply_mail`).
+//! mailing a submitter their replies (`jobs::reply_mail`).
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;

@@ -8,7 +8,7 @@
 //!
 //! Nothing here sends mail: the replies a publication owes its submitters
 //! are started by the web handler once this has committed
-//! (`web::editor::reply_mail`), so a failed publication mails nobody.
+//! (`jobs::reply_mail`), so a failed publication mails nobody.
 
 use diesel::dsl::sql;
 use diesel::prelude::*;

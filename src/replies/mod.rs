@@ -94,6 +94,18 @@ impl Answers {
     }
 }
 
+/// The intake limits, but without the file and row caps: a stored file
+/// was accepted under the limits of its day, which may have been higher,
+/// and is rewritten whatever its size.
+pub fn stored_file_limits(limits: &Limits) -> Limits {
+    Limits {
+        max_file_bytes: u64::MAX,
+        max_rows: usize::MAX / 2,
+        ..limits.clone()
+    }
+    .without_memory_budget()
+}
+
 /// Submission `submission_id`'s file with its replies.
 pub fn for_submission(
     conn: &mut DbConnection,

@@ -61,10 +61,24 @@ pub struct AppState {
     /// Downloads being written now (`stream::attachment` caps them).
     pub downloads: stream::Downloads,
     /// Documents whose replies are being e-mailed now, one run each.
-    pub reply_runs: editor::ReplyRuns,
+    pub reply_runs: crate::jobs::reply_mail::ReplyRuns,
     /// Per-client-address limits and sign-in pauses: in this process's
     /// memory, so each instance counts on its own (see `rate_limit`).
     pub rate_limits: Arc<rate_limit::RateLimits>,
+}
+
+impl AppState {
+    /// What a run of reply e-mails needs of this instance.
+    pub fn reply_mail(&self) -> crate::jobs::reply_mail::ReplyMail {
+        crate::jobs::reply_mail::ReplyMail {
+            db: self.db.clone(),
+            mailer: self.mailer.clone(),
+            outbox: self.outbox.clone(),
+            runs: self.reply_runs.clone(),
+            public_url: self.public_url.clone(),
+            limits: crate::replies::stored_file_limits(&self.limits),
+        }
+    }
 }
 
 /// Every route docket serves.

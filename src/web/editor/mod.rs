@@ -28,7 +28,6 @@ mod queue_row;
 mod quick;
 mod reimport;
 mod replies;
-mod reply_mail;
 mod tags;
 mod triage_form;
 
@@ -37,8 +36,6 @@ use actix_web::web;
 
 use super::auth::SignedIn;
 use super::{WebError, csrf};
-
-pub use reply_mail::ReplyRuns;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/editor", web::get().to(home::show))

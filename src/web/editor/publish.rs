@@ -1,16 +1,16 @@
 //! The export page's publication forms (admins): publish the disposition
 //! (refused, listing them, while a comment lacks an answer), and with it,
 //! unless the box is cleared, e-mail each submitter their replies
-//! (`reply_mail.rs`); send the replies still owed; post the received
+//! (`jobs::reply_mail`); send the replies still owed; post the received
 //! comments publicly or stop.
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 
 use super::export::{ExportQuery, refused};
-use super::reply_mail::{self, Started};
 use super::{SignedIn, flash};
 use crate::documents::publish::{self, PublishError};
+use crate::jobs::reply_mail::{self, Started};
 use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, see_other};
 
@@ -62,7 +62,7 @@ pub async fn publish(
             // rolled-back publication did not publish.
             if form.reply_mail() {
                 message.push(' ');
-                match reply_mail::start(&state, slug.clone()).await {
+                match reply_mail::start(&state.reply_mail(), slug.clone()).await {
                     Ok(started) => message.push_str(&started.message()),
                     // Published all the same: say so, not a bare error page.
                     Err(error) => {
@@ -103,7 +103,7 @@ pub async fn send_replies(
 ) -> Result<HttpResponse, WebError> {
     who.require_admin("e-mail the replies")?;
     let slug = slug.into_inner();
-    let started = reply_mail::start(&state, slug.clone()).await?;
+    let started = reply_mail::start(&state.reply_mail(), slug.clone()).await?;
     if started == Started::NotPublished {
         return Err(WebError::Conflict(started.message()));
     }

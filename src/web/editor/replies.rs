@@ -96,15 +96,10 @@ fn entry_name(tracking: &str, file_name: &str) -> String {
     format!("{tracking} {}", crate::mail::safe_file_name(file_name))
 }
 
-/// The intake limits, but any stored file is rewritten: it was accepted
-/// under the limits of its day, which may have been higher.
+/// What a stored file may hold when it is answered
+/// (`replies::stored_file_limits`).
 pub(super) fn replies_limits(state: &AppState) -> crate::intake::Limits {
-    crate::intake::Limits {
-        max_file_bytes: u64::MAX,
-        max_rows: usize::MAX / 2,
-        ..state.limits.clone()
-    }
-    .without_memory_budget()
+    crate::replies::stored_file_limits(&state.limits)
 }
 
 #[cfg(test)]

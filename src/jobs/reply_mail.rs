@@ -24,14 +24,16 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use actix_web::web;
 use parking_lot::Mutex;
 
 use crate::db::outbox::{self, NewMail};
-use crate::db::{self, DbError};
+use crate::db::{self, Db, DbError};
+use crate::documents::DocumentError;
+use crate::intake::Limits;
+use crate::mail::Mailer;
+use crate::mail::outbox::Wake;
 use crate::replies::ReplyError;
 use crate::replies::notice::{self, NoticeDocument, Outgoing};
-use crate::web::{AppState, WebError};
 
 /// Failures in a row after which a run stops: the database or the files
 /// are most likely in trouble. The rest wait for "Send the remaining
@@ -67,6 +69,21 @@ impl Drop for RunGuard {
     fn drop(&mut self) {
         self.runs.0.lock().remove(&self.document_id);
     }
+}
+
+/// What a run of reply e-mails needs of the instance.
+#[derive(Clone)]
+pub struct ReplyMail {
+    pub db: Db,
+    pub mailer: Arc<Mailer>,
+    /// Woken after each message queued.
+    pub outbox: Wake,
+    pub runs: ReplyRuns,
+    /// `server.public_url` without a trailing slash, for links.
+    pub public_url: String,
+    /// What a stored file may hold when it is read again to be answered
+    /// (`replies::stored_file_limits`).
+    pub limits: Limits,
 }
 
 /// What asking to send the replies did.
@@ -109,7 +126,7 @@ impl Started {
 
 /// Starts e-mailing the submitters of document `slug` the replies they
 /// are still owed, in the background.
-pub async fn start(state: &web::Data<AppState>, slug: String) -> Result<Started, WebError> {
+pub async fn start(state: &ReplyMail, slug: String) -> Result<Started, DocumentError> {
     if state.mailer.is_off() {
         return Ok(Started::MailOff);
     }
@@ -128,7 +145,7 @@ pub async fn start(state: &web::Data<AppState>, slug: String) -> Result<Started,
                     .public_posting
                     .then(|| format!("{public_url}/d/{}/comments", document.slug)),
             };
-            Ok::<_, crate::documents::DocumentError>(Some((document.id, notice, ids)))
+            Ok::<_, DocumentError>(Some((document.id, notice, ids)))
         })
         .await?;
     let Some((document_id, document, ids)) = owed else {
@@ -137,7 +154,7 @@ pub async fn start(state: &web::Data<AppState>, slug: String) -> Result<Started,
     if ids.is_empty() {
         return Ok(Started::NoneOwed);
     }
-    let Some(guard) = state.reply_runs.claim(document_id) else {
+    let Some(guard) = state.runs.claim(document_id) else {
         return Ok(Started::AlreadyRunning);
     };
     let count = ids.len();
@@ -146,13 +163,13 @@ pub async fn start(state: &web::Data<AppState>, slug: String) -> Result<Started,
         replies = count,
         "reply e-mails started"
     );
-    actix_web::rt::spawn(run(state.clone(), guard, document, ids));
+    tokio::spawn(run(state.clone(), guard, document, ids));
     Ok(Started::Sending(count))
 }
 
 /// Makes and queues each submission in `ids` its reply, in turn.
-async fn run(state: web::Data<AppState>, guard: RunGuard, document: NoticeDocument, ids: Vec<i64>) {
-    let limits = super::replies::replies_limits(&state);
+async fn run(state: ReplyMail, guard: RunGuard, document: NoticeDocument, ids: Vec<i64>) {
+    let limits = state.limits.clone();
     let (mut queued_replies, mut failed, mut in_a_row) = (0usize, 0usize, 0usize);
     for id in ids {
         if in_a_row >= GIVE_UP_AFTER {
@@ -258,7 +275,7 @@ fn queue(conn: &mut db::DbConnection, outgoing: &Outgoing) -> diesel::QueryResul
 }
 
 /// Gives up this run's claim on a reply it did not send.
-async fn release(state: &AppState, id: i64) {
+async fn release(state: &ReplyMail, id: i64) {
     let released = state
         .db
         .run(move |conn| {
