@@ -514,6 +514,4 @@ impl Tagger {
 }
 
 #[cfg(test)]
-mod fixture_refs;
-#[cfg(test)]
 mod tests;

@@ -1,6 +1,10 @@
 //! Section tagging through the command line: comments are tagged as they
 //! are imported, exported with their section, and re-tagged when the
-//! outline changes (never those tagged by hand).
+//! outline changes (never those tagged by hand). `fixture_refs`: real
+//! references from the shared fixtures, tagged against written-out outlines
+//! (the tables in `tests/data/tagging/`).
+
+mod fixture_refs;
 
 use diesel::prelude::*;
 use docket::db::schema::comments;
