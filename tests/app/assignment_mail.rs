@@ -5,10 +5,10 @@
 
 use docket::domain::Role;
 
-use crate::comment_page::{form, post};
+use crate::editor::comment::{form, post};
+use crate::editor::tags::{app_with_config, tag_of};
 use crate::helpers::{TestApp, TestDb, attrs, csrf_token, see_other};
 use crate::submit::mail::{Behaviour, SmtpServer};
-use crate::tag_review::{app_with_config, tag_of};
 
 const COMMENTS: &str = "Comment #,Type,Section,Comment
 1,T,5.1,One.

@@ -9,8 +9,8 @@ use std::time::Duration;
 use docket::documents::{self, DocumentSpec};
 use serde_json::{Value, json};
 
+use crate::editor::tags::app_with;
 use crate::helpers::{TestApp, in_ci};
-use crate::tag_review::app_with;
 
 const CHROMEDRIVER: &str = "chromedriver";
 

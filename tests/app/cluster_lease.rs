@@ -13,9 +13,9 @@ use docket::db::documents::{
 use docket::triage::similar::{recluster_leased, recluster_stale};
 
 use crate::cluster_upkeep::{letter_document, placed, stale};
-use crate::clusters::LETTER;
+use crate::editor::clusters::LETTER;
+use crate::editor::tags::{app_with, import_late};
 use crate::helpers::{TestApp, comment_id as id_of};
-use crate::tag_review::{app_with, import_late};
 
 /// When the document's lease was last renewed (`None`: no pass holds it).
 fn lease_of(app: &TestApp) -> Option<time::PrimitiveDateTime> {

@@ -8,9 +8,9 @@ use std::time::Duration;
 use diesel::prelude::*;
 use docket::db::schema::{comments, documents};
 
-use crate::clusters::LETTER;
+use crate::editor::clusters::LETTER;
+use crate::editor::tags::{app_with, app_with_config, import_late};
 use crate::helpers::{TestApp, comment_id as id_of, texts};
-use crate::tag_review::{app_with, app_with_config, import_late};
 
 /// (tracking number, cluster) of every comment, in id order.
 pub(crate) fn placed(app: &TestApp) -> Vec<(String, Option<i64>)> {

@@ -8,10 +8,10 @@ use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments};
 use docket::domain::Role;
 
-use crate::comment_page::form;
-use crate::editor_xss::assert_inert;
+use crate::editor::comment::form;
+use crate::editor::tags::app_with;
+use crate::editor::xss::assert_inert;
 use crate::helpers::{TestApp, attrs, comment_id_by_seq as id_of, see_other, texts};
-use crate::tag_review::app_with;
 
 const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested change
 1,T,5.1,10,702,The connected-vehicle discussion omits V2X message authentication.,Add IEEE 1609.2.

@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments, documents, submission_files, submissions, users};
 
+use crate::editor::tags::app_with;
 use crate::helpers::{TestApp, csrf_token, see_other, texts};
-use crate::tag_review::app_with;
 
 const COMMENTS: &str = "Comment #,Section,Page #,Line #,Comment
 1,5.1,,,Vehicles need a firmware update path
@@ -236,12 +236,12 @@ async fn mail_app(db: crate::helpers::TestDb) -> (TestApp, tempfile::TempDir) {
          queue_poll_secs = 1\nretry_first_secs = 1\nretry_max_secs = 1\n",
         outbox.path().display()
     );
-    let app = crate::tag_review::app_with_config(db, COMMENTS, &extra).await;
+    let app = crate::editor::tags::app_with_config(db, COMMENTS, &extra).await;
     let long = format!(
         "{} and the end of it",
         "A long comment about key rotation".repeat(10)
     );
-    crate::tag_review::import_late(&app, &format!("{TYPED}{long}\n"), &[]);
+    crate::editor::tags::import_late(&app, &format!("{TYPED}{long}\n"), &[]);
     app.with_conn(|conn| {
         diesel::update(users::table.filter(users::email.eq("ed@example.org")))
             .set(users::role.eq("admin"))

@@ -9,8 +9,8 @@ use docket::db::schema::{comments, sections};
 use docket::domain::{Disposition, Role, TriageStatus};
 use docket::triage::{self, BulkAction, SectionChoice, TriageEdit};
 
+use crate::editor::tags::{app_with, import_late, section_id, tag_of};
 use crate::helpers::TestApp;
-use crate::tag_review::{app_with, import_late, section_id, tag_of};
 
 const FIRST: &str = "Comment #,Type,Section,Page #,Line #,Comment
 1,T,5.1,,,Settled by its section

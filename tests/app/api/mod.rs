@@ -12,8 +12,8 @@ use reqwest::Method;
 use serde_json::Value;
 use tempfile::TempDir;
 
+use crate::editor::tags::app_with_config;
 use crate::helpers::{TestApp, TestDb, csrf_token};
-use crate::tag_review::app_with_config;
 
 pub(crate) const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested Change
 1,T,5.1,,,Vehicles need a firmware update path,Add a subsection on updates

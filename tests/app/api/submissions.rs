@@ -240,7 +240,7 @@ on_both_backends! {
             "[mail]\ntransport = \"file\"\noutbox_dir = \"{}\"\n[limits]\napi_submit_per_minute = 2\n",
             outbox.path().display()
         );
-        let app = crate::tag_review::app_with_config(db, crate::api::COMMENTS, &config).await;
+        let app = crate::editor::tags::app_with_config(db, crate::api::COMMENTS, &config).await;
         let token = crate::api::make_token(&app, "a script", "30").await;
         let api = Api { app, token, outbox };
         open_document(&api);

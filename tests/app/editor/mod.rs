@@ -1,16 +1,28 @@
-//! The editors' side over HTTP: signing in and out, accounts made with
-//! `docket user`, admins changing the demo document's outline (every change
-//! checked, refused whole with 422/409/403, re-tagging comments) and
-//! editors who may only look.
+//! The editors' side over HTTP, one module per page much as
+//! `src/web/editor/` has them: signing in and out, accounts made with
+//! `docket user`, the dashboard, queues and their bulk changes, the comment
+//! page, "Sections to check", clusters, the disposition table (export and
+//! reimport), replies, admins changing the demo document's outline (every
+//! change checked, refused whole with 422/409/403, re-tagging comments),
+//! editors who may only look, and hostile text rendered inert on every
+//! page.
 
 mod accounts;
+mod bulk;
+pub(crate) mod clusters;
+pub(crate) mod comment;
+mod dashboard;
 mod export;
 mod outline;
 mod ownership;
+mod queue;
 mod reimport;
+mod replies;
 mod retag;
 mod sign_in;
+pub(crate) mod tags;
 mod users;
+pub(crate) mod xss;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

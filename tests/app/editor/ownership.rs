@@ -31,7 +31,7 @@ async fn give(admin: &Browser, id: i64, owner: &str) -> reqwest::Response {
 }
 
 fn import(app: &TestApp, csv: &str) {
-    crate::tag_review::import_late(app, csv, &[]);
+    crate::editor::tags::import_late(app, csv, &[]);
 }
 
 fn assignee_of(app: &TestApp, body: &str) -> Option<i64> {

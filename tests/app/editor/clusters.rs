@@ -7,8 +7,8 @@
 use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments};
 
+use crate::editor::tags::app_with;
 use crate::helpers::{TestApp, attrs, comment_id as id_of, csrf_token, see_other, texts};
-use crate::tag_review::app_with;
 
 pub(crate) const LETTER: &str = "I am writing to urge NIST to require that every connected consumer \
     device ship with a clear label describing how long it will receive security updates, \
@@ -51,7 +51,7 @@ async fn app(db: crate::helpers::TestDb) -> TestApp {
         "--organization",
         "Consumer League",
     ];
-    crate::tag_review::import_late(&app, &second_csv(), &from);
+    crate::editor::tags::import_late(&app, &second_csv(), &from);
     app
 }
 

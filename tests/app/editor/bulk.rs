@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments};
 
+use crate::editor::tags::app_with;
 use crate::helpers::{TestApp, attrs, comment_id_by_seq as id_of, csrf_token, see_other, texts};
-use crate::tag_review::app_with;
 
 const COMMENTS: &str = "Comment #,Type,Section,Comment
 1,T,5.1,Form letter: please add V2X.

@@ -5,8 +5,8 @@
 use diesel::prelude::*;
 use docket::db::schema::comments;
 
+use crate::editor::tags::{app_with, section_id};
 use crate::helpers::{TestDb, attrs, comment_id_by_seq as id_of, see_other, texts};
-use crate::tag_review::{app_with, section_id};
 
 const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested change
 1,T,5.1,10,702,The connected-vehicle discussion omits V2X message authentication.,Add IEEE 1609.2.

@@ -9,9 +9,9 @@ use docket::db::schema::{comments, submission_files, submissions};
 use docket::export::cells::from_csv_cell;
 use rust_xlsxwriter::{Format, Workbook};
 
+use crate::editor::tags::app_with;
 use crate::helpers::TestApp;
 use crate::spreadsheet::assert_opens_as_text;
-use crate::tag_review::app_with;
 
 /// A CSV with title rows and a blank line above its header.
 const CSV: &str = "Comment Template for: Draft NISTIR 8200

@@ -6,8 +6,8 @@
 use diesel::prelude::*;
 use docket::db::schema::{comments, sections, users};
 
+use crate::editor::tags::app_with;
 use crate::helpers::TestApp;
-use crate::tag_review::app_with;
 
 const PAYLOADS: [&str; 4] = [
     "<script>alert('s')</script>",

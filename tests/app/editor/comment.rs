@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 use docket::db::schema::{audit_events, comments};
 
+use crate::editor::tags::{app_with_comments, tag_of};
 use crate::helpers::{TestApp, attrs, csrf_token, see_other, texts};
-use crate::tag_review::{app_with_comments, tag_of};
 
 /// Comment 3 of the imported file (5.3 with a conflicting line).
 fn third(app: &TestApp) -> (i64, i32) {

@@ -6,8 +6,8 @@
 use diesel::prelude::*;
 use docket::db::schema::{comments, sections, submission_files, submissions};
 
+use crate::editor::tags::{app_with_comments, section_id};
 use crate::helpers::{TestApp, attrs, comment_id as id_of, texts};
-use crate::tag_review::{app_with_comments, section_id};
 
 const MORE: &str = "Comment #,Section,Page #,Line #,Comment
 1,5.1,,,Also about 5.1
@@ -20,7 +20,7 @@ const DASHBOARD: &str = "/editor/d/nistir-8200";
 
 /// Imports [`MORE`] as the document's second submission.
 fn import_more(app: &TestApp) {
-    crate::tag_review::import_late(app, MORE, &[]);
+    crate::editor::tags::import_late(app, MORE, &[]);
 }
 
 /// Sets the triage fields the dashboard counts.
