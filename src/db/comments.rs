@@ -6,7 +6,7 @@ use time::PrimitiveDateTime;
 
 use super::DbConnection;
 use super::audit::{self, NewAuditEvent};
-use super::audited::{Change, WithAudit};
+use super::audited_update::{FieldChange, WithAudit};
 use super::schema::comments;
 use crate::domain::{CommentType, Disposition, TagSource, TriageStatus};
 
@@ -501,7 +501,7 @@ pub struct TriageFields<'a> {
 /// moved on.
 ///
 /// On PostgreSQL the update and its events are one statement
-/// ([`super::audited`]), atomic without a transaction. On SQLite they are
+/// ([`super::audited_update`]), atomic without a transaction. On SQLite they are
 /// two, and the caller holds the transaction.
 pub fn save_triage(
     conn: &mut DbConnection,
@@ -509,7 +509,7 @@ pub fn save_triage(
     version: i32,
     fields: &TriageFields<'_>,
     user_id: i64,
-    changes: &[Change],
+    changes: &[FieldChange],
 ) -> QueryResult<Option<Comment>> {
     let now = super::now();
     // `RETURNING` the whole row saves reading it again; the row's

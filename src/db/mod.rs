@@ -11,7 +11,7 @@
 //! must see one moment across statements use [`read_snapshot`].
 
 pub mod audit;
-pub mod audited;
+pub mod audited_update;
 pub mod auth_tokens;
 pub mod clusters;
 pub mod comments;

@@ -11,7 +11,7 @@ mod outline_change;
 pub mod publish;
 
 pub(crate) use outline_change::retag_document;
-pub use outline_change::{OutlineEdit, Retagged, edit_outline, import_outline, name_of, retag};
+pub use outline_change::{OutlineEdit, RetagCounts, edit_outline, import_outline, name_of, retag};
 
 use diesel::Connection;
 use time::Date;

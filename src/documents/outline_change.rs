@@ -15,7 +15,7 @@ pub fn import_outline(
     conn: &mut DbConnection,
     slug: &str,
     outline: &Outline,
-) -> Result<(OutlineChange, Retagged), DocumentError> {
+) -> Result<(OutlineChange, RetagCounts), DocumentError> {
     let document = find(conn, slug)?;
     db::write_transaction(conn, |conn| {
         db::documents::lock(conn, document.id)?;
@@ -29,7 +29,7 @@ fn store_and_retag(
     conn: &mut DbConnection,
     document_id: i64,
     outline: &Outline,
-) -> Result<(OutlineChange, Retagged), DocumentError> {
+) -> Result<(OutlineChange, RetagCounts), DocumentError> {
     let kept: std::collections::HashSet<(&str, &str)> = outline
         .nodes
         .iter()
@@ -73,7 +73,7 @@ pub fn edit_outline(
     slug: &str,
     fingerprint: &str,
     edit: OutlineEdit,
-) -> Result<(OutlineChange, Retagged), DocumentError> {
+) -> Result<(OutlineChange, RetagCounts), DocumentError> {
     let document = find(conn, slug)?;
     db::write_transaction(conn, |conn| {
         // Locked before reading, so a concurrent edit is seen, not overwritten.
@@ -234,7 +234,7 @@ fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// What re-tagging did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Retagged {
+pub struct RetagCounts {
     /// Comments looked at (all but those tagged by hand).
     pub checked: usize,
     /// Comments whose section, route or conflict changed.
@@ -244,7 +244,7 @@ pub struct Retagged {
 }
 
 /// Re-runs section tagging for the document `slug` (hand-made tags stay).
-pub fn retag(conn: &mut DbConnection, slug: &str) -> Result<Retagged, DocumentError> {
+pub fn retag(conn: &mut DbConnection, slug: &str) -> Result<RetagCounts, DocumentError> {
     let document = find(conn, slug)?;
     db::write_transaction(conn, |conn| {
         db::documents::lock(conn, document.id)?;
@@ -257,12 +257,12 @@ pub fn retag(conn: &mut DbConnection, slug: &str) -> Result<Retagged, DocumentEr
 pub(crate) fn retag_document(
     conn: &mut DbConnection,
     document_id: i64,
-) -> diesel::QueryResult<Retagged> {
+) -> diesel::QueryResult<RetagCounts> {
     let tagger = Tagger::new(&db::sections::for_document(conn, document_id)?);
     let rows = db::comments::retaggable(conn, document_id)?;
-    let mut retagged = Retagged {
+    let mut retagged = RetagCounts {
         checked: rows.len(),
-        ..Retagged::default()
+        ..RetagCounts::default()
     };
     for row in rows {
         let tag = tagger.tag(Signals {

@@ -165,7 +165,7 @@ pub struct Prepared {
     pub filter: ExportFilter,
     /// What the filter picked, in words (title rows, the page heading).
     pub scope: String,
-    pub outline: Outline,
+    pub outline: SectionLabels,
     pub exported_at: PrimitiveDateTime,
 }
 
@@ -200,7 +200,7 @@ impl Prepared {
 /// The outline as exports use it: a node's label and title, and the
 /// top-level node it lies under (sheets, page breaks).
 #[derive(Clone, Debug, Default)]
-pub struct Outline {
+pub struct SectionLabels {
     nodes: std::collections::HashMap<i64, Node>,
 }
 
@@ -214,7 +214,7 @@ struct Node {
     top: i64,
 }
 
-impl Outline {
+impl SectionLabels {
     fn new(sections: &[Section]) -> Self {
         let mut nodes = std::collections::HashMap::new();
         // Parents come before their children in outline order.
@@ -308,7 +308,7 @@ pub fn prepare(
         }
     }
     Ok(Prepared {
-        outline: Outline::new(&outline),
+        outline: SectionLabels::new(&outline),
         document,
         request,
         filter,

@@ -13,7 +13,7 @@
 //! reading stays within about twice the budget.
 
 use super::IntakeError;
-use super::grid::Row;
+use super::grid::SheetRow;
 use super::limits::Limits;
 
 /// What one file's readers have kept so far: bytes, and rows of all its
@@ -55,7 +55,7 @@ impl Budget {
 
     /// Charges a row about to be kept, or refuses the file when it has too
     /// many rows or they take too much memory.
-    pub fn keep(&mut self, row: &Row) -> Result<(), IntakeError> {
+    pub fn keep(&mut self, row: &SheetRow) -> Result<(), IntakeError> {
         self.count_row()?;
         self.charge_bytes(row.footprint())
     }
@@ -64,7 +64,7 @@ impl Budget {
     /// (`RowText::push`): a single row can hold a whole budget.
     pub fn keep_charged(&mut self) -> Result<(), IntakeError> {
         self.count_row()?;
-        self.charge_bytes(std::mem::size_of::<Row>())
+        self.charge_bytes(std::mem::size_of::<SheetRow>())
     }
 
     fn count_row(&mut self) -> Result<(), IntakeError> {

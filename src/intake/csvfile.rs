@@ -6,7 +6,7 @@ use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use super::IntakeError;
 use super::budget::Budget;
-use super::grid::{Row, Sheet};
+use super::grid::{SheetRow, Sheet};
 use super::limits::Limits;
 
 /// Text of the file and the name of the encoding it was read in.
@@ -120,7 +120,7 @@ pub fn read(text: &str, limits: &Limits, budget: &mut Budget) -> Result<Sheet, I
         {
             overflow.get_or_insert((number, last + 1));
         }
-        let row = Row::new(number, record.iter().take(limits.max_columns));
+        let row = SheetRow::new(number, record.iter().take(limits.max_columns));
         if row.width() == 0 {
             continue;
         }

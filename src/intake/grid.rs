@@ -5,13 +5,13 @@
 //! and, per cell, its column and where its text ends. A row costs its text
 //! plus 16 bytes a cell, whatever columns the cells sit in, so a sheet of
 //! rows holding one value far to the right (column BL) costs what its values
-//! do, not 64 cells a row; [`Row::footprint`] is what a reader charges to
+//! do, not 64 cells a row; [`SheetRow::footprint`] is what a reader charges to
 //! the file's memory budget (`budget`).
 
 /// One non-blank row. Cells are the text the spreadsheet shows; blank cells
 /// (empty or only white space) are not kept.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Row {
+pub struct SheetRow {
     /// 1-based, as shown by a spreadsheet program (CSV: the record number).
     pub number: u32,
     /// The non-blank cells' text, one after the other.
@@ -20,7 +20,7 @@ pub struct Row {
     cells: Vec<(usize, usize)>,
 }
 
-impl Row {
+impl SheetRow {
     /// A row of the non-blank cells among `cells`, at their positions.
     pub fn new<S: AsRef<str>>(number: u32, cells: impl IntoIterator<Item = S>) -> Self {
         let mut builder = RowText::default();
@@ -74,9 +74,9 @@ impl Row {
     }
 }
 
-impl std::fmt::Debug for Row {
+impl std::fmt::Debug for SheetRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Row")
+        f.debug_struct("SheetRow")
             .field("number", &self.number)
             .field("cells", &self.cells().collect::<Vec<_>>())
             .finish()
@@ -120,11 +120,11 @@ impl RowText {
     }
 
     /// The row so far, and an empty builder for the next one.
-    pub fn finish(&mut self, number: u32) -> Row {
+    pub fn finish(&mut self, number: u32) -> SheetRow {
         if !self.cells.windows(2).all(|w| w[0].0 < w[1].0) {
             self.reorder();
         }
-        let row = Row {
+        let row = SheetRow {
             number,
             text: self.text.as_str().to_owned(),
             cells: self.cells.as_slice().to_vec(),
@@ -165,7 +165,7 @@ impl RowText {
 pub struct Sheet {
     /// `None` for CSV.
     pub name: Option<String>,
-    pub rows: Vec<Row>,
+    pub rows: Vec<SheetRow>,
     /// The first value right of the column limit, (row, 1-based column).
     /// Such cells are not kept; the file is refused only when this sheet
     /// turns out to hold comments (a stray note on an instructions sheet
@@ -200,11 +200,11 @@ pub fn column_letters(index: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::Row;
+    use super::SheetRow;
 
     #[test]
     fn rows_keep_non_blank_cells_at_their_columns() {
-        let row = Row::new(7, ["", "a", "  ", "bc", ""]);
+        let row = SheetRow::new(7, ["", "a", "  ", "bc", ""]);
         assert_eq!(row.number, 7);
         assert_eq!(row.cells().collect::<Vec<_>>(), [(1, "a"), (3, "bc")]);
         assert_eq!(
@@ -213,8 +213,8 @@ mod tests {
         );
         assert_eq!(row.width(), 4);
         assert_eq!(row.dense(), ["", "a", "", "bc"]);
-        assert_eq!(Row::new(1, [" "]).width(), 0);
-        assert_eq!(Row::new(1, ["a\0b", "\0"]).dense(), ["ab"]);
+        assert_eq!(SheetRow::new(1, [" "]).width(), 0);
+        assert_eq!(SheetRow::new(1, ["a\0b", "\0"]).dense(), ["ab"]);
     }
 
     #[test]
@@ -233,8 +233,8 @@ mod tests {
     fn a_value_far_right_costs_its_text_not_the_cells_before_it() {
         let mut cells = vec![String::new(); 64];
         cells[63] = "1".to_owned();
-        let far = Row::new(1, &cells);
-        let near = Row::new(1, ["1"]);
+        let far = SheetRow::new(1, &cells);
+        let near = SheetRow::new(1, ["1"]);
         assert_eq!(far.footprint(), near.footprint());
         assert!(far.footprint() < 64 * std::mem::size_of::<String>());
     }

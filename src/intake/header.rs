@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::grid::Row;
+use super::grid::SheetRow;
 
 /// What a column holds, in docket's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -216,7 +216,7 @@ pub fn field_of(header: &str) -> Option<(Field, Profile)> {
 
 /// Finds the header among the first `SEARCH_ROWS` rows: the row naming the
 /// most distinct known fields, at least two of them, one the comment text.
-pub fn find(rows: &[Row]) -> Option<(usize, Header)> {
+pub fn find(rows: &[SheetRow]) -> Option<(usize, Header)> {
     let mut best: Option<(usize, usize, Header)> = None;
     for (position, row) in rows.iter().enumerate() {
         if row.number > SEARCH_ROWS {
@@ -232,7 +232,7 @@ pub fn find(rows: &[Row]) -> Option<(usize, Header)> {
     best.map(|(_, position, header)| (position, header))
 }
 
-fn read_header(row: &Row) -> Option<(usize, Header)> {
+fn read_header(row: &SheetRow) -> Option<(usize, Header)> {
     let mut columns = Vec::with_capacity(row.width());
     let mut seen: Vec<Field> = Vec::new();
     let mut votes = [0usize; 6];
@@ -273,8 +273,8 @@ fn read_header(row: &Row) -> Option<(usize, Header)> {
 mod tests {
     use super::*;
 
-    fn row(number: u32, cells: &[&str]) -> Row {
-        Row::new(number, cells)
+    fn row(number: u32, cells: &[&str]) -> SheetRow {
+        SheetRow::new(number, cells)
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::grid::Row;
+use super::grid::SheetRow;
 use super::header::compact;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -34,7 +34,7 @@ pub struct Field {
 }
 
 impl Metadata {
-    pub fn read(rows: &[Row]) -> Self {
+    pub fn read(rows: &[SheetRow]) -> Self {
         let mut meta = Metadata::default();
         for row in rows {
             let cells: Vec<&str> = row.cells().map(|(_, c)| c.trim()).collect();
@@ -119,8 +119,8 @@ fn pair(cells: &[&str]) -> Option<(String, String)> {
 mod tests {
     use super::*;
 
-    fn row(number: u32, cells: &[&str]) -> Row {
-        Row::new(number, cells)
+    fn row(number: u32, cells: &[&str]) -> SheetRow {
+        SheetRow::new(number, cells)
     }
 
     #[test]

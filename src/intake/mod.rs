@@ -32,7 +32,7 @@ mod xls_strings;
 use serde::{Deserialize, Serialize};
 
 pub use csvfile::{decode as decode_text, sniff_delimiter as csv_delimiter};
-pub use grid::{Row, Sheet, column_letters};
+pub use grid::{SheetRow, Sheet, column_letters};
 pub use header::{Column, Field, Profile};
 pub use limits::Limits;
 pub use metadata::Metadata;
@@ -191,7 +191,7 @@ impl FormRow {
 /// Reads comments typed into the web form exactly like a filled-in
 /// template (the same parsing, the same problems); row N is comment N.
 pub fn from_form(rows: &[FormRow], limits: &Limits) -> Result<Intake, IntakeError> {
-    let header = Row::new(0, template::COLUMNS);
+    let header = SheetRow::new(0, template::COLUMNS);
     let mut grid = vec![header];
     // Row N is the form's row N, blank rows between comments included.
     for (i, r) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
@@ -204,7 +204,7 @@ pub fn from_form(rows: &[FormRow], limits: &Limits) -> Result<Intake, IntakeErro
             r.comment.clone(),
             r.suggested_change.clone(),
         ];
-        grid.push(Row::new(i as u32 + 1, cells));
+        grid.push(SheetRow::new(i as u32 + 1, cells));
     }
     assemble(
         FileFormat::Form,

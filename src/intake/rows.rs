@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::grid::{Row, column_letters};
+use super::grid::{SheetRow, column_letters};
 use super::header::{Field, Header};
 use super::report::Problem;
 use super::values::{self, PageRange};
@@ -52,7 +52,7 @@ pub struct Skipped {
 pub fn map(
     sheet: Option<&str>,
     header: &Header,
-    rows: &[Row],
+    rows: &[SheetRow],
     skipped: &mut Skipped,
 ) -> Vec<ParsedComment> {
     let header_cells: Vec<&str> = header.columns.iter().map(|c| c.header.as_str()).collect();
@@ -75,7 +75,7 @@ pub fn map(
     out
 }
 
-fn map_row(sheet: Option<&str>, header: &Header, row: &Row) -> ParsedComment {
+fn map_row(sheet: Option<&str>, header: &Header, row: &SheetRow) -> ParsedComment {
     let mut c = ParsedComment {
         sheet: sheet.map(str::to_owned),
         row: row.number,
@@ -227,8 +227,8 @@ mod tests {
     use super::*;
     use crate::intake::header;
 
-    fn row(number: u32, cells: &[&str]) -> Row {
-        Row::new(number, cells)
+    fn row(number: u32, cells: &[&str]) -> SheetRow {
+        SheetRow::new(number, cells)
     }
 
     fn nist_header() -> Header {

@@ -10,7 +10,7 @@ use calamine::{
 
 use super::IntakeError;
 use super::budget::Budget;
-use super::grid::{Row, RowText, Sheet};
+use super::grid::{SheetRow, RowText, Sheet};
 use super::limits::Limits;
 use super::sniff::FileFormat;
 
@@ -66,7 +66,7 @@ fn unreadable<E: std::fmt::Display>(format: FileFormat) -> impl Fn(E) -> IntakeE
 struct RowBuilder<'a> {
     limits: &'a Limits,
     budget: &'a mut Budget,
-    rows: Vec<Row>,
+    rows: Vec<SheetRow>,
     /// The row being read, and its cells so far.
     current: Option<u32>,
     text: RowText,

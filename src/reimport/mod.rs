@@ -52,7 +52,7 @@ impl From<diesel::result::Error> for ReimportError {
 
 /// One comment the file would change.
 #[derive(Clone, Debug)]
-pub struct Change {
+pub struct CommentChange {
     pub row: u32,
     pub comment: Comment,
     pub disposition: Option<Disposition>,
@@ -78,7 +78,7 @@ pub struct Unmatched {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub layout: Layout,
-    pub changes: Vec<Change>,
+    pub changes: Vec<CommentChange>,
     pub conflicts: Vec<Conflict>,
     pub unmatched: Vec<Unmatched>,
     pub problems: Vec<CellProblem>,
@@ -170,7 +170,7 @@ pub fn plan(
             });
             continue;
         }
-        plan.changes.push(Change {
+        plan.changes.push(CommentChange {
             row: answer.row,
             comment: comment.clone(),
             disposition,
@@ -255,7 +255,7 @@ pub fn apply(conn: &mut DbConnection, plan: &Plan, user_id: i64) -> Result<Appli
 
 fn save(
     conn: &mut DbConnection,
-    change: &Change,
+    change: &CommentChange,
     user_id: i64,
     applied: &mut Applied,
 ) -> Result<(), ReimportError> {

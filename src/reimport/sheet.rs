@@ -6,7 +6,7 @@ use crate::domain::Disposition;
 use crate::domain::disposition_word::{self, KNOWN};
 use crate::export::cells;
 use crate::intake::header::compact;
-use crate::intake::{Row, Sheet};
+use crate::intake::{SheetRow, Sheet};
 
 /// Rows searched for the header (title rows come first in XLSX exports).
 const SEARCH_ROWS: u32 = 30;
@@ -101,7 +101,7 @@ pub fn tables(sheets: &[Sheet]) -> impl Iterator<Item = (usize, usize, Layout)> 
         })
 }
 
-fn layout_of(sheet: &Sheet, row: &Row) -> Option<Layout> {
+fn layout_of(sheet: &Sheet, row: &SheetRow) -> Option<Layout> {
     let keys: Vec<String> = row.dense().into_iter().map(compact).collect();
     let find = |words: &[&str]| keys.iter().position(|k| words.contains(&k.as_str()));
     let tracking = find(TRACKING)?;
@@ -159,7 +159,7 @@ impl Layout {
 
     /// One row below the header: its answer, a problem, or `None` for a
     /// row without a tracking number (notes, totals, blank lines).
-    pub fn read(&self, row: &Row) -> Option<Result<Answer, CellProblem>> {
+    pub fn read(&self, row: &SheetRow) -> Option<Result<Answer, CellProblem>> {
         // Every format through the CSV rule's inverse: a workbook sent
         // back may be a CSV docket wrote, opened and saved as a workbook,
         // its inserted quotes now text (`export::cells`). Trimmed after, as
@@ -236,11 +236,11 @@ mod tests {
     use super::*;
     use crate::domain::Disposition::*;
 
-    fn row(number: u32, cells: &[&str]) -> Row {
-        Row::new(number, cells)
+    fn row(number: u32, cells: &[&str]) -> SheetRow {
+        SheetRow::new(number, cells)
     }
 
-    fn sheet(name: &str, rows: Vec<Row>) -> Sheet {
+    fn sheet(name: &str, rows: Vec<SheetRow>) -> Sheet {
         Sheet {
             name: Some(name.to_owned()),
             rows,

@@ -65,11 +65,11 @@ mod tests {
     use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
     use super::*;
-    use crate::intake::Row;
+    use crate::intake::SheetRow;
 
     #[test]
     fn values_and_answers_land_on_the_same_rows() {
-        let row = |number: u32, cells: &[&str]| Row::new(number, cells);
+        let row = |number: u32, cells: &[&str]| SheetRow::new(number, cells);
         let sheets = vec![Sheet {
             name: Some("Comments".to_owned()),
             rows: vec![

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use crate::db::comments::Comment;
 use crate::db::{DbConnection, DbError, comments, submissions};
 use crate::export::disposition_label;
-use crate::intake::{self, FileFormat, IntakeError, Limits, Row, Sheet};
+use crate::intake::{self, FileFormat, IntakeError, Limits, SheetRow, Sheet};
 
 /// Headers of the two columns added.
 pub const HEADERS: [&str; 2] = ["Disposition", "Response"];
@@ -195,7 +195,7 @@ fn header_rows(sheets: &[Sheet]) -> HeaderRows {
     let mut rows = HashMap::new();
     for sheet in sheets {
         if let Some((_, header)) = intake::header::find(&sheet.rows) {
-            let width = sheet.rows.iter().map(Row::width).max().unwrap_or(0);
+            let width = sheet.rows.iter().map(SheetRow::width).max().unwrap_or(0);
             rows.insert(sheet.name.clone(), (header.row, width));
         }
     }

@@ -57,7 +57,7 @@ impl From<diesel::result::Error> for TriageError {
 
 /// Where a comment was filed before and after a hand-made tag.
 #[derive(Clone, Debug)]
-pub struct Retagged {
+pub struct Refiled {
     pub comment: Comment,
     pub from: String,
     pub to: String,
@@ -72,7 +72,7 @@ pub fn retag_by_hand(
     version: i32,
     section_id: Option<i64>,
     user_id: i64,
-) -> Result<Retagged, TriageError> {
+) -> Result<Refiled, TriageError> {
     db::write_transaction(conn, |conn| {
         let comment = comments::find(conn, id).map_err(|e| match e {
             diesel::result::Error::NotFound => TriageError::NoSuchComment(id),
@@ -109,7 +109,7 @@ pub fn retag_by_hand(
             },
         )?;
         let comment = comments::find(conn, id)?;
-        Ok(Retagged { comment, from, to })
+        Ok(Refiled { comment, from, to })
     })
 }
 

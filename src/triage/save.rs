@@ -5,7 +5,7 @@
 //! on PostgreSQL, when the section is kept, in one statement).
 
 use super::{TriageError, filed_now, filed_under};
-use crate::db::audited::Change;
+use crate::db::audited_update::FieldChange;
 use crate::db::comments::{self, Comment, TriageFields};
 use crate::db::{self, DbConnection, sections, users};
 use crate::domain::{Disposition, TagSource, TriageStatus};
@@ -191,35 +191,35 @@ fn apply(
         assignee_id: assignee.as_ref().map(|u| u.id),
         duplicate_of_id: duplicate_of.as_ref().map(|c| c.id),
     };
-    let mut changes: Vec<Change> = Vec::new();
+    let mut changes: Vec<FieldChange> = Vec::new();
     if (section_id, tag_source) != (comment.section_id, comment.tag_source) {
         let now = if section_id.is_none() {
             "General".to_owned()
         } else {
             filed_under(&outline, section_id)
         };
-        changes.push(Change::new(
+        changes.push(FieldChange::new(
             "section",
             Some(filed_now(&outline, &comment)),
             Some(now),
         ));
     }
     if edit.status != comment.status {
-        changes.push(Change::new(
+        changes.push(FieldChange::new(
             "status",
             Some(comment.status.to_string()),
             Some(edit.status.to_string()),
         ));
     }
     if edit.disposition != comment.disposition.0 {
-        changes.push(Change::new(
+        changes.push(FieldChange::new(
             "disposition",
             comment.disposition.0.map(|d| d.to_string()),
             edit.disposition.map(|d| d.to_string()),
         ));
     }
     if fields.response != comment.response.as_deref() {
-        changes.push(Change::new(
+        changes.push(FieldChange::new(
             "response",
             comment.response.clone(),
             fields.response.map(str::to_owned),
@@ -234,7 +234,7 @@ fn apply(
                 })
             };
         let old = name(comment.assignee_id, conn)?;
-        changes.push(Change::new(
+        changes.push(FieldChange::new(
             "assignee",
             old,
             assignee.as_ref().map(|u| u.name.clone()),
@@ -245,7 +245,7 @@ fn apply(
             Some(other) => Some(comments::find(conn, other)?.tracking_number),
             None => None,
         };
-        changes.push(Change::new(
+        changes.push(FieldChange::new(
             "duplicate_of",
             old,
             duplicate_of.map(|c| c.tracking_number),

@@ -25,7 +25,7 @@ pub struct OutlinePage {
     /// A notice above the forms: why the last form was not applied.
     pub notice: Option<String>,
     pub errors: Vec<String>,
-    pub rows: Vec<Row>,
+    pub rows: Vec<OutlineRow>,
     pub comments: i64,
     pub routes: Vec<(String, i64)>,
     pub conflicts: i64,
@@ -36,7 +36,7 @@ pub struct OutlinePage {
     pub pasted_format: String,
 }
 
-pub struct Row {
+pub struct OutlineRow {
     pub id: i64,
     pub volume: String,
     pub label: String,
@@ -115,7 +115,7 @@ pub async fn load(
         comments: counts.iter().map(|(_, n)| n).sum(),
         rows: sections
             .iter()
-            .map(|s| Row::new(s, count_of(s.id), name_of(s.owner_id)))
+            .map(|s| OutlineRow::new(s, count_of(s.id), name_of(s.owner_id)))
             .collect(),
         routes: in_route_order(routes),
         conflicts,
@@ -128,7 +128,7 @@ pub async fn load(
     })
 }
 
-impl Row {
+impl OutlineRow {
     fn new(s: &Section, comments: i64, owner_name: String) -> Self {
         Self {
             id: s.id,

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::outline::{AddValues, OutlinePage, load};
 use super::{Chrome, SignedIn, flash};
 use crate::db::sections::OutlineChange;
-use crate::documents::{self, DocumentError, OutlineEdit, Retagged};
+use crate::documents::{self, DocumentError, OutlineEdit, RetagCounts};
 use crate::outline::{self, OutlineEntry, OutlineError, OutlineFormat};
 use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, csrf, page, see_other};
@@ -482,7 +482,7 @@ async fn apply(
     slug: &str,
     fingerprint: String,
     edit: OutlineEdit,
-) -> Result<Result<(OutlineChange, Retagged), Failure>, WebError> {
+) -> Result<Result<(OutlineChange, RetagCounts), Failure>, WebError> {
     let slug = slug.to_owned();
     let result = state
         .db
@@ -497,7 +497,7 @@ async fn apply(
 }
 
 /// The flash message after a change: what the outline and the tags did.
-fn report(what: &str, (change, retagged): (OutlineChange, Retagged)) -> String {
+fn report(what: &str, (change, retagged): (OutlineChange, RetagCounts)) -> String {
     let mut text = what.to_owned();
     if change.added + change.removed > 0 || what.starts_with("Outline replaced") {
         text.push_str(&format!(

@@ -14,7 +14,7 @@ use askama::Template;
 use serde::Deserialize;
 use strum::IntoEnumIterator;
 
-use super::queue_row::{QUICK, QuickChoice, Row, name_in};
+use super::queue_row::{QUICK, QuickChoice, QueueRow, name_in};
 use super::{Chrome, SignedIn, take_flash};
 use crate::db::queue::{QueueFilter, search_words};
 use crate::db::{self, sections::Section};
@@ -45,7 +45,7 @@ struct QueuePage {
     pages: i64,
     /// The query string without `page`, for the page links.
     keep: String,
-    rows: Vec<Row>,
+    rows: Vec<QueueRow>,
     sections: Vec<(i64, String, i32)>,
     users: Vec<(i64, String)>,
     types: Vec<&'static str>,
@@ -129,7 +129,7 @@ pub async fn show(
     let name_of = |id: Option<i64>| name_in(&users, id);
     let rows = comments
         .into_iter()
-        .map(|c| Row::new(c, &outline, &words, &name_of))
+        .map(|c| QueueRow::new(c, &outline, &words, &name_of))
         .collect();
     let keep = query.address();
     let here = format!(

@@ -49,7 +49,7 @@ pub const QUICK: [QuickChoice; 5] = [
 ];
 
 /// One queue row.
-pub struct Row {
+pub struct QueueRow {
     pub id: i64,
     pub version: i32,
     pub tracking: String,
@@ -111,14 +111,14 @@ pub fn name_in(users: &[User], id: Option<i64>) -> String {
 #[derive(Template)]
 #[template(path = "editor/queue_row.html")]
 pub struct RowFragment {
-    pub row: Row,
+    pub row: QueueRow,
     pub csrf: String,
     /// The queue's address, to come back to without JavaScript.
     pub here: String,
     pub quick: &'static [QuickChoice],
 }
 
-impl Row {
+impl QueueRow {
     pub fn new(
         c: Comment,
         outline: &[Section],

@@ -26,7 +26,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::queue_row::{QUICK, Row, RowFragment, RowNote, name_in, quick_disposition};
+use super::queue_row::{QUICK, QueueRow, RowFragment, RowNote, name_in, quick_disposition};
 use super::{SignedIn, flash};
 use crate::db::comments::Comment;
 use crate::db::queue::search_words;
@@ -179,7 +179,7 @@ pub async fn apply(
         return Ok(see_other(&back));
     }
     let words = searched(&back);
-    let mut row = Row::new(now, &outline, &words, &|user| name_in(&users, user));
+    let mut row = QueueRow::new(now, &outline, &words, &|user| name_in(&users, user));
     row.note = Some(note);
     page(
         status,

@@ -33,7 +33,7 @@ pub struct Triage {
     /// After a conflict: what happened.
     pub notice: Option<String>,
     pub errors: Vec<String>,
-    pub history: Vec<Change>,
+    pub history: Vec<HistoryEntry>,
     /// The form: the stored values, or the editor's after a refused save.
     pub form: FormValues,
     /// After a conflict: what is stored now, to compare.
@@ -53,7 +53,7 @@ pub struct TriageFragment {
 }
 
 /// One history entry.
-pub struct Change {
+pub struct HistoryEntry {
     pub at: String,
     pub who: String,
     pub field: String,
@@ -177,7 +177,7 @@ impl Triage {
             history: data
                 .history
                 .iter()
-                .map(|e| Change {
+                .map(|e| HistoryEntry {
                     at: format!(
                         "{} {:02}:{:02} UTC",
                         e.created_at.date(),

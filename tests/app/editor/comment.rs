@@ -202,7 +202,7 @@ on_both_backends! {
     // The update and its audit events are one statement on PostgreSQL
     // (no transaction): a stale version stores neither, a current one both.
     async fn the_update_and_its_history_are_stored_together(db: TestDb) {
-        use docket::db::audited::Change;
+        use docket::db::audited_update::FieldChange;
         use docket::db::comments::{TriageFields, save_triage};
         let app = app_with_comments(db).await;
         let (id, version) = third(&app);
@@ -219,8 +219,8 @@ on_both_backends! {
             duplicate_of_id: None,
         };
         let changes = [
-            Change::new("status", Some("new".into()), Some("in_review".into())),
-            Change::new("response", None, Some("Noted.".into())),
+            FieldChange::new("status", Some("new".into()), Some("in_review".into())),
+            FieldChange::new("response", None, Some("Noted.".into())),
         ];
         let events = |app: &TestApp| app.with_conn(|conn| {
             audit_events::table

@@ -22,13 +22,13 @@ use diesel::{QueryResult, RunQueryDsl};
 use time::PrimitiveDateTime;
 
 /// One field's change, as its audit event records it.
-pub struct Change {
+pub struct FieldChange {
     pub field: &'static str,
     pub old: Option<String>,
     pub new: Option<String>,
 }
 
-impl Change {
+impl FieldChange {
     pub fn new(field: &'static str, old: Option<String>, new: Option<String>) -> Self {
         Self { field, old, new }
     }
@@ -46,7 +46,7 @@ pub struct WithAudit<'a, U> {
 }
 
 impl<'a, U> WithAudit<'a, U> {
-    pub fn new(update: U, user_id: i64, at: PrimitiveDateTime, changes: &'a [Change]) -> Self {
+    pub fn new(update: U, user_id: i64, at: PrimitiveDateTime, changes: &'a [FieldChange]) -> Self {
         Self {
             update,
             user_id,
