@@ -3,6 +3,8 @@
 //! same transaction). Nodes are matched by volume and `lookup_key`, so a
 //! node that stays keeps its id, and with it its owner and its comments.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::DbConnection;
@@ -60,17 +62,69 @@ pub fn in_volume(volume: &str, label: String) -> String {
     }
 }
 
-/// `id` and every node below it, from an outline in document order
-/// (parents before their children): a section as queues and exports take
-/// it, with its subsections.
-pub fn subtree(outline: &[Section], id: i64) -> Vec<i64> {
-    let mut ids = vec![id];
-    for s in outline {
-        if s.parent_id.is_some_and(|p| ids.contains(&p)) && !ids.contains(&s.id) {
-            ids.push(s.id);
+/// A document's outline as a tree: each node's parent and children, built
+/// once from its nodes in document order, for what walks it (the
+/// dashboard's chart, export's sheets and page breaks, a section with its
+/// subsections in queues, exports and the API).
+#[derive(Clone, Debug, Default)]
+pub struct OutlineTree {
+    parent: HashMap<i64, Option<i64>>,
+    /// Each node's children in document order.
+    children: HashMap<i64, Vec<i64>>,
+    /// Each node's place in document order.
+    rank: HashMap<i64, usize>,
+}
+
+impl OutlineTree {
+    pub fn new(outline: &[Section]) -> Self {
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for s in outline {
+            if let Some(parent) = s.parent_id {
+                children.entry(parent).or_default().push(s.id);
+            }
+        }
+        Self {
+            parent: outline.iter().map(|s| (s.id, s.parent_id)).collect(),
+            children,
+            rank: outline.iter().map(|s| s.id).zip(0..).collect(),
         }
     }
-    ids
+
+    /// The top-level node `id` lies under (itself at the top), following
+    /// parents; a broken chain (a parent not in the outline) stops where
+    /// it breaks. `None` for a node not in the outline.
+    pub fn top(&self, id: i64) -> Option<i64> {
+        let mut top = id;
+        self.parent.get(&id)?;
+        // At most one step per node, so a cycle cannot hang a page.
+        for _ in 0..self.parent.len() {
+            match self.parent.get(&top).copied().flatten() {
+                Some(up) if self.parent.contains_key(&up) => top = up,
+                _ => break,
+            }
+        }
+        Some(top)
+    }
+
+    /// `id` and every node below it, in document order: a section as
+    /// queues and exports take it, with its subsections.
+    pub fn subtree(&self, id: i64) -> Vec<i64> {
+        let mut ids = vec![id];
+        let mut next = 0;
+        // Each node once, so a cycle cannot hang a page.
+        let mut seen = std::collections::HashSet::from([id]);
+        while let Some(&at) = ids.get(next) {
+            next += 1;
+            for child in self.children.get(&at).into_iter().flatten() {
+                if seen.insert(*child) {
+                    ids.push(*child);
+                }
+            }
+        }
+        // Found breadth first; put in the outline's order.
+        ids.sort_by_key(|id| self.rank.get(id).copied().unwrap_or(usize::MAX));
+        ids
+    }
 }
 
 /// A node to insert, or the new values of an existing one.
@@ -223,4 +277,69 @@ pub fn set_owner(
     .set(sections::owner_id.eq(owner))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OutlineTree, Section};
+    use crate::domain::SectionKind;
+
+    /// Nodes `(id, parent)` in document order.
+    fn outline(nodes: &[(i64, Option<i64>)]) -> Vec<Section> {
+        nodes
+            .iter()
+            .zip(0..)
+            .map(|(&(id, parent_id), position)| Section {
+                id,
+                document_id: 1,
+                parent_id,
+                volume: String::new(),
+                kind: SectionKind::Section,
+                number: id.to_string(),
+                lookup_key: id.to_string(),
+                title: String::new(),
+                position,
+                depth: 0,
+                page_start: None,
+                page_end: None,
+                line_start: None,
+                line_end: None,
+                owner_id: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nodes_lie_under_their_top_level_node() {
+        // 1 { 2 { 3 }, 4 }, 5 { 6 }
+        let tree = OutlineTree::new(&outline(&[
+            (1, None),
+            (2, Some(1)),
+            (3, Some(2)),
+            (4, Some(1)),
+            (5, None),
+            (6, Some(5)),
+        ]));
+        let tops: Vec<_> = (1..=6).map(|id| tree.top(id)).collect();
+        assert_eq!(tops, [1, 1, 1, 1, 5, 5].map(Some));
+        assert_eq!(tree.top(9), None);
+        assert_eq!(tree.subtree(1), [1, 2, 3, 4]);
+        assert_eq!(tree.subtree(2), [2, 3]);
+        assert_eq!(tree.subtree(6), [6]);
+    }
+
+    #[test]
+    fn a_broken_or_circular_outline_ends_its_walks() {
+        // 2's parent is not in the outline; 3 and 4 are each other's.
+        let tree = OutlineTree::new(&outline(&[
+            (2, Some(99)),
+            (5, Some(2)),
+            (3, Some(4)),
+            (4, Some(3)),
+        ]));
+        assert_eq!(tree.top(5), Some(2));
+        assert!(matches!(tree.top(3), Some(3 | 4)));
+        assert_eq!(tree.subtree(3), [3, 4]);
+        assert_eq!(tree.subtree(2), [2, 5]);
+    }
 }

@@ -217,12 +217,9 @@ struct Node {
 impl SectionLabels {
     fn new(sections: &[Section]) -> Self {
         let mut nodes = std::collections::HashMap::new();
-        // Parents come before their children in outline order.
+        let tree = sections::OutlineTree::new(sections);
         for s in sections {
-            let top = s
-                .parent_id
-                .and_then(|p| nodes.get(&p).map(|n: &Node| n.top))
-                .unwrap_or(s.id);
+            let top = tree.top(s.id).unwrap_or(s.id);
             nodes.insert(
                 s.id,
                 Node {
@@ -289,7 +286,7 @@ pub fn prepare(
         Some(wanted) => {
             let node = find_section(&outline, wanted)
                 .ok_or_else(|| ExportError::NoSuchSection(wanted.trim().to_owned()))?;
-            filter.sections = Some(sections::subtree(&outline, node.id));
+            filter.sections = Some(sections::OutlineTree::new(&outline).subtree(node.id));
             format!("{} {} and below", node.cited(), node.title)
                 .trim()
                 .to_owned()

@@ -6,7 +6,7 @@ use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use super::IntakeError;
 use super::budget::Budget;
-use super::grid::{SheetRow, Sheet};
+use super::grid::{Sheet, SheetRow};
 use super::limits::Limits;
 
 /// Text of the file and the name of the encoding it was read in.

@@ -32,7 +32,7 @@ mod xls_strings;
 use serde::{Deserialize, Serialize};
 
 pub use csvfile::{decode as decode_text, sniff_delimiter as csv_delimiter};
-pub use grid::{SheetRow, Sheet, column_letters};
+pub use grid::{Sheet, SheetRow, column_letters};
 pub use header::{Column, Field, Profile};
 pub use limits::Limits;
 pub use metadata::Metadata;

@@ -10,7 +10,7 @@ use calamine::{
 
 use super::IntakeError;
 use super::budget::Budget;
-use super::grid::{SheetRow, RowText, Sheet};
+use super::grid::{RowText, Sheet, SheetRow};
 use super::limits::Limits;
 use super::sniff::FileFormat;
 

@@ -6,7 +6,7 @@ use crate::domain::Disposition;
 use crate::domain::disposition_word::{self, KNOWN};
 use crate::export::cells;
 use crate::intake::header::compact;
-use crate::intake::{SheetRow, Sheet};
+use crate::intake::{Sheet, SheetRow};
 
 /// Rows searched for the header (title rows come first in XLSX exports).
 const SEARCH_ROWS: u32 = 30;

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use crate::db::comments::Comment;
 use crate::db::{DbConnection, DbError, comments, submissions};
 use crate::export::disposition_label;
-use crate::intake::{self, FileFormat, IntakeError, Limits, SheetRow, Sheet};
+use crate::intake::{self, FileFormat, IntakeError, Limits, Sheet, SheetRow};
 
 /// Headers of the two columns added.
 pub const HEADERS: [&str; 2] = ["Disposition", "Response"];

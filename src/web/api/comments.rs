@@ -96,7 +96,7 @@ impl ListQuery {
             (None, None) => None,
         };
         if let Some(node) = node {
-            filter.sections = Some(db::sections::subtree(outline, node.id));
+            filter.sections = Some(db::sections::OutlineTree::new(outline).subtree(node.id));
         }
         if let Some(t) = &self.comment_type {
             filter.comment_type = Some(word::<CommentType>(t, "type")?.to_string());

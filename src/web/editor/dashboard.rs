@@ -13,7 +13,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{Chrome, SignedIn};
-use crate::db::{self, progress::Counts, sections::Section};
+use crate::db::sections::OutlineTree;
+use crate::db::{self, progress::Counts};
 use crate::documents::{self, DocumentError};
 use crate::web::{AppState, WebError, format};
 
@@ -251,26 +252,6 @@ fn shorten(text: &str, chars: usize) -> String {
     cut
 }
 
-/// The top-level node each node sits under (itself at the top), following
-/// parents; a broken chain stops where it breaks.
-fn top_levels(sections: &[Section]) -> HashMap<i64, i64> {
-    let parent: HashMap<i64, Option<i64>> = sections.iter().map(|s| (s.id, s.parent_id)).collect();
-    sections
-        .iter()
-        .map(|s| {
-            let mut top = s.id;
-            // At most one step per node, so a cycle cannot hang the page.
-            for _ in 0..sections.len() {
-                match parent.get(&top).copied().flatten() {
-                    Some(up) if parent.contains_key(&up) => top = up,
-                    _ => break,
-                }
-            }
-            (s.id, top)
-        })
-        .collect()
-}
-
 pub async fn show(
     who: SignedIn,
     session: Session,
@@ -315,11 +296,11 @@ pub async fn show(
     // The chart: top-level nodes with their descendants rolled up. Counts
     // for a node no longer in the outline (removed while the page loaded)
     // are left out of the chart, but not of the totals.
-    let top = top_levels(&sections);
+    let tree = OutlineTree::new(&sections);
     let mut rolled: HashMap<i64, Counts> = HashMap::new();
     for s in &sections {
-        if let (Some(c), Some(t)) = (by_id.get(&Some(s.id)), top.get(&s.id)) {
-            *rolled.entry(*t).or_default() += *c;
+        if let (Some(c), Some(t)) = (by_id.get(&Some(s.id)), tree.top(s.id)) {
+            *rolled.entry(t).or_default() += *c;
         }
     }
     let general = counts_of(None);

@@ -14,7 +14,7 @@ use askama::Template;
 use serde::Deserialize;
 use strum::IntoEnumIterator;
 
-use super::queue_row::{QUICK, QuickChoice, QueueRow, name_in};
+use super::queue_row::{QUICK, QueueRow, QuickChoice, name_in};
 use super::{Chrome, SignedIn, take_flash};
 use crate::db::queue::{QueueFilter, search_words};
 use crate::db::{self, sections::Section};
@@ -186,7 +186,7 @@ fn scope(outline: &[Section], which: &str) -> Result<(QueueFilter, String), Docu
                 .ok_or_else(|| DocumentError::NoSuchNode(id.parse().unwrap_or(0)))?;
             Ok((
                 QueueFilter {
-                    sections: Some(crate::db::sections::subtree(outline, node.id)),
+                    sections: Some(crate::db::sections::OutlineTree::new(outline).subtree(node.id)),
                     ..QueueFilter::default()
                 },
                 triage::filed_under(outline, Some(node.id)),
