@@ -21,7 +21,7 @@ use diesel::prelude::*;
 use crate::db::comments::Comment;
 use crate::db::schema::comments;
 use crate::db::{self, DbConnection, DbError};
-use crate::domain::{Disposition, TriageStatus};
+use crate::domain::Disposition;
 use crate::intake::{self, IntakeError, Limits};
 use crate::triage::{self, MAX_RESPONSE_CHARS, TriageEdit, TriageError};
 
@@ -265,12 +265,8 @@ fn save(
             .response
             .as_deref()
             .is_some_and(|r| !r.trim().is_empty());
-    let status = match c.status {
-        TriageStatus::New | TriageStatus::InReview if answered => TriageStatus::Resolved,
-        other => other,
-    };
     let edit = TriageEdit {
-        status,
+        status: triage::status::after_sent_back(c.status, answered),
         disposition: change.disposition,
         response: change.response.clone().unwrap_or_default(),
         ..TriageEdit::keeping(conn, c)?

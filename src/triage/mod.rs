@@ -8,14 +8,16 @@
 //! (`reimport`) and the API's `PATCH`, so the version check and the audit
 //! events are the same whichever way an editor works. Filing a comment by
 //! hand from the tags page is [`retag_by_hand`], checked the same way.
-//! Clusters (`similar`) are derived data: recomputing them bumps no
-//! version, so open forms stay valid.
+//! Where the status goes when a comment is answered off its page is
+//! [`status`]. Clusters (`similar`) are derived data: recomputing them
+//! bumps no version, so open forms stay valid.
 
 mod bulk;
 mod quick;
 mod recluster;
 mod save;
 pub mod similar;
+pub mod status;
 
 pub use bulk::{BulkAction, BulkOutcome, bulk};
 pub use quick::QuickChange;

@@ -1,13 +1,12 @@
 //! The queue's quick controls: one click answers a comment with a
 //! disposition, or assigns it to whoever clicked; everything else stays as
 //! stored ([`TriageEdit::keeping`]). Answering a new comment also puts it in
-//! review, since someone has now read it; a response and the resolution
-//! are left for the comment's page.
+//! review (`status::after_quick_answer`).
 
 use super::TriageEdit;
 use crate::db::DbConnection;
 use crate::db::comments::Comment;
-use crate::domain::{Disposition, TriageStatus};
+use crate::domain::Disposition;
 
 /// What a quick control asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,9 +28,7 @@ impl QuickChange {
         match self {
             Self::Answer(disposition) => {
                 edit.disposition = Some(disposition);
-                if comment.status == TriageStatus::New {
-                    edit.status = TriageStatus::InReview;
-                }
+                edit.status = super::status::after_quick_answer(comment.status);
             }
             Self::AssignToMe => edit.assignee = Some(me),
         }
