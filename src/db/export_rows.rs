@@ -211,12 +211,21 @@ where
         })
     };
     match conn {
-        DbConnection::Sqlite(c) => c.transaction::<_, E, _>(|c| {
-            for read in ordered!(document_id, filter).load_iter::<Read, DefaultLoadingMode>(c)? {
-                send(read)?;
-            }
-            Ok(())
-        }),
+        DbConnection::Sqlite(c) => {
+            // Large sorts may use a second thread (SQLite's sorter merges
+            // runs sorted in parallel), for this export only.
+            c.batch_execute("PRAGMA threads = 2")?;
+            let read = c.transaction::<_, E, _>(|c| {
+                for read in
+                    ordered!(document_id, filter).load_iter::<Read, DefaultLoadingMode>(c)?
+                {
+                    send(read)?;
+                }
+                Ok(())
+            });
+            c.batch_execute("PRAGMA threads = 0")?;
+            read
+        }
         DbConnection::Postgres(c) => {
             c.build_transaction()
                 .read_only()
