@@ -88,9 +88,10 @@ pub fn parse(text: &str, format: OutlineFormat) -> Result<Outline, OutlineError>
 
 /// The `Section` rows storing `outline` would hold (ids 1, 2, … and
 /// positions in document order), for tests of code that reads stored
-/// outlines without a database.
-#[cfg(test)]
-pub(crate) fn stored_for_tests(outline: &Outline) -> Vec<crate::db::sections::Section> {
+/// outlines without a database: the unit tests and `tests/` (hence public,
+/// though no part of the application calls it).
+#[doc(hidden)]
+pub fn stored_for_tests(outline: &Outline) -> Vec<crate::db::sections::Section> {
     let id = |i: usize| i64::try_from(i).unwrap_or(i64::MAX) + 1;
     outline
         .nodes

@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use docket::db::sections::Section;
 use docket::domain::TagSource;
 use docket::intake::values::{line_range, page_range};
-use docket::outline::{Outline, OutlineFormat, parse};
+use docket::outline::{OutlineFormat, parse, stored_for_tests};
 use docket::tagging::{Signals, Tagger};
 use serde::{Deserialize, Deserializer};
 
@@ -82,40 +82,11 @@ fn rows(name: &str, text: &str) -> Vec<Row> {
         .collect()
 }
 
-/// The `Section` rows storing `outline` would hold (ids 1, 2, … and
-/// positions in document order), as `outline::stored_for_tests` builds them
-/// for the unit tests.
-fn stored(outline: &Outline) -> Vec<Section> {
-    let id = |i: usize| i64::try_from(i).unwrap_or(i64::MAX) + 1;
-    outline
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Section {
-            id: id(i),
-            document_id: 1,
-            parent_id: n.parent.map(id),
-            volume: n.volume.clone(),
-            kind: n.kind,
-            number: n.number.clone(),
-            lookup_key: n.lookup_key.clone(),
-            title: n.title.clone(),
-            position: i32::try_from(i).unwrap_or(i32::MAX),
-            depth: n.depth,
-            page_start: n.pages.as_ref().map(|p| p.0.as_str().to_owned()),
-            page_end: n.pages.as_ref().map(|p| p.1.as_str().to_owned()),
-            line_start: n.lines.map(|l| l.0),
-            line_end: n.lines.map(|l| l.1),
-            owner_id: None,
-        })
-        .collect()
-}
-
 /// The outline file as `docket outline import` reads it, as the `Section`
 /// rows storing it would hold it (ids and positions in document order).
 fn sections(text: &str) -> Vec<Section> {
     let outline = parse(text, OutlineFormat::Toml).unwrap_or_else(|e| panic!("{e}"));
-    stored(&outline)
+    stored_for_tests(&outline)
 }
 
 /// The tagger over an outline, and each node's name as the table writes it.
