@@ -10,10 +10,11 @@
 //! added in one place: a field of [`ExportComment`] (or
 //! [`ExportSubmission`]).
 //!
-//! Faster readers were measured against this one (`docket bench export`,
-//! docs/performance.md) and gained less than a tenth: the time of a large
-//! export is the writer's, which runs beside the reader on a core of its
-//! own (`export::rows`).
+//! The rows are read on a thread of their own while the file is written
+//! on another (`export::rows`). Faster readers were measured against this
+//! one (docs/performance.md, "Export speed"): only PostgreSQL's binary
+//! COPY gained more than a tenth, and COPY takes no bound parameters, so
+//! it is not used.
 
 use diesel::connection::{DefaultLoadingMode, SimpleConnection};
 use diesel::dsl::sql;
