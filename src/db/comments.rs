@@ -572,6 +572,18 @@ pub fn find_by_tracking(
     })
 }
 
+/// The comment with this tracking number, in any document, unless its
+/// submission is still arriving (hidden from every reader).
+pub fn id_by_tracking(conn: &mut DbConnection, tracking: &str) -> QueryResult<Option<i64>> {
+    comments::table
+        .inner_join(super::schema::submissions::table)
+        .filter(comments::tracking_number.eq(tracking))
+        .filter(super::schema::submissions::arriving.eq(false))
+        .select(comments::id)
+        .first(conn)
+        .optional()
+}
+
 /// The tracking numbers of these comments, by id.
 pub fn trackings(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
     comments::table

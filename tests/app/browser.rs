@@ -97,6 +97,19 @@ impl Browser {
         self.call("POST", "/url", json!({ "url": url })).await;
     }
 
+    /// Saves what the browser shows as `target/tmp/screenshots/{name}.png`,
+    /// to be looked at after a run.
+    async fn screenshot(&self, name: &str) {
+        use base64::Engine;
+        let png = self.call("GET", "/screenshot", Value::Null).await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    }
+
     async fn url(&self) -> String {
         self.call("GET", "/url", Value::Null)
             .await
@@ -381,6 +394,21 @@ on_both_backends! {
         });
         assert_eq!(response.as_deref(), Some("Added in the second draft."));
         assert!(!browser.console().await.iter().any(|m| m.contains("Content Security Policy")));
+
+        // The editor bar opens another comment by the number a submitter
+        // quotes, typed in lower case, with Enter.
+        let box_id = browser.one("nav.editor #find-number").await;
+        browser.type_into(&box_id, "nistir-8200-0001-2\u{E007}").await;
+        let second: i64 = app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use docket::db::schema::comments;
+            comments::table.filter(comments::seq.eq(2)).select(comments::id).first(conn).unwrap()
+        });
+        assert_eq!(browser.wait_to_leave(&page).await, format!("{}/editor/comments/{second}", app.address));
+        assert_eq!(browser.text("h1").await, "NISTIR-8200-0001-2");
+        browser.go(&format!("{}/editor/find?number=NISTIR-8200-0001", app.address)).await;
+        assert_eq!(browser.text("h1").await, "Submission NISTIR-8200-0001");
+        browser.screenshot("find-submission").await;
         browser.call("DELETE", "", Value::Null).await;
     }
 }

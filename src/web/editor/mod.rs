@@ -17,6 +17,7 @@ mod clusters;
 mod comment;
 mod dashboard;
 pub(crate) mod export;
+mod find;
 mod home;
 pub(crate) mod notify;
 mod outline;
@@ -39,6 +40,7 @@ use super::{WebError, csrf};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/editor", web::get().to(home::show))
+        .route("/editor/find", web::get().to(find::show))
         .route("/editor/profile", web::get().to(profile::show))
         .route("/editor/profile/tokens", web::post().to(profile::create))
         .route(

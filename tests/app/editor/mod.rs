@@ -13,6 +13,7 @@ pub(crate) mod clusters;
 pub(crate) mod comment;
 mod dashboard;
 mod export;
+mod find;
 mod outline;
 mod ownership;
 mod queue;

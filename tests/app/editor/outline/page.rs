@@ -45,7 +45,7 @@ on_both_backends! {
 
         let page = editor.page(OUTLINE, 200).await;
         assert_eq!(attrs(&page, "a[href$='/edit']", "href"), Vec::<String>::new());
-        assert_eq!(attrs(&page, "form", "action"), ["/logout"], "an editor gets no outline forms");
+        assert_eq!(attrs(&page, "form", "action"), ["/editor/find", "/logout"], "an editor gets no outline forms");
         assert_eq!(texts(&page, "nav .who").len(), 1);
         assert!(!texts(&page, "nav .who")[0].contains("(admin)"));
 
@@ -54,7 +54,7 @@ on_both_backends! {
             attrs(&page, "table.outline a[href$='/edit']", "href"),
             nodes.iter().map(|s| edit_path(s.id)).collect::<Vec<_>>()
         );
-        assert_eq!(attrs(&page, "form", "action"), ["/logout", ADD_PATH, REPLACE_PATH]);
+        assert_eq!(attrs(&page, "form", "action"), ["/editor/find", "/logout", ADD_PATH, REPLACE_PATH]);
         assert_eq!(attrs(&page, "form[action$='/replace']", "enctype"), ["multipart/form-data"]);
         assert_eq!(fingerprint(&page), digest(&app));
 
@@ -75,7 +75,7 @@ on_both_backends! {
         let owner_path = format!("{OUTLINE}/{}/owner", d2.id);
         assert_eq!(
             attrs(&form, "form", "action"),
-            ["/logout", save_path(d2.id).as_str(), owner_path.as_str(), delete_path(d2.id).as_str()]
+            ["/editor/find", "/logout", save_path(d2.id).as_str(), owner_path.as_str(), delete_path(d2.id).as_str()]
         );
         // Nodes of no document, and documents that do not exist.
         admin.page(&edit_path(999_999), 404).await;

@@ -1,0 +1,130 @@
+//! `/editor/find?number=…`: the box in the editor bar that opens a comment
+//! or a submission by its tracking number, the number a submitter quotes
+//! in an e-mail and an exported table lists (`SP800-63-4-0008-61` is
+//! comment 61 of submission `SP800-63-4-0008`). A comment's number goes
+//! straight to its page; a submission's lists its comments. A number that
+//! names nothing says so, with the number as typed, and what one looks
+//! like. A submission still arriving is not found, as on every page.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Chrome, SignedIn};
+use crate::db::{self, DbError};
+use crate::export::status_label;
+use crate::web::{AppState, WebError, page, see_other};
+
+#[derive(Deserialize)]
+pub struct FindQuery {
+    #[serde(default)]
+    number: String,
+}
+
+#[derive(Template)]
+#[template(path = "editor/find.html")]
+struct FindPage {
+    chrome: Chrome,
+    /// The number as typed (trimmed).
+    number: String,
+    found: Option<Found>,
+}
+
+/// A submission's number: the submission and its comments.
+struct Found {
+    tracking: String,
+    document: String,
+    slug: String,
+    from: String,
+    received: String,
+    comments: Vec<Listed>,
+}
+
+struct Listed {
+    id: i64,
+    tracking: String,
+    status: &'static str,
+    start: String,
+}
+
+/// What a tracking number names.
+enum Named {
+    Comment(i64),
+    Submission(Found),
+    Nothing,
+}
+
+pub async fn show(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    query: web::Query<FindQuery>,
+) -> Result<HttpResponse, WebError> {
+    let number = query.into_inner().number.trim().to_owned();
+    let named = if number.is_empty() {
+        Named::Nothing
+    } else {
+        let typed = number.clone();
+        state.db.run(move |conn| lookup(conn, &typed)).await?
+    };
+    let (status, found) = match named {
+        Named::Comment(id) => return Ok(see_other(&format!("/editor/comments/{id}"))),
+        Named::Submission(found) => (StatusCode::OK, Some(found)),
+        Named::Nothing if number.is_empty() => (StatusCode::OK, None),
+        Named::Nothing => (StatusCode::NOT_FOUND, None),
+    };
+    page(
+        status,
+        &FindPage {
+            chrome: Chrome::new(&who, &session)?,
+            number,
+            found,
+        },
+    )
+}
+
+/// The comment or submission `number` names, as typed or in capitals
+/// (prefixes are capitals, people type them as they please).
+fn lookup(conn: &mut db::DbConnection, number: &str) -> Result<Named, DbError> {
+    let upper = number.to_uppercase();
+    for candidate in [number, upper.as_str()] {
+        if let Some(id) = db::comments::id_by_tracking(conn, candidate)? {
+            return Ok(Named::Comment(id));
+        }
+        let submission = match db::submissions::find_by_tracking_number(conn, candidate) {
+            Ok(s) if !s.arriving => s,
+            Ok(_) => continue,
+            Err(diesel::result::Error::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let document = db::documents::find_by_id(conn, submission.document_id)?;
+        let comments = db::comments::for_submission(conn, submission.id)?
+            .into_iter()
+            .map(|c| Listed {
+                id: c.id,
+                tracking: c.tracking_number,
+                status: status_label(c.status),
+                start: c.body.chars().take(120).collect(),
+            })
+            .collect();
+        let from = match (
+            submission.submitter_name.trim(),
+            submission.organization.trim(),
+        ) {
+            ("", "") => "a submitter who gave no name".to_owned(),
+            (name, "") | ("", name) => name.to_owned(),
+            (name, org) => format!("{name}, {org}"),
+        };
+        return Ok(Named::Submission(Found {
+            tracking: submission.tracking_number,
+            document: document.title,
+            slug: document.slug,
+            from,
+            received: submission.received_at.date().to_string(),
+            comments,
+        }));
+    }
+    Ok(Named::Nothing)
+}
