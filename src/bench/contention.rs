@@ -210,11 +210,11 @@ impl Saver {
             let edit = TriageEdit {
                 section: SectionChoice::Keep,
                 // Alternating, so every save changes the section's tallies.
-                status: if self.next.is_multiple_of(2) {
+                status: Some(if self.next.is_multiple_of(2) {
                     TriageStatus::InReview
                 } else {
                     TriageStatus::Resolved
-                },
+                }),
                 disposition: None,
                 response: format!("Answer {}", self.next),
                 assignee: None,

@@ -238,8 +238,8 @@ pub struct Applied {
 }
 
 /// Saves every change of `plan` as `user_id`, each only at the version
-/// the plan saw, with its audit events. A comment that answered is marked
-/// resolved if it was new or in review.
+/// the plan saw, with its audit events. Its status follows its answer
+/// (`triage::status`): a disposition and a response resolve it.
 pub fn apply(conn: &mut DbConnection, plan: &Plan, user_id: i64) -> Result<Applied, ReimportError> {
     let mut applied = Applied::default();
     for chunk in plan.changes.chunks(APPLY_CHUNK) {
@@ -260,13 +260,7 @@ fn save(
     applied: &mut Applied,
 ) -> Result<(), ReimportError> {
     let c = &change.comment;
-    let answered = change.disposition.is_some()
-        && change
-            .response
-            .as_deref()
-            .is_some_and(|r| !r.trim().is_empty());
     let edit = TriageEdit {
-        status: triage::status::after_sent_back(c.status, answered),
         disposition: change.disposition,
         response: change.response.clone().unwrap_or_default(),
         ..TriageEdit::keeping(conn, c)?

@@ -8,7 +8,7 @@
 //! (`reimport`) and the API's `PATCH`, so the version check and the audit
 //! events are the same whichever way an editor works. Filing a comment by
 //! hand from the tags page is [`retag_by_hand`], checked the same way.
-//! Where the status goes when a comment is answered off its page is
+//! Where the status goes when the answer changes, on every path, is
 //! [`status`]. Clusters (`similar`) are derived data: recomputing them
 //! bumps no version, so open forms stay valid.
 

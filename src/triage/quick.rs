@@ -1,7 +1,7 @@
 //! The queue's quick controls: one click answers a comment with a
 //! disposition, or assigns it to whoever clicked; everything else stays as
-//! stored ([`TriageEdit::keeping`]). Answering a new comment also puts it in
-//! review (`status::after_quick_answer`).
+//! stored ([`TriageEdit::keeping`]); the status follows the answer
+//! ([`status::settled`](super::status::settled)).
 
 use super::TriageEdit;
 use crate::db::DbConnection;
@@ -26,10 +26,7 @@ impl QuickChange {
     ) -> diesel::QueryResult<TriageEdit> {
         let mut edit = TriageEdit::keeping(conn, comment)?;
         match self {
-            Self::Answer(disposition) => {
-                edit.disposition = Some(disposition);
-                edit.status = super::status::after_quick_answer(comment.status);
-            }
+            Self::Answer(disposition) => edit.disposition = Some(disposition),
             Self::AssignToMe => edit.assignee = Some(me),
         }
         Ok(edit)

@@ -4,6 +4,7 @@
 //! own audit event, stored together with the change (in one transaction, or
 //! on PostgreSQL, when the section is kept, in one statement).
 
+use super::status::Answer;
 use super::{TriageError, filed_now, filed_under};
 use crate::db::audited_update::FieldChange;
 use crate::db::comments::{self, Comment, TriageFields};
@@ -26,7 +27,9 @@ pub enum SectionChoice {
 #[derive(Clone, Debug)]
 pub struct TriageEdit {
     pub section: SectionChoice,
-    pub status: TriageStatus,
+    /// The status the edit sets; `None`: it follows the answer
+    /// ([`status::settled`](super::status::settled)).
+    pub status: Option<TriageStatus>,
     pub disposition: Option<Disposition>,
     pub response: String,
     pub assignee: Option<i64>,
@@ -45,7 +48,7 @@ impl TriageEdit {
         };
         Ok(Self {
             section: SectionChoice::Keep,
-            status: comment.status,
+            status: None,
             disposition: comment.disposition.0,
             response: comment.response.clone().unwrap_or_default(),
             assignee: comment.assignee_id,
@@ -180,12 +183,18 @@ fn apply(
         return Err(TriageError::Invalid(problems));
     }
 
+    let status = super::status::settled(
+        comment.status,
+        edit.status,
+        Answer::new(comment.disposition.0, comment.response.as_deref()),
+        Answer::new(edit.disposition, Some(response)),
+    );
     let fields = TriageFields {
         section_id,
         tag_source: tag_source.into(),
         tag_span: tag_span.as_deref(),
         tag_conflict: tag_conflict.as_deref(),
-        status: edit.status.into(),
+        status: status.into(),
         disposition: edit.disposition.map(Into::into),
         response: (!response.is_empty()).then_some(response),
         assignee_id: assignee.as_ref().map(|u| u.id),
@@ -204,11 +213,11 @@ fn apply(
             Some(now),
         ));
     }
-    if edit.status != comment.status {
+    if status != comment.status {
         changes.push(FieldChange::new(
             "status",
             Some(comment.status.to_string()),
-            Some(edit.status.to_string()),
+            Some(status.to_string()),
         ));
     }
     if edit.disposition != comment.disposition.0 {

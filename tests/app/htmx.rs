@@ -194,6 +194,24 @@ on_both_backends! {
         assert_eq!(assignee, Some(me));
     }
 
+    async fn a_quick_answer_that_completes_the_answer_resolves_the_comment(db: TestDb) {
+        let app = app_with(db, COMMENTS).await;
+        let id = id_of(&app, 1);
+        app.with_conn(|conn| {
+            diesel::update(comments::table.find(id))
+                .set(comments::response.eq("V2X authentication is now in 4.2."))
+                .execute(conn)
+                .unwrap();
+        });
+        let page = app.page(&format!("{QUEUE}?type=technical"), 200).await;
+        let fields = quick_fields(&page, id);
+        let response = quick(&app, id, &with(&fields, &[("disposition", Some("declined"))]), true).await;
+        let (_, row) = fragment(response, 200).await;
+        assert_eq!(texts(&row, "td.status"), ["resolved"]);
+        let (status, disposition, ..) = stored(&app, 1);
+        assert_eq!((status.as_str(), disposition.as_deref()), ("resolved", Some("declined")));
+    }
+
     async fn assign_to_me_assigns_and_changes_nothing_else(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
         let me = app.user_id("ed@example.org");
@@ -261,7 +279,7 @@ on_both_backends! {
             let c = docket::db::comments::find(conn, id).unwrap();
             let edit = docket::triage::TriageEdit {
                 section: docket::triage::SectionChoice::Keep,
-                status: docket::domain::TriageStatus::Resolved,
+                status: Some(docket::domain::TriageStatus::Resolved),
                 disposition: Some(docket::domain::Disposition::Declined),
                 response: "Out of scope.".to_owned(),
                 assignee: None,
@@ -434,7 +452,7 @@ on_both_backends! {
         assert_eq!(texts(&saved, "#triage p.notice.saved"), ["Saved NISTIR-8200-0001-3."]);
         assert_eq!(texts(&saved, "textarea[name=response]"), ["First editor's answer."]);
         assert_eq!(attrs(&saved, "input[name=version]", "value"), [(version + 1).to_string()]);
-        assert_eq!(texts(&saved, "ol.history li").len(), 2, "disposition and response");
+        assert_eq!(texts(&saved, "ol.history li").len(), 3, "disposition, response and status (resolved)");
         // Where it is filed, for the page's facts (swapped out of band).
         assert_eq!(attrs(&saved, "div#filed-now", "hx-swap-oob"), ["true"]);
         assert!(texts(&saved, "div#filed-now")[0].starts_with("5.3"));

@@ -69,7 +69,7 @@ on_both_backends! {
         let (id, _, _, _, version) = tag_of(&app, 1);
         let edit = TriageEdit {
             section: SectionChoice::Node(section_id(&app, "5.2")),
-            status: TriageStatus::Resolved,
+            status: Some(TriageStatus::Resolved),
             disposition: Some(Disposition::Accepted),
             response: "Done.".into(),
             assignee: Some(user),

@@ -323,7 +323,10 @@ fn if_match(req: &HttpRequest) -> Result<Vec<i32>, WebError> {
 }
 
 /// Changes a comment's triage fields: status, disposition, response,
-/// assignee, duplicate-of, section. Keys left out stay as they are. The
+/// assignee, duplicate-of, section. Keys left out stay as they are, but
+/// for the status: without a `status` key it follows the answer when the
+/// answer changes (a disposition and a response resolve the comment, part
+/// of one puts it in review); a `status` given is set as given. The
 /// change applies only to the version `If-Match` names; each changed field
 /// gets an entry in the comment's history.
 #[utoipa::path(
@@ -423,9 +426,11 @@ fn stale(current: ApiComment, sent: &[i32]) -> HttpResponse {
 
 /// The comment's triage fields with the patch's keys applied.
 fn edit(current: &Comment, context: &Context, patch: CommentPatch) -> Result<TriageEdit, ApiError> {
+    // A status the patch gives is set as given, even the one stored (an
+    // answered comment kept in review); without one, it follows the answer.
     let status = match &patch.status {
-        Some(s) => word::<TriageStatus>(s, "status").map_err(unprocessable)?,
-        None => current.status,
+        Some(s) => Some(word::<TriageStatus>(s, "status").map_err(unprocessable)?),
+        None => None,
     };
     let disposition = match patch.disposition {
         Some(Some(d)) => Some(crate::domain::disposition_word::parse(&d).ok_or_else(|| {

@@ -254,6 +254,9 @@ pub struct CommentPage {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentPatch {
+    /// Set as given; left out, the status follows the answer when the
+    /// answer changes (a disposition and a response: `resolved`; part of
+    /// one: `in_review`).
     pub status: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]

@@ -68,6 +68,10 @@ pub struct FormValues {
     pub section: String,
     #[serde(default)]
     pub status: String,
+    /// The status the form was shown with: a status left as shown follows
+    /// the answer (`triage::status`), one changed is set as chosen.
+    #[serde(default)]
+    pub status_shown: String,
     #[serde(default)]
     pub disposition: String,
     #[serde(default)]
@@ -83,6 +87,7 @@ impl FormValues {
         Self {
             section: "keep".to_owned(),
             status: c.status.to_string(),
+            status_shown: c.status.to_string(),
             disposition: c.disposition.0.map(|d| d.to_string()).unwrap_or_default(),
             response: c.response.clone().unwrap_or_default(),
             assignee: c.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
@@ -124,7 +129,7 @@ impl FormValues {
         }
         Ok(TriageEdit {
             section,
-            status,
+            status: (self.status != self.status_shown).then_some(status),
             disposition,
             response: self.response.clone(),
             assignee,

@@ -163,6 +163,32 @@ on_both_backends! {
         assert!(error["error"]["message"].as_str().unwrap().contains("99.9"));
     }
 
+    async fn a_status_the_patch_gives_is_kept_and_without_one_the_answer_settles_it(db: TestDb) {
+        let api = api(db).await;
+        let all = api.get_json(LIST, 200).await;
+        let path = format!("/api/v1/comments/{}", id_of(&all, 1));
+        let bearer = format!("Bearer {}", api.token);
+        let auth = ("Authorization", bearer.as_str());
+        let patch = |body: Value, version: &'static str| {
+            let (path, auth) = (path.clone(), auth);
+            let api = &api;
+            async move {
+                json(api.call_with(Method::PATCH, &path, Some(body), &[auth, ("If-Match", version)]).await, 200).await
+            }
+        };
+        // Part of an answer: in review; the whole answer: resolved.
+        let started = patch(body!({"disposition": "accepted"}), "1").await;
+        assert_eq!(started["status"], "in_review");
+        let answered = patch(body!({"response": "Added in 5.1.2."}), "2").await;
+        assert_eq!(answered["status"], "resolved");
+        // A status given is kept, even beside a whole answer that changes.
+        let kept = patch(body!({"response": "Added in 5.1.2 and 5.1.3.", "status": "in_review"}), "3").await;
+        assert_eq!(kept["status"], "in_review");
+        // Without one, a changed answer settles it again.
+        let settled = patch(body!({"response": "Added in 5.1.3."}), "4").await;
+        assert_eq!(settled["status"], "resolved");
+    }
+
     async fn a_change_needs_the_version_it_was_based_on(db: TestDb) {
         let api = api(db).await;
         let all = api.get_json(LIST, 200).await;
@@ -232,7 +258,8 @@ on_both_backends! {
         .await;
         assert_eq!(cleared["response"], Value::Null);
         assert_eq!(cleared["disposition"], "accepted");
-        assert_eq!(cleared["status"], "resolved");
+        // Without its response the answer is incomplete: back in review.
+        assert_eq!(cleared["status"], "in_review");
 
         // A value that cannot be saved: 422, naming it; nothing changes.
         for (patch, says) in [

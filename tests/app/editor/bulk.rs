@@ -111,8 +111,9 @@ on_both_backends! {
         let events: i64 = app.with_conn(|conn| {
             audit_events::table.filter(audit_events::comment_id.eq(id_of(&app, 2))).count().get_result(conn).unwrap()
         });
-        // assignee; disposition + response; disposition + duplicate_of.
-        assert_eq!(events, 5);
+        // assignee; disposition + response + status (answered: resolved);
+        // disposition + duplicate_of.
+        assert_eq!(events, 6);
     }
 
     async fn rows_changed_since_the_page_was_shown_are_left_alone(db: TestDb) {

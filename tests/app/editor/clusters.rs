@@ -223,6 +223,7 @@ on_both_backends! {
                 [
                     ("update".to_owned(), Some("disposition".to_owned())),
                     ("update".to_owned(), Some("response".to_owned())),
+                    ("update".to_owned(), Some("status".to_owned())),
                 ],
                 "{tracking}"
             );

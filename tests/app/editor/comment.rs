@@ -55,6 +55,10 @@ pub(crate) fn form(page: &scraper::Html, changes: &[(&str, &str)]) -> Vec<(Strin
             attrs(page, "select[name=status] option[selected]", "value")[0].clone(),
         ),
         (
+            "status_shown".into(),
+            attrs(page, "input[name=status_shown]", "value")[0].clone(),
+        ),
+        (
             "disposition".into(),
             attrs(page, "select[name=disposition] option[selected]", "value")[0].clone(),
         ),
@@ -92,6 +96,52 @@ pub(crate) async fn post(app: &TestApp, id: i64, fields: &[(String, String)]) ->
 }
 
 on_both_backends! {
+    async fn the_status_follows_the_answer_unless_the_editor_sets_it(db: TestDb) {
+        let app = app_with_comments(db).await;
+        let (id, _) = third(&app);
+        let path = format!("/editor/comments/{id}");
+        let page_now = || app.page(&path, 200);
+        let status_of = |app: &TestApp| triage_of(app, id).0;
+
+        // Part of an answer, the status left as shown: in review.
+        let page = page_now().await;
+        assert_eq!(attrs(&page, "input[name=status_shown]", "value"), ["new"]);
+        post(&app, id, &form(&page, &[("disposition", "accepted")])).await;
+        assert_eq!(status_of(&app), "in_review");
+        // The whole answer: resolved, and the history says so.
+        let page = page_now().await;
+        post(&app, id, &form(&page, &[("response", "Added in 5.3.")])).await;
+        assert_eq!(status_of(&app), "resolved");
+        let fields: Vec<Option<String>> = app.with_conn(|conn| {
+            audit_events::table
+                .filter(audit_events::comment_id.eq(id))
+                .order(audit_events::id)
+                .select(audit_events::field)
+                .load(conn)
+                .unwrap()
+        });
+        let status_events = fields.iter().filter(|f| f.as_deref() == Some("status")).count();
+        assert_eq!(status_events, 2, "{fields:?}");
+
+        // A status the editor chooses wins, even beside a whole answer...
+        let page = page_now().await;
+        post(&app, id, &form(&page, &[("status", "in_review")])).await;
+        assert_eq!(status_of(&app), "in_review");
+        // ...and stays while the answer does (another field saved).
+        let page = page_now().await;
+        let me = app.user_id("ed@example.org").to_string();
+        post(&app, id, &form(&page, &[("assignee", &me)])).await;
+        assert_eq!(status_of(&app), "in_review");
+        // A changed answer settles it again; a blank response is none.
+        let page = page_now().await;
+        post(&app, id, &form(&page, &[("response", "Added in 5.3 and 5.4.")])).await;
+        assert_eq!(status_of(&app), "resolved");
+        let page = page_now().await;
+        post(&app, id, &form(&page, &[("response", " \n ")])).await;
+        assert_eq!(status_of(&app), "in_review");
+        assert_eq!(triage_of(&app, id).2, None);
+    }
+
     async fn the_page_shows_the_comment_where_it_came_from_and_its_neighbours(db: TestDb) {
         let app = app_with_comments(db).await;
         let (two, _, _, _, _) = tag_of(&app, 2);

@@ -92,7 +92,7 @@ on_both_backends! {
 
         assert_eq!(stored(&app, C1), is(Some("accepted_with_modification"), Some("Raised the minimum to 12 characters."), "resolved", v1 + 1));
         assert_eq!(stored(&app, C2), is(Some("declined"), Some("IoT is out of scope for this revision."), "resolved", v2 + 1));
-        assert_eq!(stored(&app, C3), is(Some("accepted"), None, "new", v3 + 1));
+        assert_eq!(stored(&app, C3), is(Some("accepted"), None, "in_review", v3 + 1));
         assert_eq!(stored(&app, C4), is(Some("noted"), Some("-5 characters was a typo; fixed."), "resolved", v4 + 1));
         assert_eq!(stored(&app, C5), is(Some("noted"), Some(FORMULA_RESPONSE), "resolved", v5), "unchanged, not re-saved");
 
@@ -106,14 +106,17 @@ on_both_backends! {
             event(me, "response", Some("Out of scope."), Some("IoT is out of scope for this revision.")),
             event(me, "status", Some("in_review"), Some("resolved")),
         ]);
-        assert_eq!(audit(&app, C3), [event(me, "disposition", None, Some("accepted"))]);
+        assert_eq!(audit(&app, C3), [
+            event(me, "disposition", None, Some("accepted")),
+            event(me, "status", Some("new"), Some("in_review")),
+        ]);
         assert_eq!(audit(&app, C4), [
             event(me, "disposition", None, Some("noted")),
             event(me, "response", None, Some("-5 characters was a typo; fixed.")),
             event(me, "status", Some("new"), Some("resolved")),
         ]);
         assert!(audit(&app, C5).is_empty());
-        assert_eq!(all_audit_events(&app), 9);
+        assert_eq!(all_audit_events(&app), 10);
 
         // The comment page's history shows the saves.
         let comment = browser.page(&format!("/editor/comments/{}", comment_id(&app, C1)), 200).await;
@@ -172,8 +175,12 @@ on_both_backends! {
         assert_eq!(stored(&app, C1), is(Some("declined"), Some("Out of scope."), "resolved", v1 + 1));
         assert_eq!(stored(&app, C2), is(Some("declined"), Some("Out of scope."), "in_review", v2));
         assert_eq!(stored(&app, C3), is(Some("accepted_with_modification"), Some("Requirement 2 now says what it requires."), "resolved", v3 + 1));
-        assert_eq!(stored(&app, C4), is(None, Some("Thank you; see the new line 160."), "new", v4 + 1));
-        assert_eq!(audit(&app, C4), [event(editor.id, "response", None, Some("Thank you; see the new line 160."))]);
+        // Part of an answer puts a new comment in review.
+        assert_eq!(stored(&app, C4), is(None, Some("Thank you; see the new line 160."), "in_review", v4 + 1));
+        assert_eq!(audit(&app, C4), [
+            event(editor.id, "response", None, Some("Thank you; see the new line 160.")),
+            event(editor.id, "status", Some("new"), Some("in_review")),
+        ]);
         assert_eq!(audit(&app, C1).len(), 3);
 
         // docket's own export of the new answers reads the same way.
