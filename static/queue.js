@@ -2,8 +2,11 @@
 // j / k select the next / previous row, Enter opens it; on the selected
 // row a, m, d, n and f answer it through its quick form (the keys come
 // from the buttons' data-key), x ticks it for "with the selected
-// comments". htmx swaps the answered row in place and the selection stays
-// on it. Keys typed into a field, or with Ctrl, Alt or Meta, are left
+// comments". htmx swaps the answered row in place and, once it is saved,
+// the selection moves on to the next row. An answer that would replace
+// another disposition asks first (the button's data-confirm, for keys and
+// clicks alike: htmx asks on the form, which has one question for all its
+// buttons, so the question is asked here). Keys typed into a field, or with Ctrl, Alt or Meta, are left
 // alone. Without this script every row is still a link and every quick
 // control a button of a plain form.
 (function () {
@@ -15,6 +18,18 @@
   var current = -1;
   // Rows ticked for the bulk form before htmx replaced them, by row id.
   var ticked = {};
+  // The id of the row a key answered, while its answer is on its way.
+  var answered = null;
+  var sent = false;
+  document.addEventListener("htmx:beforeRequest", function () { sent = true; });
+  document.addEventListener("htmx:confirm", function (e) {
+    var trigger = e.detail.triggeringEvent;
+    var button = trigger && trigger.submitter;
+    var question = button && button.getAttribute("data-confirm");
+    if (!question) { return; }
+    e.preventDefault();
+    if (window.confirm(question)) { e.detail.issueRequest(true); }
+  });
 
   function rows() { return body.rows; }
   function show(focus) {
@@ -41,8 +56,11 @@
     var row = selected();
     var button = row && row.querySelector("form.quick button[data-key=\"" + key + "\"]");
     if (!button) { return false; }
-    // A click, as with the mouse: htmx sends the button's value with the form.
+    // A click, as with the mouse: htmx sends the button's value with the
+    // form, once its question (if any) is answered yes.
+    sent = false;
     button.click();
+    answered = sent ? row.id : null;
     return true;
   }
   function tick() {
@@ -85,6 +103,12 @@
     // The answered row is a new element in the same place: select it again,
     // and give it the focus back if the old one had it.
     var lost = !document.activeElement || document.activeElement === document.body;
-    show(lost);
+    var row = answered && document.getElementById(answered);
+    answered = null;
+    if (row && row.querySelector("p.row-note.saved") && current + 1 < rows().length) {
+      select(current + 1);
+    } else {
+      show(lost);
+    }
   });
 })();

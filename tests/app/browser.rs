@@ -65,7 +65,11 @@ impl Browser {
                             "--headless", "--no-sandbox", "--disable-gpu",
                             "--disable-background-networking", "--window-size=1280,1000"
                         ] },
-                        "goog:loggingPrefs": { "browser": "ALL" }
+                        "goog:loggingPrefs": { "browser": "ALL" },
+                        // A page's question (confirm) stays open until a
+                        // test answers it (`question`), not dismissed by
+                        // the next command.
+                        "unhandledPromptBehavior": "ignore"
                     } }
                 }),
             )
@@ -203,6 +207,52 @@ impl Browser {
         )
         .await;
         self.call("DELETE", "/actions", Value::Null).await;
+    }
+
+    /// Presses `key`, which asks a question (`confirm`), and answers it:
+    /// returns the question. The keys are released after the answer (a
+    /// page with a question open takes no other command).
+    async fn question(&self, key: &str, yes: bool) -> String {
+        let actions =
+            json!([{ "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }]);
+        let _ = self
+            .call_raw(
+                "POST",
+                "/actions",
+                json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+            )
+            .await;
+        let mut text = Value::Null;
+        for _ in 0..50 {
+            text = self.call_raw("GET", "/alert/text", Value::Null).await;
+            if text.is_string() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let asked = text
+            .as_str()
+            .unwrap_or_else(|| panic!("no question after {key}: {text}"))
+            .to_owned();
+        let answer = if yes {
+            "/alert/accept"
+        } else {
+            "/alert/dismiss"
+        };
+        self.call("POST", answer, json!({})).await;
+        self.call("DELETE", "/actions", Value::Null).await;
+        asked
+    }
+
+    /// `call` without the check for an error: the value, or the error.
+    async fn call_raw(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.base);
+        let request = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url).json(&body),
+        };
+        let response: Value = request.send().await.unwrap().json().await.unwrap();
+        response["value"].clone()
     }
 
     /// The browser console's messages since the last call (chromedriver's
@@ -347,19 +397,37 @@ on_both_backends! {
         assert_eq!(browser.execute("return window.docketMark;").await, "still here", "no page load");
         assert_eq!(browser.url().await, queue);
         assert_eq!(browser.execute(&read(&format!("{first} p.row-note"))).await, "Saved: accepted.");
-        // The swapped row is still the selected one, and `x` ticks it.
-        let selected = browser.execute("return document.querySelector('tbody tr.current').id;").await;
-        let stored: (i64, Option<String>, String) = app.with_conn(|conn| {
-            use diesel::prelude::*;
-            use docket::db::schema::comments;
-            comments::table
-                .filter(comments::seq.eq(1))
-                .select((comments::id, comments::disposition, comments::status))
-                .first(conn)
-                .unwrap()
-        });
-        assert_eq!(selected, format!("row-{}", stored.0));
-        assert_eq!((stored.1.as_deref(), stored.2.as_str()), (Some("accepted"), "in_review"));
+        let id_of = |seq: i32| -> i64 {
+            app.with_conn(|conn| {
+                use diesel::prelude::*;
+                use docket::db::schema::comments;
+                comments::table.filter(comments::seq.eq(seq)).select(comments::id).first(conn).unwrap()
+            })
+        };
+        let answer_of = |seq: i32| -> (Option<String>, String) {
+            app.with_conn(|conn| {
+                use diesel::prelude::*;
+                use docket::db::schema::comments;
+                comments::table
+                    .filter(comments::seq.eq(seq))
+                    .select((comments::disposition, comments::status))
+                    .first(conn)
+                    .unwrap()
+            })
+        };
+        let (one, two) = (id_of(1), id_of(2));
+        // Saved, the selection moves on to the next row.
+        let selected_now = "var e = document.querySelector('tbody tr.current'); return e ? e.id : null;";
+        let mut selected = Value::Null;
+        for _ in 0..50 {
+            selected = browser.execute(selected_now).await;
+            if selected == format!("row-{two}") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(selected, format!("row-{two}"), "the next row is selected");
+        assert_eq!(answer_of(1), (Some("accepted".into()), "in_review".into()));
         // htmx ran under the CSP without breaking it (no inline style, no eval).
         let console = browser.console().await;
         assert!(
@@ -367,8 +435,40 @@ on_both_backends! {
             "{console:?}"
         );
         browser.press(&["x", "?"]).await;
-        assert_eq!(browser.execute(&format!("return document.querySelector('{first} input[name=c]').checked;")).await, true);
+        let second = "table.queue-rows tbody tr:nth-child(2)";
+        assert_eq!(browser.execute(&format!("return document.querySelector('{second} input[name=c]').checked;")).await, true);
         assert_eq!(browser.execute("return document.getElementById('keys-help').classList.contains('open');").await, true);
+
+        // Back on the first row, `d` would replace "accepted": it asks
+        // first, and "no" changes nothing.
+        browser.press(&["?", "k"]).await;
+        assert_eq!(browser.execute(selected_now).await, format!("row-{one}"));
+        let asked = browser.question("d", false).await;
+        assert_eq!(asked, "NISTIR-8200-0001-1 is answered “accepted”. Answer “declined” instead?");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(answer_of(1).0.as_deref(), Some("accepted"), "nothing was sent");
+        assert_eq!(browser.execute(selected_now).await, format!("row-{one}"), "the selection stays");
+        // "Yes" answers, and the selection moves on.
+        browser.question("d", true).await;
+        let mut now = (None, String::new());
+        for _ in 0..50 {
+            now = answer_of(1);
+            if now.0.as_deref() == Some("declined") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(now.0.as_deref(), Some("declined"));
+        for _ in 0..50 {
+            selected = browser.execute(selected_now).await;
+            if selected == format!("row-{two}") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(selected, format!("row-{two}"));
+        let stored = (one,);
+        browser.screenshot("queue-after-keys").await;
 
         // The comment page saves its triage form in place too.
         let page = format!("{}/editor/comments/{}", app.address, stored.0);

@@ -208,6 +208,15 @@ on_both_backends! {
         let response = quick(&app, id, &with(&fields, &[("disposition", Some("declined"))]), true).await;
         let (_, row) = fragment(response, 200).await;
         assert_eq!(texts(&row, "td.status"), ["resolved"]);
+        // Every other answer would replace this one: each asks first.
+        assert_eq!(
+            attrs(&row, "button[data-confirm]", "value"),
+            ["accepted", "accepted_with_modification", "noted", "deferred"]
+        );
+        assert_eq!(
+            attrs(&row, "button[value=accepted]", "data-confirm"),
+            ["NISTIR-8200-0001-1 is answered “declined”, with a response that would stay as it is. Answer “accepted” instead?"]
+        );
         let (status, disposition, ..) = stored(&app, 1);
         assert_eq!((status.as_str(), disposition.as_deref()), ("resolved", Some("declined")));
     }

@@ -62,6 +62,9 @@ pub struct QueueRow {
     pub disposition_word: String,
     /// For reading (`accepted with modification`).
     pub disposition: String,
+    /// It has a response (which a quick answer keeps): the question asked
+    /// before a quick answer replaces the disposition says so.
+    pub has_response: bool,
     pub assignee: String,
     /// The text (an excerpt around the first match), split into runs with
     /// whether each is a match; rendered escaped, matches in `<mark>`.
@@ -148,6 +151,7 @@ impl QueueRow {
                 .0
                 .map(|d| d.to_string().replace('_', " "))
                 .unwrap_or_default(),
+            has_response: c.response.as_deref().is_some_and(|r| !r.trim().is_empty()),
             assignee: name_of(c.assignee_id),
             excerpt: highlight(&c.body, words, 300),
             note: None,
