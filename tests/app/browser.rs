@@ -468,6 +468,18 @@ on_both_backends! {
         }
         assert_eq!(selected, format!("row-{two}"));
         let stored = (one,);
+
+        // Enter opens the selected comment, which knows its queue: Previous
+        // leads to the comment above it there.
+        browser.press(&["\u{E007}"]).await;
+        let opened = browser.wait_to_leave(&queue).await;
+        assert!(opened.starts_with(&format!("{}/editor/comments/{two}?from=", app.address)), "{opened}");
+        assert_eq!(browser.text("p.crumbs a.back").await, "All comments");
+        browser.click("nav.neighbours a[rel=prev]").await;
+        let previous = browser.wait_to_leave(&opened).await;
+        assert!(previous.starts_with(&format!("{}/editor/comments/{one}?from=", app.address)), "{previous}");
+        assert_eq!(browser.text("h1").await, "NISTIR-8200-0001-1");
+        browser.screenshot("comment-from-queue").await;
         browser.screenshot("queue-after-keys").await;
 
         // The comment page saves its triage form in place too.

@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::queue_nav::{self, QueueAddress, QueueNav};
 use super::triage_form::{FormValues, Triage, TriageData, TriageFragment};
 use super::{Chrome, SignedIn, flash, take_flash};
 use crate::db::comments::Comment;
@@ -44,6 +45,37 @@ struct CommentPage {
     similar: Vec<(i64, String, String, String)>,
     similar_total: usize,
     triage: Triage,
+    /// The queue the page was opened from, when it was.
+    nav: Option<QueueNav>,
+    /// The queue of the section the comment is filed under, for the
+    /// breadcrumb when the page was not opened from a queue.
+    filed_queue: String,
+}
+
+/// The queue a comment page was opened from (`?from=`).
+#[derive(Deserialize)]
+pub struct FromQueue {
+    #[serde(default)]
+    from: Option<String>,
+}
+
+impl FromQueue {
+    /// This page's address, keeping the queue it came from (a path of
+    /// this site's editor pages; anything else is left out).
+    fn page(&self, id: i64) -> String {
+        let from = self
+            .from
+            .as_deref()
+            .and_then(crate::web::auth::local_path)
+            .filter(|path| path.starts_with("/editor/d/"));
+        match from {
+            Some(from) => format!(
+                "/editor/comments/{id}?from={}",
+                url::form_urlencoded::byte_serialize(from.as_bytes()).collect::<String>()
+            ),
+            None => format!("/editor/comments/{id}"),
+        }
+    }
 }
 
 /// Everything the page shows, loaded in one go.
@@ -52,7 +84,10 @@ async fn load(
     who: &SignedIn,
     session: &Session,
     id: i64,
+    from: &FromQueue,
 ) -> Result<CommentPage, WebError> {
+    let me = who.user.id;
+    let queue = from.from.clone();
     let loaded = state
         .db
         .run(move |conn| {
@@ -66,11 +101,24 @@ async fn load(
                 None => Vec::new(),
             };
             let data = TriageData::load(conn, &c)?;
-            Ok::<_, DbError>((c, document, submission, file, (others, similar), data))
+            let address = queue.and_then(|q| QueueAddress::parse(&q, &document.slug));
+            let nav = match address {
+                Some(address) => queue_nav::load(
+                    conn,
+                    document.id,
+                    &document.slug,
+                    &data.outline,
+                    &address,
+                    c.id,
+                    me,
+                )?,
+                None => None,
+            };
+            Ok::<_, DbError>((c, document, submission, file, (others, similar, nav), data))
         })
         .await
         .map_err(|e| not_found(e, id))?;
-    let (c, document, submission, file, (others, similar), data) = loaded;
+    let (c, document, submission, file, (others, similar, nav), data) = loaded;
     let similar: Vec<(i64, String, String, String)> = similar
         .into_iter()
         .filter(|m| m.id != c.id)
@@ -99,8 +147,18 @@ async fn load(
         })
         .collect();
     let chrome = Chrome::new(who, session)?;
+    let filed_queue = format!(
+        "/editor/d/{}/s/{}",
+        document.slug,
+        c.section_id
+            .map_or_else(|| "general".to_owned(), |s| s.to_string())
+    );
+    let mut triage = Triage::new(&c, &data, chrome.csrf.clone());
+    triage.action = from.page(c.id);
     Ok(CommentPage {
-        triage: Triage::new(&c, &data, chrome.csrf.clone()),
+        triage,
+        nav,
+        filed_queue,
         chrome,
         flash: take_flash(session),
         slug: document.slug,
@@ -149,10 +207,11 @@ pub async fn show(
     session: Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    from: web::Query<FromQueue>,
 ) -> Result<HttpResponse, WebError> {
     page(
         StatusCode::OK,
-        &load(&state, &who, &session, id.into_inner()).await?,
+        &load(&state, &who, &session, id.into_inner(), &from).await?,
     )
 }
 
@@ -171,6 +230,7 @@ pub async fn save(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
+    from: web::Query<FromQueue>,
     form: CsrfForm<SaveForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
@@ -205,10 +265,10 @@ pub async fn save(
     match saved {
         Ok(message) => {
             flash(&session, message);
-            Ok(see_other(&format!("/editor/comments/{id}")))
+            Ok(see_other(&from.page(id)))
         }
         Err(failure) => {
-            let mut comment_page = load(&state, &who, &session, id).await?;
+            let mut comment_page = load(&state, &who, &session, id, &from).await?;
             let status = comment_page.triage.refuse(failure, values)?;
             page(status, &comment_page)
         }

@@ -25,6 +25,7 @@ mod outline_edit;
 mod profile;
 mod publish;
 mod queue;
+mod queue_nav;
 mod queue_row;
 mod quick;
 mod reimport;

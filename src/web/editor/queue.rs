@@ -23,7 +23,7 @@ use crate::domain::{CommentType, Disposition, TriageStatus};
 use crate::triage;
 use crate::web::{AppState, WebError, page};
 
-const PER_PAGE: i64 = 50;
+pub(super) const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "editor/queue.html")]
@@ -56,7 +56,7 @@ struct QueuePage {
 
 /// The filters as they appear in the address.
 #[derive(Clone, Debug, Default, Deserialize)]
-pub struct QueueQuery {
+pub(super) struct QueueQuery {
     #[serde(default, rename = "type")]
     kind: String,
     #[serde(default)]
@@ -72,12 +72,12 @@ pub struct QueueQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
-    page: Option<i64>,
+    pub(super) page: Option<i64>,
 }
 
 impl QueueQuery {
     /// The filters as a query string (without the page), for page links.
-    fn address(&self) -> String {
+    pub(super) fn address(&self) -> String {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         for (name, value) in [
             ("type", &self.kind),
@@ -168,7 +168,10 @@ pub async fn show(
 
 /// Which comments the path names: `all`, `general`, or a node id (with
 /// every node below it).
-fn scope(outline: &[Section], which: &str) -> Result<(QueueFilter, String), DocumentError> {
+pub(super) fn scope(
+    outline: &[Section],
+    which: &str,
+) -> Result<(QueueFilter, String), DocumentError> {
     match which {
         "all" => Ok((QueueFilter::default(), "All comments".to_owned())),
         "general" => Ok((
@@ -197,7 +200,7 @@ fn scope(outline: &[Section], which: &str) -> Result<(QueueFilter, String), Docu
 
 /// The address's filters; unknown words are ignored (the form offers only
 /// known ones), so an old link still works.
-fn apply(filter: &mut QueueFilter, q: &QueueQuery, me: i64) {
+pub(super) fn apply(filter: &mut QueueFilter, q: &QueueQuery, me: i64) {
     let known = |value: &str, words: &[&str]| words.contains(&value).then(|| value.to_owned());
     let types: Vec<&str> = CommentType::iter().map(Into::into).collect();
     let statuses: Vec<&str> = TriageStatus::iter().map(Into::into).collect();

@@ -21,6 +21,9 @@ use crate::web::WebError;
 pub struct Triage {
     pub csrf: String,
     pub id: i64,
+    /// Where the form posts without JavaScript: the comment's page, with
+    /// the queue it was opened from (`queue_nav`).
+    pub action: String,
     /// The version the form saves on: the stored one, also after a refusal
     /// (saving again then replaces what is stored now).
     pub version: i32,
@@ -171,6 +174,7 @@ impl Triage {
         Self {
             csrf,
             id: c.id,
+            action: format!("/editor/comments/{}", c.id),
             version: c.version,
             tracking: c.tracking_number.clone(),
             filed: triage::filed_now(&data.outline, c),

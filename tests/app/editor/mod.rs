@@ -17,6 +17,7 @@ mod find;
 mod outline;
 mod ownership;
 mod queue;
+mod queue_nav;
 mod reimport;
 mod replies;
 mod retag;
