@@ -5,6 +5,8 @@
 //! what is stored now beside the editor's own values, nothing lost. Sent
 //! by htmx (`HX-Request: true`), a save is answered with the triage section
 //! alone, swapped in place: 200 saved, 409 and 422 as the page says them.
+//! Opened from a queue (`?from=`), the page links back to it and to the
+//! comments before and after it there (`queue_nav.rs`).
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
