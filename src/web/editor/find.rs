@@ -33,8 +33,8 @@ struct FindPage {
 }
 
 /// A submission's number: the submission and its comments.
-struct Found {
-    tracking: String,
+pub(super) struct Found {
+    pub(super) tracking: String,
     document: String,
     slug: String,
     from: String,
@@ -50,7 +50,7 @@ struct Listed {
 }
 
 /// What a tracking number names.
-enum Named {
+pub(super) enum Named {
     Comment(i64),
     Submission(Found),
     Nothing,
@@ -85,9 +85,19 @@ pub async fn show(
     )
 }
 
+/// Whether `text` could be a tracking number (`SP800-63-4-0008-61`): one
+/// word with a dash and a digit. The queue's search looks such a word up
+/// before searching the text for it.
+pub(super) fn looks_like_tracking(text: &str) -> bool {
+    !text.is_empty()
+        && !text.contains(char::is_whitespace)
+        && text.contains('-')
+        && text.contains(|c: char| c.is_ascii_digit())
+}
+
 /// The comment or submission `number` names, as typed or in capitals
 /// (prefixes are capitals, people type them as they please).
-fn lookup(conn: &mut db::DbConnection, number: &str) -> Result<Named, DbError> {
+pub(super) fn lookup(conn: &mut db::DbConnection, number: &str) -> Result<Named, DbError> {
     let upper = number.to_uppercase();
     for candidate in [number, upper.as_str()] {
         if let Some(id) = db::comments::id_by_tracking(conn, candidate)? {
@@ -127,4 +137,19 @@ fn lookup(conn: &mut db::DbConnection, number: &str) -> Result<Named, DbError> {
         }));
     }
     Ok(Named::Nothing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_tracking;
+
+    #[test]
+    fn a_tracking_number_is_one_word_with_a_dash_and_a_digit() {
+        for number in ["SP800-63-4-0008-61", "nistir-8200-0001", "A-1"] {
+            assert!(looks_like_tracking(number), "{number}");
+        }
+        for words in ["", "firmware", "V2X", "multi-factor", "SP800-63 4", "5.1"] {
+            assert!(!looks_like_tracking(words), "{words}");
+        }
+    }
 }

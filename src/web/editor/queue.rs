@@ -2,7 +2,9 @@
 //! subsections), of the General bucket, or of the whole document (`all`),
 //! in outline order, then page, then line; filtered by type, status,
 //! disposition, assignee, submitter and tag conflicts, and searched with the
-//! back end's full-text index, matches highlighted. 50 to a page. Each row
+//! back end's full-text index, matches highlighted (a search that is a
+//! tracking number opens what it names, as the editor bar's box does:
+//! `find.rs`). 50 to a page. Each row
 //! has quick controls (`quick.rs`, answered in place with htmx); keys move
 //! through the rows and answer them (static/queue.js), and every link and
 //! button works without it.
@@ -14,6 +16,7 @@ use askama::Template;
 use serde::Deserialize;
 use strum::IntoEnumIterator;
 
+use super::find::{self, Named};
 use super::queue_row::{QUICK, QueueRow, QuickChoice, name_in};
 use super::{Chrome, SignedIn, take_flash};
 use crate::db::queue::{QueueFilter, search_words};
@@ -21,7 +24,7 @@ use crate::db::{self, sections::Section};
 use crate::documents::{self, DocumentError};
 use crate::domain::{CommentType, Disposition, TriageStatus};
 use crate::triage;
-use crate::web::{AppState, WebError, page};
+use crate::web::{AppState, WebError, page, see_other};
 
 pub(super) const PER_PAGE: i64 = 50;
 
@@ -105,6 +108,19 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let (slug, which) = path.into_inner();
     let query = query.into_inner();
+    // A tracking number typed into the search opens what it names.
+    let typed = query.q.trim().to_owned();
+    if find::looks_like_tracking(&typed) {
+        match state.db.run(move |conn| find::lookup(conn, &typed)).await? {
+            Named::Comment(id) => return Ok(see_other(&format!("/editor/comments/{id}"))),
+            Named::Submission(found) => {
+                let number: String =
+                    url::form_urlencoded::byte_serialize(found.tracking.as_bytes()).collect();
+                return Ok(see_other(&format!("/editor/find?number={number}")));
+            }
+            Named::Nothing => {}
+        }
+    }
     let me = who.user.id;
     let wanted = query.page;
     let (filter_query, which_) = (query.clone(), which.clone());

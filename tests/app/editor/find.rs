@@ -54,6 +54,21 @@ on_both_backends! {
         assert_eq!(texts(&empty, "h1"), ["Find by tracking number"]);
     }
 
+    async fn a_tracking_number_in_the_queue_search_opens_what_it_names(db: TestDb) {
+        let app = app_with_comments(db).await;
+        let (two, _, _, _, _) = tag_of(&app, 2);
+        let queue = "/editor/d/nistir-8200/s/all";
+        let response = app.get(&format!("{queue}?q=nistir-8200-0001-2")).await;
+        assert_eq!(see_other(&response), format!("/editor/comments/{two}"));
+        let response = app.get(&format!("{queue}?q=+NISTIR-8200-0001+")).await;
+        assert_eq!(see_other(&response), "/editor/find?number=NISTIR-8200-0001");
+        // A word with a dash that names nothing is searched for as words.
+        let page = app.page(&format!("{queue}?q=five-3"), 200).await;
+        assert_eq!(texts(&page, "h1"), ["All comments"]);
+        let page = app.page(&format!("{queue}?q=section+disagree"), 200).await;
+        assert_eq!(texts(&page, "td.tracking a"), ["NISTIR-8200-0001-3"]);
+    }
+
     async fn finding_needs_a_sign_in(db: TestDb) {
         let app = app_with_comments(db).await;
         let anonymous = reqwest::Client::builder()
