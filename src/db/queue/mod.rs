@@ -30,6 +30,9 @@ pub struct QueueFilter {
     pub status: Option<String>,
     /// `Some(None)`: no disposition yet.
     pub disposition: Option<Option<String>>,
+    /// Only comments with a disposition and no response (or a blank one):
+    /// half answered, what a final table still refuses.
+    pub no_response: bool,
     /// `Some(None)`: unassigned.
     pub assignee: Option<Option<i64>>,
     /// Part of the submitter's name or organisation (case-insensitive).
@@ -81,6 +84,7 @@ impl QueueFilter {
         self.comment_type.is_none()
             && self.status.is_none()
             && self.disposition.is_none()
+            && !self.no_response
             && self.assignee.is_none()
             && self.submitter.is_none()
             && !self.conflicts_only
@@ -116,6 +120,15 @@ macro_rules! queue_query {
             Some(Some(d)) => query = query.filter(comments::disposition.eq(d.clone())),
             Some(None) => query = query.filter(comments::disposition.is_null()),
             None => {}
+        }
+        if filter.no_response {
+            query = query.filter(comments::disposition.is_not_null()).filter(
+                comments::response
+                    .is_null()
+                    .or(sql::<Bool>("trim(comments.response, ")
+                        .bind::<Text, _>(super::export_rows::BLANK)
+                        .sql(") = ''")),
+            );
         }
         match filter.assignee {
             Some(Some(user)) => query = query.filter(comments::assignee_id.eq(user)),

@@ -227,6 +227,7 @@ pub(super) fn apply(filter: &mut QueueFilter, q: &QueueQuery, me: i64) {
         "none" => Some(None),
         d => known(d, &dispositions).map(Some),
     };
+    filter.no_response = q.disposition == "no_response";
     filter.assignee = match q.assignee.as_str() {
         "" => None,
         "none" => Some(None),

@@ -124,6 +124,14 @@ on_both_backends! {
         let readiness = texts(&page, "p.readiness").join(" ");
         assert!(readiness.starts_with("7 comment(s);"), "{readiness}");
         assert_eq!(texts(&page, "strong.unanswered"), ["7"]);
+        // Both kinds of unanswered comment have their queue.
+        assert_eq!(
+            attrs(&page, "p.readiness a", "href"),
+            [
+                "/editor/d/draft-x/s/all?disposition=none",
+                "/editor/d/draft-x/s/all?disposition=no_response"
+            ]
+        );
 
         answer_some(&app.test_db);
         set_status(&app.test_db, "DRAFT-X-0002-1", "withdrawn");

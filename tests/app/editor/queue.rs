@@ -84,6 +84,27 @@ on_both_backends! {
         assert_eq!(attrs(&page, "input[name=q]", "value"), ["device"]);
     }
 
+    async fn half_answered_comments_have_a_filter_of_their_own(db: TestDb) {
+        let app = app_with(db, COMMENTS).await;
+        let answer = |seq: i32, disposition: Option<&str>, response: Option<&str>| {
+            app.with_conn(|conn| {
+                diesel::update(comments::table.filter(comments::seq.eq(seq)))
+                    .set((comments::disposition.eq(disposition), comments::response.eq(response)))
+                    .execute(conn)
+                    .unwrap();
+            })
+        };
+        answer(1, Some("accepted"), None);
+        answer(2, Some("noted"), Some(" \n\t"));
+        answer(3, Some("declined"), Some("Out of scope."));
+        answer(4, None, Some("A draft response."));
+        let page = app.page("/editor/d/nistir-8200/s/all?disposition=no_response", 200).await;
+        let mut found = rows(&page);
+        found.sort();
+        assert_eq!(found, ["NISTIR-8200-0001-1", "NISTIR-8200-0001-2"], "a blank response is none");
+        assert_eq!(attrs(&page, "select[name=disposition] option[selected]", "value"), ["no_response"]);
+    }
+
     async fn search_finds_stemmed_words_and_marks_them(db: TestDb) {
         let app = app_with(db, COMMENTS).await;
         let page = app.page("/editor/d/nistir-8200/s/all?q=device", 200).await;
