@@ -271,7 +271,26 @@ impl Unanswered {
 }
 
 /// What a blank response is made of.
-pub const BLANK: &str = " \t\r\n\u{a0}";
+const BLANK: &str = " \t\r\n\u{a0}";
+
+/// [`blank_response`]'s expression.
+pub type BlankResponse = diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    diesel::expression::UncheckedBind<
+        diesel::expression::SqlLiteral<diesel::sql_types::Bool>,
+        diesel::dsl::AsExprOf<&'static str, diesel::sql_types::Text>,
+    >,
+>;
+
+/// True where the comment's response is made of `BLANK` alone (NULL
+/// where there is none): the one test of a blank response that the
+/// final-table gate, publication and the queue's half-answered filter
+/// share. A bare `trim` takes only spaces off, on both back ends.
+pub fn blank_response() -> BlankResponse {
+    sql::<diesel::sql_types::Bool>("trim(comments.response, ")
+        .bind::<diesel::sql_types::Text, _>(BLANK)
+        .sql(") = ''")
+}
 
 /// The first `limit` comments of the filter that lack a disposition or a
 /// response (blank counts as missing), in id order, and how many there are.
@@ -290,11 +309,7 @@ pub fn unanswered(
                     comments::disposition
                         .is_null()
                         .or(comments::response.is_null())
-                        // Blank: spaces, tabs, line breaks (a bare `trim`
-                        // takes only spaces off, on both back ends).
-                        .or(sql::<diesel::sql_types::Bool>("trim(comments.response, ")
-                            .bind::<diesel::sql_types::Text, _>(BLANK)
-                            .sql(") = ''")),
+                        .or(blank_response()),
                 )
                 .into_boxed();
             narrow!(query, document_id, filter)

@@ -10,9 +10,8 @@
 //! are started by the web handler once this has committed
 //! (`jobs::reply_mail`), so a failed publication mails nobody.
 
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use time::PrimitiveDateTime;
 
 use super::DocumentError;
@@ -82,11 +81,7 @@ pub fn publish(
                 .filter(comments::document_id.eq(document.id))
                 .filter(comments::status.ne_all(not_moved()))
                 .filter(comments::disposition.is_not_null())
-                .filter(
-                    sql::<Bool>("trim(comments.response, ")
-                        .bind::<Text, _>(export_rows::BLANK)
-                        .sql(") <> ''"),
-                )
+                .filter(diesel::dsl::not(export_rows::blank_response()))
         };
         let published: String = TriageStatus::Published.into();
         diesel::insert_into(audit_events::table)

@@ -125,9 +125,7 @@ macro_rules! queue_query {
             query = query.filter(comments::disposition.is_not_null()).filter(
                 comments::response
                     .is_null()
-                    .or(sql::<Bool>("trim(comments.response, ")
-                        .bind::<Text, _>(super::export_rows::BLANK)
-                        .sql(") = ''")),
+                    .or(super::export_rows::blank_response()),
             );
         }
         match filter.assignee {
