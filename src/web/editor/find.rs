@@ -13,6 +13,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, SignedIn};
+use crate::db::submissions::Submission;
 use crate::db::{self, DbError};
 use crate::export::status_label;
 use crate::web::{AppState, WebError, page, see_other};
@@ -33,8 +34,8 @@ struct FindPage {
 }
 
 /// A submission's number: the submission and its comments.
-pub(super) struct Found {
-    pub(super) tracking: String,
+struct Found {
+    tracking: String,
     document: String,
     slug: String,
     from: String,
@@ -52,7 +53,7 @@ struct Listed {
 /// What a tracking number names.
 pub(super) enum Named {
     Comment(i64),
-    Submission(Found),
+    Submission(Box<Submission>),
     Nothing,
 }
 
@@ -63,17 +64,27 @@ pub async fn show(
     query: web::Query<FindQuery>,
 ) -> Result<HttpResponse, WebError> {
     let number = query.into_inner().number.trim().to_owned();
-    let named = if number.is_empty() {
-        Named::Nothing
+    let (named, found) = if number.is_empty() {
+        (Named::Nothing, None)
     } else {
         let typed = number.clone();
-        state.db.run(move |conn| lookup(conn, &typed)).await?
+        state
+            .db
+            .run(move |conn| {
+                let named = lookup(conn, &typed)?;
+                let found = match &named {
+                    Named::Submission(submission) => Some(listing(conn, submission)?),
+                    _ => None,
+                };
+                Ok::<_, DbError>((named, found))
+            })
+            .await?
     };
-    let (status, found) = match named {
+    let status = match named {
         Named::Comment(id) => return Ok(see_other(&format!("/editor/comments/{id}"))),
-        Named::Submission(found) => (StatusCode::OK, Some(found)),
-        Named::Nothing if number.is_empty() => (StatusCode::OK, None),
-        Named::Nothing => (StatusCode::NOT_FOUND, None),
+        Named::Submission(_) => StatusCode::OK,
+        Named::Nothing if number.is_empty() => StatusCode::OK,
+        Named::Nothing => StatusCode::NOT_FOUND,
     };
     page(
         status,
@@ -103,40 +114,44 @@ pub(super) fn lookup(conn: &mut db::DbConnection, number: &str) -> Result<Named,
         if let Some(id) = db::comments::id_by_tracking(conn, candidate)? {
             return Ok(Named::Comment(id));
         }
-        let submission = match db::submissions::find_by_tracking_number(conn, candidate) {
-            Ok(s) if !s.arriving => s,
-            Ok(_) => continue,
-            Err(diesel::result::Error::NotFound) => continue,
+        match db::submissions::find_by_tracking_number(conn, candidate) {
+            Ok(s) if !s.arriving => return Ok(Named::Submission(Box::new(s))),
+            Ok(_) | Err(diesel::result::Error::NotFound) => {}
             Err(e) => return Err(e.into()),
-        };
-        let document = db::documents::find_by_id(conn, submission.document_id)?;
-        let comments = db::comments::for_submission(conn, submission.id)?
-            .into_iter()
-            .map(|c| Listed {
-                id: c.id,
-                tracking: c.tracking_number,
-                status: status_label(c.status),
-                start: c.body.chars().take(120).collect(),
-            })
-            .collect();
-        let from = match (
-            submission.submitter_name.trim(),
-            submission.organization.trim(),
-        ) {
-            ("", "") => "a submitter who gave no name".to_owned(),
-            (name, "") | ("", name) => name.to_owned(),
-            (name, org) => format!("{name}, {org}"),
-        };
-        return Ok(Named::Submission(Found {
-            tracking: submission.tracking_number,
-            document: document.title,
-            slug: document.slug,
-            from,
-            received: submission.received_at.date().to_string(),
-            comments,
-        }));
+        }
     }
     Ok(Named::Nothing)
+}
+
+/// What the page lists of a submission: where it came from and its
+/// comments.
+fn listing(conn: &mut db::DbConnection, submission: &Submission) -> Result<Found, DbError> {
+    let document = db::documents::find_by_id(conn, submission.document_id)?;
+    let comments = db::comments::for_submission(conn, submission.id)?
+        .into_iter()
+        .map(|c| Listed {
+            id: c.id,
+            tracking: c.tracking_number,
+            status: status_label(c.status),
+            start: c.body.chars().take(120).collect(),
+        })
+        .collect();
+    let from = match (
+        submission.submitter_name.trim(),
+        submission.organization.trim(),
+    ) {
+        ("", "") => "a submitter who gave no name".to_owned(),
+        (name, "") | ("", name) => name.to_owned(),
+        (name, org) => format!("{name}, {org}"),
+    };
+    Ok(Found {
+        tracking: submission.tracking_number.clone(),
+        document: document.title,
+        slug: document.slug,
+        from,
+        received: submission.received_at.date().to_string(),
+        comments,
+    })
 }
 
 #[cfg(test)]

@@ -113,9 +113,10 @@ pub async fn show(
     if find::looks_like_tracking(&typed) {
         match state.db.run(move |conn| find::lookup(conn, &typed)).await? {
             Named::Comment(id) => return Ok(see_other(&format!("/editor/comments/{id}"))),
-            Named::Submission(found) => {
+            Named::Submission(submission) => {
                 let number: String =
-                    url::form_urlencoded::byte_serialize(found.tracking.as_bytes()).collect();
+                    url::form_urlencoded::byte_serialize(submission.tracking_number.as_bytes())
+                        .collect();
                 return Ok(see_other(&format!("/editor/find?number={number}")));
             }
             Named::Nothing => {}
