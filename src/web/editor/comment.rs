@@ -71,10 +71,7 @@ impl FromQueue {
             .and_then(crate::web::auth::local_path)
             .filter(|path| path.starts_with("/editor/d/"));
         match from {
-            Some(from) => format!(
-                "/editor/comments/{id}?from={}",
-                url::form_urlencoded::byte_serialize(from.as_bytes()).collect::<String>()
-            ),
+            Some(from) => queue_nav::comment_page(id, &from),
             None => format!("/editor/comments/{id}"),
         }
     }

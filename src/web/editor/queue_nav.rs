@@ -63,6 +63,12 @@ impl QueueAddress {
     }
 }
 
+/// Comment `id`'s page, opened from the queue at `from` (a local path).
+pub fn comment_page(id: i64, from: &str) -> String {
+    let from: String = url::form_urlencoded::byte_serialize(from.as_bytes()).collect();
+    format!("/editor/comments/{id}?from={from}")
+}
+
 /// The comment `id`'s place in the queue at `address` of document
 /// `slug`, for user `me` (whose "assigned to me" filter it may use);
 /// `None` when the queue's node is no longer in the outline.
@@ -86,14 +92,9 @@ pub fn load(
     let (rows, _) = db::queue::page(conn, document_id, &filter, start, PER_PAGE + 2)?;
     let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
     let neighbour = |at: usize| {
-        let id = ids[at];
         let page_of = (start + at as i64) / PER_PAGE + 1;
-        let from = address.at_page(slug, page_of);
         Neighbour {
-            href: format!(
-                "/editor/comments/{id}?from={}",
-                url::form_urlencoded::byte_serialize(from.as_bytes()).collect::<String>()
-            ),
+            href: comment_page(ids[at], &address.at_page(slug, page_of)),
         }
     };
     let here = ids.iter().position(|&c| c == id);
