@@ -151,7 +151,9 @@ impl QueueRow {
                 .0
                 .map(|d| d.to_string().replace('_', " "))
                 .unwrap_or_default(),
-            has_response: c.response.as_deref().is_some_and(|r| !r.trim().is_empty()),
+            has_response: triage::status::Answer::new(None, c.response.as_deref())
+                .response
+                .is_some(),
             assignee: name_of(c.assignee_id),
             excerpt: highlight(&c.body, words, 300),
             note: None,
