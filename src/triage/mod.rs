@@ -20,7 +20,7 @@ pub mod similar;
 pub mod status;
 
 pub use bulk::{BulkAction, BulkOutcome, bulk};
-pub use quick::QuickChange;
+pub use quick::{Earlier, QuickChange, QuickStep, what_changed};
 pub use save::{MAX_RESPONSE_CHARS, Saved, SectionChoice, TriageEdit, save};
 pub use similar::{ClusterReport, recluster};
 
@@ -133,12 +133,13 @@ pub fn section_choices(outline: &[Section]) -> Vec<(i64, String, i32)> {
         .collect()
 }
 
-/// `4.3 Identity proofing`, or `General`.
+/// `4.3 Identity proofing` (`SP 800-63A 4.3 Identity proofing` in a
+/// multi-volume draft), or `General`.
 pub fn filed_under(outline: &[Section], section_id: Option<i64>) -> String {
     section_id
         .and_then(|id| outline.iter().find(|s| s.id == id))
         .map_or_else(
             || "General".to_owned(),
-            |s| format!("{} {}", s.label(), s.title).trim().to_owned(),
+            |s| format!("{} {}", s.cited(), s.title).trim().to_owned(),
         )
 }
