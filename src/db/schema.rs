@@ -18,6 +18,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         session_epoch -> Integer,
+        key_shortcuts -> Bool,
     }
 }
 

@@ -24,6 +24,8 @@ pub struct User {
     pub created_at: PrimitiveDateTime,
     /// Sessions started under an older epoch are void (see `end_sessions`).
     pub session_epoch: i32,
+    /// The queue's single-key shortcuts are on (the editor's choice).
+    pub key_shortcuts: bool,
 }
 
 #[derive(Insertable)]
@@ -122,6 +124,13 @@ pub fn set_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult
 }
 
 /// Sets a new password hash and, with it, signs the account out everywhere.
+/// Turns the editor's single-key shortcuts on or off.
+pub fn set_key_shortcuts(conn: &mut DbConnection, id: i64, on: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::key_shortcuts.eq(on))
+        .execute(conn)
+}
+
 pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((

@@ -63,7 +63,7 @@ impl Browser {
                     "capabilities": { "alwaysMatch": {
                         "goog:chromeOptions": { "args": [
                             "--headless", "--no-sandbox", "--disable-gpu",
-                            "--disable-background-networking", "--window-size=1280,1000"
+                            "--disable-background-networking", "--window-size=1366,900"
                         ] },
                         "goog:loggingPrefs": { "browser": "ALL" },
                         // A page's question (confirm) stays open until a
@@ -207,6 +207,40 @@ impl Browser {
         )
         .await;
         self.call("DELETE", "/actions", Value::Null).await;
+    }
+
+    /// Holds `keys` down together, then lets them go: a chord such as
+    /// Ctrl+Enter.
+    async fn chord(&self, keys: &[&str]) {
+        let down = keys
+            .iter()
+            .map(|k| json!({ "type": "keyDown", "value": k }));
+        let up = keys
+            .iter()
+            .rev()
+            .map(|k| json!({ "type": "keyUp", "value": k }));
+        let actions: Vec<Value> = down.chain(up).collect();
+        self.call(
+            "POST",
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )
+        .await;
+        self.call("DELETE", "/actions", Value::Null).await;
+    }
+
+    /// Runs `script` until it returns `want` (5 s at most); what it
+    /// returned last.
+    async fn until(&self, script: &str, want: Value) -> Value {
+        let mut got = Value::Null;
+        for _ in 0..50 {
+            got = self.execute(script).await;
+            if got == want {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        got
     }
 
     /// Presses `key`, which asks a question (`confirm`), and answers it:
@@ -379,15 +413,19 @@ on_both_backends! {
         let queue = format!("{}/editor/d/nistir-8200/s/all", app.address);
         browser.go(&queue).await;
         let first = "table.queue-rows tbody tr:first-child";
-        assert_eq!(browser.text(&format!("{first} td.disposition")).await, "");
+        assert_eq!(browser.text(&format!("{first} p.disposition")).await, "");
         // A mark that only survives if the page is not loaded again.
         browser.execute("window.docketMark = 'still here'; return null;").await;
+        // Single keys do nothing until the table has the focus (WCAG 2.1.4).
+        browser.press(&["j"]).await;
+        assert_eq!(browser.execute("return document.querySelectorAll('tbody tr.current').length;").await, 0);
+        browser.execute("document.querySelector('div.table-wrap').focus(); return null;").await;
         browser.press(&["j", "a"]).await;
         // Read in one script each time: the row is replaced under WebDriver.
         let read = |css: &str| format!("var e = document.querySelector('{css}'); return e ? e.textContent.trim() : null;");
         let mut shown = Value::Null;
         for _ in 0..50 {
-            shown = browser.execute(&read(&format!("{first} td.disposition"))).await;
+            shown = browser.execute(&read(&format!("{first} p.disposition"))).await;
             if shown == "accepted" {
                 break;
             }
@@ -396,7 +434,7 @@ on_both_backends! {
         assert_eq!(shown, "accepted", "the row was swapped in place");
         assert_eq!(browser.execute("return window.docketMark;").await, "still here", "no page load");
         assert_eq!(browser.url().await, queue);
-        assert_eq!(browser.execute(&read(&format!("{first} p.row-note"))).await, "Saved: accepted.");
+        assert_eq!(browser.execute(&read(&format!("{first} div.row-note p"))).await, "Saved: accepted.");
         let id_of = |seq: i32| -> i64 {
             app.with_conn(|conn| {
                 use diesel::prelude::*;
@@ -521,6 +559,70 @@ on_both_backends! {
         browser.go(&format!("{}/editor/find?number=NISTIR-8200-0001", app.address)).await;
         assert_eq!(browser.text("h1").await, "Submission NISTIR-8200-0001");
         browser.screenshot("find-submission").await;
+        browser.call("DELETE", "", Value::Null).await;
+    }
+
+    async fn a_response_is_typed_in_the_queue_row_and_a_quick_change_undone(db: TestDb) {
+        let Some(browser) = Browser::start().await else { return };
+        let app = app_with(db, "Comment #,Commenter,Organization,Type,Section,Line #,Comment,Suggested change
+1,Ada Lovelace,NIST,T,5.1,702,The connected-vehicle discussion omits V2X message authentication.,Add IEEE 1609.2 and cite it in 5.1.
+2,,,E,5.2,815,Typo in the consumer devices paragraph.,Fix the spelling.
+").await;
+        browser.sign_in(&app.address, "ed@example.org", "a long enough password").await;
+        let queue = format!("{}/editor/d/nistir-8200/s/all", app.address);
+        browser.go(&queue).await;
+        browser.execute("window.docketMark = 'still here'; return null;").await;
+        let stored = |seq: i32| -> (String, Option<String>, Option<String>) {
+            app.with_conn(|conn| {
+                use diesel::prelude::*;
+                use docket::db::schema::comments;
+                comments::table
+                    .filter(comments::seq.eq(seq))
+                    .select((comments::status, comments::disposition, comments::response))
+                    .first(conn)
+                    .unwrap()
+            })
+        };
+        let id_of = |seq: i32| -> i64 {
+            app.with_conn(|conn| {
+                use diesel::prelude::*;
+                use docket::db::schema::comments;
+                comments::table.filter(comments::seq.eq(seq)).select(comments::id).first(conn).unwrap()
+            })
+        };
+        let (one, two) = (id_of(1), id_of(2));
+        let note = format!("var e = document.querySelector('#row-{one} .row-note p'); return e ? e.textContent : null;");
+        let active = "var e = document.activeElement; return e ? (e.id || e.className) : null;";
+
+        // Tab into the table, j selects the first row, r opens its response box.
+        browser.execute("document.querySelector('div.table-wrap').focus(); return null;").await;
+        browser.press(&["j", "r"]).await;
+        assert_eq!(browser.execute(active).await, format!("response-{one}"));
+        // Letters typed there are text, not keys.
+        browser.type_into(&browser.one(&format!("#response-{one}")).await, "Out of scope: see 5.1 of the second draft.").await;
+        assert_eq!(stored(1).1, None);
+        browser.chord(&["\u{E009}", "\u{E007}"]).await;
+        assert_eq!(browser.until(&note, json!("Saved: response saved.")).await, "Saved: response saved.");
+        assert_eq!(stored(1), ("in_review".into(), None, Some("Out of scope: see 5.1 of the second draft.".into())));
+        // The focus is back on the row, so keys go on: d answers it (the
+        // response stays), and the next row is selected.
+        assert_eq!(browser.until(active, json!("tracking")).await, "tracking");
+        browser.press(&["d"]).await;
+        assert_eq!(browser.until(&note, json!("Saved: declined.")).await, "Saved: declined.");
+        assert_eq!(stored(1), ("resolved".into(), Some("declined".into()), Some("Out of scope: see 5.1 of the second draft.".into())));
+        let selected = "var e = document.querySelector('tbody tr.current'); return e ? e.id : null;";
+        assert_eq!(browser.until(selected, json!(format!("row-{two}"))).await, format!("row-{two}"));
+        browser.screenshot("queue-resolution-table").await;
+
+        // Back on it, u undoes the answer: the response stays, as before.
+        browser.press(&["k"]).await;
+        assert_eq!(browser.execute(selected).await, format!("row-{one}"));
+        browser.press(&["u"]).await;
+        assert_eq!(browser.until(&note, json!("Undone: disposition cleared.")).await, "Undone: disposition cleared.");
+        assert_eq!(stored(1), ("in_review".into(), None, Some("Out of scope: see 5.1 of the second draft.".into())));
+        assert_eq!(browser.execute("return window.docketMark;").await, "still here", "no page load");
+        assert_eq!(browser.text(&format!("#row-{one} span.submitter")).await, "Ada Lovelace (NIST)");
+        assert!(!browser.console().await.iter().any(|m| m.contains("Content Security Policy")));
         browser.call("DELETE", "", Value::Null).await;
     }
 }

@@ -13,19 +13,19 @@ use crate::editor::tags::app_with;
 use crate::editor::xss::assert_inert;
 use crate::helpers::{TestApp, attrs, comment_id_by_seq as id_of, see_other, texts};
 
-const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested change
+pub(crate) const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested change
 1,T,5.1,10,702,The connected-vehicle discussion omits V2X message authentication.,Add IEEE 1609.2.
 2,E,5.2,,815,Typo in the consumer devices paragraph.,Fix the spelling.
 3,T,5.3,,950,<script>alert('q')</script> Medical devices: FDA guidance is missing.,Cite FDA guidance.
 ";
 
-const QUEUE: &str = "/editor/d/nistir-8200/s/all";
+pub(crate) const QUEUE: &str = "/editor/d/nistir-8200/s/all";
 const HTMX: &str = "/static/vendor/htmx-2.0.11.min.js";
 
 /// (status, disposition, response, assignee, version) of comment `seq`.
-type Stored = (String, Option<String>, Option<String>, Option<i64>, i32);
+pub(crate) type Stored = (String, Option<String>, Option<String>, Option<i64>, i32);
 
-fn stored(app: &TestApp, seq: i32) -> Stored {
+pub(crate) fn stored(app: &TestApp, seq: i32) -> Stored {
     app.with_conn(|conn| {
         comments::table
             .filter(comments::seq.eq(seq))
@@ -42,13 +42,13 @@ fn stored(app: &TestApp, seq: i32) -> Stored {
 }
 
 /// (field, old, new, user) of an audit event.
-type Event = (Option<String>, Option<String>, Option<String>, Option<i64>);
+pub(crate) type Event = (Option<String>, Option<String>, Option<String>, Option<i64>);
 
 /// Changes to a quick form's fields: a value, or `None` to leave it out.
-type Changes<'a> = &'a [(&'a str, Option<&'a str>)];
+pub(crate) type Changes<'a> = &'a [(&'a str, Option<&'a str>)];
 
 /// Every audit event of a comment, oldest first.
-fn events(app: &TestApp, id: i64) -> Vec<Event> {
+pub(crate) fn events(app: &TestApp, id: i64) -> Vec<Event> {
     app.with_conn(|conn| {
         audit_events::table
             .filter(audit_events::comment_id.eq(id))
@@ -65,7 +65,7 @@ fn events(app: &TestApp, id: i64) -> Vec<Event> {
 }
 
 /// The hidden fields of comment `id`'s quick form on a queue page.
-fn quick_fields(page: &scraper::Html, id: i64) -> Vec<(String, String)> {
+pub(crate) fn quick_fields(page: &scraper::Html, id: i64) -> Vec<(String, String)> {
     let form = format!("tr#row-{id} form.quick");
     let field = |name: &str| {
         let values = attrs(page, &format!("{form} input[name={name}]"), "value");
@@ -80,7 +80,7 @@ fn quick_fields(page: &scraper::Html, id: i64) -> Vec<(String, String)> {
 }
 
 /// `fields` with `changes` set (added when missing, removed when `None`).
-fn with(fields: &[(String, String)], changes: Changes) -> Vec<(String, String)> {
+pub(crate) fn with(fields: &[(String, String)], changes: Changes) -> Vec<(String, String)> {
     let mut out = fields.to_vec();
     for (name, value) in changes {
         out.retain(|(n, _)| n != name);
@@ -91,7 +91,7 @@ fn with(fields: &[(String, String)], changes: Changes) -> Vec<(String, String)> 
     out
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     fields: &[(String, String)],
@@ -107,7 +107,7 @@ async fn post(
     request.send().await.unwrap()
 }
 
-async fn quick(
+pub(crate) async fn quick(
     app: &TestApp,
     id: i64,
     fields: &[(String, String)],
@@ -118,7 +118,7 @@ async fn quick(
 
 /// A fragment (never a whole page), parsed; a row is put in a table so
 /// the parser keeps it.
-async fn fragment(response: reqwest::Response, status: u16) -> (String, scraper::Html) {
+pub(crate) async fn fragment(response: reqwest::Response, status: u16) -> (String, scraper::Html) {
     assert_eq!(response.status().as_u16(), status);
     assert!(
         response.headers()["content-type"]
@@ -143,7 +143,7 @@ on_both_backends! {
         // and "me"; checkboxes belong to the bulk form from outside it.
         assert_eq!(
             attrs(&page, &format!("tr#row-{id} form.quick button"), "value"),
-            ["accepted", "accepted_with_modification", "declined", "noted", "deferred", "me"]
+            ["accepted", "accepted_with_modification", "declined", "noted", "deferred", "response", "me"]
         );
         assert_eq!(attrs(&page, &format!("tr#row-{id} form.quick"), "hx-post"), [format!("/editor/comments/{id}/quick")]);
         assert_eq!(attrs(&page, "input[name=c]", "form"), ["bulk", "bulk"]);
@@ -155,9 +155,9 @@ on_both_backends! {
         let response = quick(&app, id, &with(&fields, &[("disposition", Some("accepted"))]), true).await;
         let (_, row) = fragment(response, 200).await;
         assert_eq!(texts(&row, "tr").len(), 1, "one row");
-        assert_eq!(texts(&row, &format!("tr#row-{id} td.disposition")), ["accepted"]);
-        assert_eq!(texts(&row, "td.status"), ["in review"]);
-        assert_eq!(texts(&row, "p.row-note.saved"), ["Saved: accepted."]);
+        assert_eq!(texts(&row, &format!("tr#row-{id} p.disposition")), ["accepted"]);
+        assert_eq!(texts(&row, "span.status"), ["in review"]);
+        assert_eq!(texts(&row, "div.row-note.saved > p"), ["Saved: accepted."]);
         assert_eq!(attrs(&row, "button.on", "value"), ["accepted"]);
         // The new row carries the new version, for the next change.
         assert_eq!(attrs(&row, "form.quick input[name=version]", "value"), [(before.4 + 1).to_string()]);
@@ -186,7 +186,7 @@ on_both_backends! {
         let page = app.page(QUEUE, 200).await;
         let response = quick(&app, id, &with(&quick_fields(&page, id), &[("disposition", Some("accepted_with_modification"))]), true).await;
         let (_, row) = fragment(response, 200).await;
-        assert_eq!(texts(&row, "td.disposition"), ["accepted with modification"]);
+        assert_eq!(texts(&row, "p.disposition"), ["accepted with modification"]);
         let (status, disposition, response, assignee, _) = stored(&app, 1);
         assert_eq!(status, "resolved");
         assert_eq!(disposition.as_deref(), Some("accepted_with_modification"));
@@ -207,7 +207,7 @@ on_both_backends! {
         let fields = quick_fields(&page, id);
         let response = quick(&app, id, &with(&fields, &[("disposition", Some("declined"))]), true).await;
         let (_, row) = fragment(response, 200).await;
-        assert_eq!(texts(&row, "td.status"), ["resolved"]);
+        assert_eq!(texts(&row, "span.status"), ["resolved"]);
         // Every other answer would replace this one: each asks first.
         assert_eq!(
             attrs(&row, "button[data-confirm]", "value"),
@@ -215,7 +215,7 @@ on_both_backends! {
         );
         assert_eq!(
             attrs(&row, "button[value=accepted]", "data-confirm"),
-            ["NISTIR-8200-0001-1 is answered “declined”, with a response that would stay as it is. Answer “accepted” instead?"]
+            ["NISTIR-8200-0001-1 is answered “declined” (its response stays as it is in the box). Answer “accepted” instead?"]
         );
         let (status, disposition, ..) = stored(&app, 1);
         assert_eq!((status.as_str(), disposition.as_deref()), ("resolved", Some("declined")));
@@ -228,8 +228,8 @@ on_both_backends! {
         let page = app.page(QUEUE, 200).await;
         let response = quick(&app, id, &with(&quick_fields(&page, id), &[("assign", Some("me"))]), true).await;
         let (_, row) = fragment(response, 200).await;
-        assert_eq!(texts(&row, "td.assignee"), ["Ed Itor"]);
-        assert_eq!(texts(&row, "p.row-note.saved"), ["Saved: assigned to you."]);
+        assert_eq!(texts(&row, "span.assignee"), ["Ed Itor"]);
+        assert_eq!(texts(&row, "div.row-note.saved > p"), ["Saved: assigned to you."]);
         let (status, disposition, _, assignee, _) = stored(&app, 2);
         assert_eq!((status.as_str(), disposition, assignee), ("new", None, Some(me)));
         assert_eq!(events(&app, id), [(Some("assignee".into()), None, Some("Ed Itor".into()), Some(me))]);
@@ -300,11 +300,11 @@ on_both_backends! {
         let theirs = stored(&app, 1);
         let response = quick(&app, id, &with(&fields, &[("disposition", Some("accepted"))]), true).await;
         let (_, row) = fragment(response, 409).await;
-        assert_eq!(texts(&row, "td.disposition"), ["declined"], "the row as stored now");
-        assert_eq!(texts(&row, "td.status"), ["resolved"]);
-        let note = texts(&row, "p.row-note.conflict").join(" ");
+        assert_eq!(texts(&row, "p.disposition"), ["declined"], "the row as stored now");
+        assert_eq!(texts(&row, "span.status"), ["resolved"]);
+        let note = texts(&row, "div.row-note.conflict").join(" ");
         assert!(note.contains("Changed by Ann Other meanwhile, so nothing was saved"), "{note}");
-        assert_eq!(attrs(&row, "p.row-note.conflict", "role"), ["alert"]);
+        assert_eq!(attrs(&row, "div.row-note.conflict", "role"), ["alert"]);
         assert_eq!(attrs(&row, "form.quick input[name=version]", "value"), [version.to_string()]);
         assert_eq!(stored(&app, 1), theirs, "nothing changed");
         assert!(events(&app, id).iter().all(|e| e.3 == Some(other)), "no event of ours");
@@ -332,9 +332,9 @@ on_both_backends! {
         ];
         for (changes, message) in cases {
             let (_, row) = fragment(quick(&app, id, &with(&fields, changes), true).await, 422).await;
-            let note = texts(&row, "p.row-note.invalid").join(" ");
+            let note = texts(&row, "div.row-note.invalid").join(" ");
             assert!(note.starts_with("Nothing was saved:") && note.contains(message), "{changes:?}: {note}");
-            assert_eq!(texts(&row, "td.disposition"), [""], "{changes:?}");
+            assert_eq!(texts(&row, "p.disposition"), [""], "{changes:?}");
         }
         // A stored duplicate keeps its duplicate-of, so another answer is
         // refused by the same check as the comment page's.
@@ -348,7 +348,7 @@ on_both_backends! {
         let two = id_of(&app, 2);
         let page = app.page(QUEUE, 200).await;
         let (_, row) = fragment(quick(&app, two, &with(&quick_fields(&page, two), &[("disposition", Some("noted"))]), true).await, 422).await;
-        assert!(texts(&row, "p.row-note.invalid")[0].contains("set it to “duplicate”, or clear “duplicate of”"));
+        assert!(texts(&row, "div.row-note.invalid")[0].contains("set it to “duplicate”, or clear “duplicate of”"));
         // Without JavaScript: back with the reason.
         let response = quick(&app, id, &with(&fields, &[("disposition", Some("duplicate"))]), false).await;
         let back = see_other(&response);
@@ -401,7 +401,7 @@ on_both_backends! {
         assert_eq!(see_other(&response), format!("{queue}&page=1"));
         let page = app.page(&format!("{queue}&page=1"), 200).await;
         assert_eq!(texts(&page, "p.notice.saved"), ["NISTIR-8200-0001-2: Saved: declined."]);
-        assert_eq!(texts(&page, &format!("tr#row-{id} td.disposition")), ["declined"]);
+        assert_eq!(texts(&page, &format!("tr#row-{id} p.disposition")), ["declined"]);
         assert_eq!(stored(&app, 2).1.as_deref(), Some("declined"));
         // Another site, or no `back`: the document's queue.
         for back in ["//evil.example/x", "https://evil.example/editor", ""] {
@@ -430,9 +430,9 @@ on_both_backends! {
         assert_inert("quick fragment", &body);
         assert!(!body.contains("<script>alert"), "{body}");
         assert!(body.contains("&#60;script&#62;alert("), "{body}");
-        assert!(texts(&row, "td.excerpt")[0].starts_with("<script>alert('q')</script> Medical"));
+        assert!(texts(&row, "td.text")[0].starts_with("<script>alert('q')</script> Medical"));
         // The queue's search words are marked in the swapped row too.
-        assert_eq!(texts(&row, "td.excerpt mark"), ["Medical"]);
+        assert_eq!(texts(&row, "td.text mark"), ["Medical"]);
         assert_eq!(stored(&app, 3).2.as_deref(), Some("<script>alert('r')</script><img src=x onerror=alert(1)>"), "the response is kept");
 
         // The comment page's fragment, with a hostile typed response.
@@ -528,7 +528,7 @@ on_both_backends! {
         }
         let queue = app.page(QUEUE, 200).await;
         assert_eq!(attrs(&queue, "script[src=\"/static/queue.js\"]", "defer"), [""]);
-        assert_eq!(texts(&queue, "aside#keys-help dt").len(), 9);
+        assert_eq!(texts(&queue, "aside#keys-help dt").len(), 11);
         assert!(texts(&queue, "p.count .hint")[0].contains("a m d n f to answer"));
         for public in ["/", "/d/nistir-8200", "/login"] {
             let page = app.get(public).await.text().await.unwrap();

@@ -44,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/editor/find", web::get().to(find::show))
         .route("/editor/profile", web::get().to(profile::show))
         .route("/editor/profile/tokens", web::post().to(profile::create))
+        .route("/editor/profile/keys", web::post().to(profile::keys))
         .route(
             "/editor/profile/tokens/{id}/revoke",
             web::post().to(profile::revoke),

@@ -1,4 +1,6 @@
-//! `/editor/profile`: the signed-in editor's own account, and the API
+//! `/editor/profile`: the signed-in editor's own account, whether the
+//! queue's single-key shortcuts are on (WCAG 2.1.4: speech input and some
+//! assistive tools type letters, so they can be turned off), and the API
 //! tokens they made. A new token is shown once, on the answer to the form
 //! that made it (never stored, never redirected through the session).
 
@@ -14,7 +16,7 @@ use crate::export::when;
 use crate::web::csrf::{CsrfForm, tokened};
 use crate::web::{AppState, WebError, page, see_other};
 
-tokened!(NewTokenForm, RevokeForm);
+tokened!(NewTokenForm, RevokeForm, KeysForm);
 
 #[derive(Template)]
 #[template(path = "editor/profile.html")]
@@ -23,6 +25,7 @@ struct ProfilePage {
     flash: Option<String>,
     email: String,
     role: String,
+    key_shortcuts: bool,
     tokens: Vec<TokenRow>,
     /// The token just made, shown this once.
     new_token: Option<String>,
@@ -74,6 +77,7 @@ async fn load(
         flash: take_flash(session),
         email: who.user.email.clone(),
         role: who.user.role.to_string(),
+        key_shortcuts: who.user.key_shortcuts,
         tokens: tokens.iter().map(|t| TokenRow::new(t, now)).collect(),
         new_token: None,
         error: None,
@@ -152,6 +156,40 @@ pub async fn create(
             page(StatusCode::UNPROCESSABLE_ENTITY, &profile)
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct KeysForm {
+    #[serde(default)]
+    csrf: String,
+    /// The checkbox: present (`on`) when ticked.
+    #[serde(default)]
+    keys: String,
+}
+
+pub async fn keys(
+    who: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    form: CsrfForm<KeysForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user_id, on) = (who.user.id, !form.into_inner().keys.is_empty());
+    state
+        .db
+        .run(move |conn| {
+            Ok::<_, crate::db::DbError>(crate::db::users::set_key_shortcuts(conn, user_id, on)?)
+        })
+        .await?;
+    flash(
+        &session,
+        if on {
+            "Single-key shortcuts are on: they work while a queue's table has the focus."
+        } else {
+            "Single-key shortcuts are off: a queue's buttons and links work as they are."
+        }
+        .to_owned(),
+    );
+    Ok(see_other("/editor/profile"))
 }
 
 #[derive(serde::Deserialize)]

@@ -4,10 +4,15 @@
 //! disposition, assignee, submitter and tag conflicts, and searched with the
 //! back end's full-text index, matches highlighted (a search that is a
 //! tracking number opens what it names, as the editor bar's box does:
-//! `find.rs`). 50 to a page. Each row
-//! has quick controls (`quick.rs`, answered in place with htmx); keys move
-//! through the rows and answer them (static/queue.js), and every link and
-//! button works without it.
+//! `find.rs`). 50 to a page.
+//!
+//! The page is a resolution table (`queue_row.rs`): each row shows where
+//! the comment is and who sent it, its text and suggested change in full,
+//! and its disposition and response, which are answered in the row
+//! (`quick.rs`, saved in place with htmx, with an Undo). Keys move through
+//! the rows and answer them while the table has the focus, unless the
+//! editor turned them off (static/queue.js); every link and button works
+//! without it.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -49,6 +54,8 @@ struct QueuePage {
     /// The query string without `page`, for the page links.
     keep: String,
     rows: Vec<QueueRow>,
+    /// The editor's single-key shortcuts are on.
+    keys: bool,
     sections: Vec<(i64, String, i32)>,
     users: Vec<(i64, String)>,
     types: Vec<&'static str>,
@@ -125,7 +132,7 @@ pub async fn show(
     let me = who.user.id;
     let wanted = query.page;
     let (filter_query, which_) = (query.clone(), which.clone());
-    let (document, outline, users, heading, (comments, total, page_number)) = state
+    let (document, outline, users, heading, senders, (comments, total, page_number)) = state
         .db
         .run(move |conn| {
             let document = documents::find(conn, &slug)?;
@@ -136,7 +143,11 @@ pub async fn show(
                 db::queue::page(conn, document.id, &filter, offset, limit)
             })?;
             let users = db::users::list(conn)?;
-            Ok::<_, DocumentError>((document, outline, users, heading, found))
+            let mut submissions: Vec<i64> = found.0.iter().map(|c| c.submission_id).collect();
+            submissions.sort_unstable();
+            submissions.dedup();
+            let senders = db::submissions::senders(conn, &submissions)?;
+            Ok::<_, DocumentError>((document, outline, users, heading, senders, found))
         })
         .await?;
     let words = search_words(&query.q);
@@ -146,7 +157,7 @@ pub async fn show(
     let name_of = |id: Option<i64>| name_in(&users, id);
     let rows = comments
         .into_iter()
-        .map(|c| QueueRow::new(c, &outline, &words, &name_of))
+        .map(|c| QueueRow::new(c, &outline, &words, &name_of, &senders))
         .collect();
     let keep = query.address();
     let here = format!(
@@ -179,6 +190,7 @@ pub async fn show(
             statuses: TriageStatus::iter().map(Into::into).collect(),
             dispositions: Disposition::iter().map(Into::into).collect(),
             quick: &QUICK,
+            keys: who.user.key_shortcuts,
         },
     )
 }

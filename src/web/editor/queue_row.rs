@@ -7,7 +7,7 @@ use askama::Template;
 
 use crate::db::{comments::Comment, sections::Section, users::User};
 use crate::domain::Disposition;
-use crate::triage;
+use crate::triage::{self, Earlier};
 
 /// A quick control: the disposition it sets, its button's word, and its
 /// key in `static/queue.js` (which reads the keys from the buttons).
@@ -48,14 +48,24 @@ pub const QUICK: [QuickChoice; 5] = [
     },
 ];
 
-/// One queue row.
+/// Comment texts longer than this many characters (and some) show their
+/// start and fold the rest under "more".
+const FOLD_AT: usize = 600;
+
+/// One queue row: a line of a resolution table.
 pub struct QueueRow {
     pub id: i64,
     pub version: i32,
     pub tracking: String,
     pub kind: String,
+    /// Page and line, as the submitter gave them.
     pub location: String,
+    /// The section it is filed under, with its volume in a multi-volume
+    /// draft.
     pub filed: String,
+    /// Who sent it: the row's commenter and organisation, else the
+    /// submission's (never an e-mail address).
+    pub submitter: String,
     pub conflict: bool,
     pub status: String,
     /// Stored word (`accepted_with_modification`), or empty.
@@ -66,11 +76,61 @@ pub struct QueueRow {
     /// before a quick answer replaces the disposition says so.
     pub has_response: bool,
     pub assignee: String,
-    /// The text (an excerpt around the first match), split into runs with
-    /// whether each is a match; rendered escaped, matches in `<mark>`.
-    pub excerpt: Vec<(String, bool)>,
+    /// The comment and the suggested change, in full, search words marked.
+    pub body: Folded,
+    pub suggested: Folded,
+    /// What the row's response box shows: the stored response, or after a
+    /// refused change, what was typed.
+    pub response: String,
     /// After a quick change: what happened, shown in the row.
     pub note: Option<RowNote>,
+}
+
+/// A text split into runs with whether each is a search match (rendered
+/// escaped, matches in `<mark>`): `shown`, then, for a long text, the
+/// `rest` folded under "more" (never cut off).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Folded {
+    pub shown: Vec<(String, bool)>,
+    pub rest: Vec<(String, bool)>,
+}
+
+impl Folded {
+    /// `text` with `words` marked, folded after [`FOLD_AT`] characters at
+    /// a space, when there is enough left to be worth folding.
+    pub fn new(text: &str, words: &[String]) -> Self {
+        let runs = highlight(text, words, usize::MAX);
+        let chars: Vec<char> = text.chars().collect();
+        if chars.len() <= FOLD_AT + FOLD_AT / 4 {
+            return Self {
+                shown: runs,
+                rest: Vec::new(),
+            };
+        }
+        let at = (FOLD_AT..chars.len())
+            .find(|&i| chars[i].is_whitespace())
+            .unwrap_or(chars.len());
+        let mut shown = Vec::new();
+        let mut rest = Vec::new();
+        let mut seen = 0;
+        for (run, hit) in runs {
+            let len = run.chars().count();
+            if seen + len <= at {
+                shown.push((run, hit));
+            } else if seen >= at {
+                rest.push((run, hit));
+            } else {
+                let split = run
+                    .char_indices()
+                    .nth(at - seen)
+                    .map_or(run.len(), |(i, _)| i);
+                shown.push((run[..split].to_owned(), hit));
+                rest.push((run[split..].to_owned(), hit));
+            }
+            seen += len;
+        }
+        Self { shown, rest }
+    }
 }
 
 /// A message shown in a row after a quick change.
@@ -78,6 +138,8 @@ pub struct RowNote {
     /// `saved`, `conflict` or `invalid` (a CSS class).
     pub kind: &'static str,
     pub text: String,
+    /// After a saved change: what its Undo puts back.
+    pub undo: Option<Earlier>,
 }
 
 impl RowNote {
@@ -85,6 +147,7 @@ impl RowNote {
         Self {
             kind: "saved",
             text,
+            undo: None,
         }
     }
 
@@ -92,6 +155,7 @@ impl RowNote {
         Self {
             kind: "conflict",
             text,
+            undo: None,
         }
     }
 
@@ -99,6 +163,7 @@ impl RowNote {
         Self {
             kind: "invalid",
             text,
+            undo: None,
         }
     }
 }
@@ -115,6 +180,8 @@ pub fn name_in(users: &[User], id: Option<i64>) -> String {
 #[template(path = "editor/queue_row.html")]
 pub struct RowFragment {
     pub row: QueueRow,
+    /// The editor's single-key shortcuts are on (the keys' hints).
+    pub keys: bool,
     pub csrf: String,
     /// The queue's address, to come back to without JavaScript.
     pub here: String,
@@ -127,6 +194,7 @@ impl QueueRow {
         outline: &[Section],
         words: &[String],
         name_of: &dyn Fn(Option<i64>) -> String,
+        senders: &[(i64, String, String, String)],
     ) -> Self {
         let location = [
             c.page_raw.as_deref().map(|p| format!("p. {p}")),
@@ -143,6 +211,7 @@ impl QueueRow {
             kind: c.comment_type.0.map(|t| t.to_string()).unwrap_or_default(),
             location,
             filed: triage::filed_now(outline, &c),
+            submitter: submitter(&c, senders),
             conflict: c.tag_conflict.is_some(),
             status: c.status.to_string().replace('_', " "),
             disposition_word: c.disposition.0.map(|d| d.to_string()).unwrap_or_default(),
@@ -155,9 +224,30 @@ impl QueueRow {
                 .response
                 .is_some(),
             assignee: name_of(c.assignee_id),
-            excerpt: highlight(&c.body, words, 300),
+            body: Folded::new(&c.body, words),
+            suggested: Folded::new(c.suggested_change.as_deref().unwrap_or_default(), words),
+            response: c.response.unwrap_or_default(),
             note: None,
         }
+    }
+}
+
+/// `Ada Lovelace (NIST)`: the row's commenter and organisation as the
+/// submitter's table gave them, else its submission's sender.
+fn submitter(c: &Comment, senders: &[(i64, String, String, String)]) -> String {
+    let given = |s: &Option<String>| s.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let (mut name, mut org) = (given(&c.commenter), given(&c.organization));
+    if name.is_empty()
+        && org.is_empty()
+        && let Some((_, _, n, o)) = senders.iter().find(|s| s.0 == c.submission_id)
+    {
+        (name, org) = (n.trim().to_owned(), o.trim().to_owned());
+    }
+    match (name.is_empty(), org.is_empty()) {
+        (false, false) => format!("{name} ({org})"),
+        (false, true) => name,
+        (true, false) => org,
+        (true, true) => String::new(),
     }
 }
 
@@ -229,7 +319,7 @@ pub fn highlight(text: &str, words: &[String], width: usize) -> Vec<(String, boo
 
 #[cfg(test)]
 mod tests {
-    use super::{QUICK, highlight, quick_disposition};
+    use super::{FOLD_AT, Folded, QUICK, highlight, quick_disposition};
     use crate::domain::Disposition;
 
     fn marked(runs: &[(String, bool)]) -> Vec<&str> {
@@ -260,6 +350,30 @@ mod tests {
         assert_eq!(marked(&runs), ["needle"]);
         let plain = highlight("short", &[], 60);
         assert_eq!(plain, [("short".to_owned(), false)]);
+    }
+
+    #[test]
+    fn long_texts_fold_at_a_space_and_keep_every_character_and_mark() {
+        let short = Folded::new("Add IEEE 1609.2.", &["ieee".into()]);
+        assert!(short.rest.is_empty());
+        assert_eq!(marked(&short.shown), ["IEEE"]);
+        // A little over the limit is not worth folding.
+        assert!(
+            Folded::new(&"word ".repeat(FOLD_AT / 5 + 10), &[])
+                .rest
+                .is_empty()
+        );
+        let text = format!("{} needle {}", "ab ".repeat(FOLD_AT / 6), "cd ".repeat(300));
+        let long = Folded::new(&text, &["needle".into(), "cd".into()]);
+        let shown: String = long.shown.iter().map(|r| r.0.as_str()).collect();
+        let rest: String = long.rest.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(format!("{shown}{rest}"), text, "nothing cut");
+        assert!(shown.chars().count() >= FOLD_AT);
+        assert!(rest.starts_with(' '), "folded at a space: {rest:.20}");
+        assert!(!long.shown.iter().chain(&long.rest).any(|r| r.0 == "…"));
+        assert_eq!(marked(&long.shown).first(), Some(&"needle"));
+        let cds = marked(&long.shown).len() + marked(&long.rest).len() - 1;
+        assert_eq!(cds, 300, "every match marked, on both sides of the fold");
     }
 
     #[test]

@@ -75,7 +75,7 @@ on_both_backends! {
         let app = app_with(db, COMMENTS).await;
         let me = app.user_id("ed@example.org");
         let page = app.page(QUEUE, 200).await;
-        assert_eq!(texts(&page, "td.tracking").len(), 4);
+        assert_eq!(texts(&page, "a.tracking").len(), 4);
 
         // Assign the first three.
         let response = post_bulk(&app, bulk_body(&page, &[0, 1, 2], &[("action", "assign"), ("assignee", &me.to_string())])).await;

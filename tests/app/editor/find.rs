@@ -66,7 +66,7 @@ on_both_backends! {
         let page = app.page(&format!("{queue}?q=five-3"), 200).await;
         assert_eq!(texts(&page, "h1"), ["All comments"]);
         let page = app.page(&format!("{queue}?q=section+disagree"), 200).await;
-        assert_eq!(texts(&page, "td.tracking a"), ["NISTIR-8200-0001-3"]);
+        assert_eq!(texts(&page, "a.tracking"), ["NISTIR-8200-0001-3"]);
     }
 
     async fn finding_needs_a_sign_in(db: TestDb) {

@@ -18,6 +18,7 @@ mod outline;
 mod ownership;
 mod queue;
 mod queue_nav;
+mod quick;
 mod reimport;
 mod replies;
 mod retag;

@@ -20,7 +20,7 @@ const COMMENTS: &str = "Comment #,Type,Section,Page #,Line #,Comment,Suggested c
 ";
 
 fn rows(page: &scraper::Html) -> Vec<String> {
-    texts(page, "table.queue-rows td.tracking")
+    texts(page, "table.queue-rows a.tracking")
 }
 
 on_both_backends! {
@@ -110,7 +110,7 @@ on_both_backends! {
         let page = app.page("/editor/d/nistir-8200/s/all?q=device", 200).await;
         // "devices" and "device" (stemmed), in the comment text.
         assert_eq!(rows(&page), ["NISTIR-8200-0001-4", "NISTIR-8200-0001-8", "NISTIR-8200-0001-2", "NISTIR-8200-0001-5"]);
-        let marks = texts(&page, "td.excerpt mark");
+        let marks = texts(&page, "td.text mark");
         assert!(marks.iter().all(|m| m.to_lowercase().starts_with("devic")), "{marks:?}");
         assert!(marks.len() >= 4, "{marks:?}");
         // All words must occur; the suggested change counts too.

@@ -21,7 +21,7 @@ on_both_backends! {
         let queue = app.page(&format!("{ALL}?status=new"), 200).await;
         let here = format!("{ALL}?status=new&page=1");
         assert_eq!(
-            attrs(&queue, "td.tracking a", "href"),
+            attrs(&queue, "a.tracking", "href"),
             [opened(one, &here), opened(three, &here), opened(two, &here)]
         );
 
