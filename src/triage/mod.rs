@@ -16,12 +16,14 @@ mod bulk;
 mod quick;
 mod recluster;
 mod save;
+mod section_name;
 pub mod similar;
 pub mod status;
 
 pub use bulk::{BulkAction, BulkOutcome, bulk};
 pub use quick::{Earlier, QuickChange, QuickStep, what_changed};
 pub use save::{MAX_RESPONSE_CHARS, Saved, SectionChoice, TriageEdit, save};
+pub use section_name::section_named;
 pub use similar::{ClusterReport, recluster};
 
 use crate::db::audit::{self, NewAuditEvent};

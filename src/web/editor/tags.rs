@@ -1,6 +1,12 @@
 //! `/editor/d/{slug}/tags`: the comments tagging could not settle (the
 //! section named was not found, or the signals disagree), each with a form
 //! to file it by hand. Editors and admins may both do this.
+//!
+//! The page stays light at any outline size: 50 rows, each with a text box
+//! that suggests sections from one shared `<datalist>` (type "5.1" or a few
+//! letters of a title), not a select of every node on every row. What is
+//! typed is resolved by `triage::section_named`, which refuses a number
+//! several volumes share rather than guess.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -32,7 +38,8 @@ struct TagsPage {
     page: i64,
     pages: i64,
     rows: Vec<Row>,
-    choices: Vec<(i64, String, i32)>,
+    /// The picker's suggestions: every node by its full name.
+    names: Vec<String>,
 }
 
 struct Row {
@@ -46,8 +53,8 @@ struct Row {
     page: String,
     line: String,
     body: String,
-    /// The node preselected in the form: the current one.
-    selected: Option<i64>,
+    /// What the picker shows at first: where it is filed now, if it is.
+    typed: String,
 }
 
 #[derive(Deserialize)]
@@ -92,7 +99,10 @@ pub async fn show(
             page: page_number,
             pages: (total + PER_PAGE - 1) / PER_PAGE,
             rows,
-            choices: triage::section_choices(&outline),
+            names: outline
+                .iter()
+                .map(|s| triage::filed_under(&outline, Some(s.id)))
+                .collect(),
             slug: document.slug,
             title: document.title,
         },
@@ -117,7 +127,12 @@ impl Row {
             page: c.page_raw.unwrap_or_default(),
             line: c.line_raw.unwrap_or_default(),
             body,
-            selected: c.section_id,
+            typed: match c.section_id {
+                Some(_) if c.tag_source != crate::domain::TagSource::None => {
+                    triage::filed_under(outline, c.section_id)
+                }
+                _ => String::new(),
+            },
         }
     }
 }
@@ -127,7 +142,8 @@ pub struct RetagForm {
     #[serde(default)]
     csrf: String,
     version: i32,
-    /// A section id, or `general`; empty when none was chosen.
+    /// A section as typed (`5.1`, a title, a full name) or `general`;
+    /// empty when none was chosen.
     #[serde(default)]
     section: String,
     /// The page to go back to (the review list, later the comment page).
@@ -148,22 +164,32 @@ pub async fn retag(
         back,
         ..
     } = form.into_inner();
-    let target = match section.as_str() {
+    // Always a name, never a node's id: "5" is section 5.
+    let typed = match section.trim() {
         "" => {
             return Err(WebError::BadRequest(
                 "Choose a section (or General) to file the comment under; nothing was changed."
                     .to_owned(),
             ));
         }
-        "general" => None,
-        other => Some(other.parse::<i64>().map_err(|_| {
-            WebError::BadRequest(format!("`{other}` is not a section of the outline"))
-        })?),
+        typed => typed.to_owned(),
     };
     let user_id = who.user.id;
     let result = state
         .db
         .run(move |conn| {
+            let comment = match db::comments::find(conn, id) {
+                Ok(comment) => comment,
+                Err(diesel::result::Error::NotFound) => {
+                    return Ok(Err(TriageError::NoSuchComment(id)));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let outline = db::sections::for_document(conn, comment.document_id)?;
+            let target = match triage::section_named(&outline, &typed) {
+                Ok(target) => target,
+                Err(problem) => return Ok(Err(TriageError::Invalid(vec![problem]))),
+            };
             Ok::<_, db::DbError>(triage::retag_by_hand(conn, id, version, target, user_id))
         })
         .await?;
@@ -194,8 +220,10 @@ pub async fn retag(
             "outline node #{section} is not in this comment's document; reload the page"
         ))),
         Err(TriageError::Database(e)) => Err(e.into()),
-        Err(other @ (TriageError::ChangedMeanwhile(_) | TriageError::Invalid(_))) => {
-            Err(WebError::Unexpected(other.into()))
-        }
+        Err(TriageError::Invalid(problems)) => Err(WebError::BadRequest(format!(
+            "{} Nothing was changed.",
+            problems.join(" ")
+        ))),
+        Err(other @ TriageError::ChangedMeanwhile(_)) => Err(WebError::Unexpected(other.into())),
     }
 }

@@ -123,7 +123,7 @@ on_both_backends! {
                 &[
                     ("csrf", &csrf_token(&page)),
                     ("version", &version.to_string()),
-                    ("section", &target.to_string()),
+                    ("section", " d.1 "),
                     ("back", "/editor/d/nistir-8200/tags?page=1"),
                 ],
             )
@@ -193,21 +193,20 @@ on_both_backends! {
         let csrf = csrf_token(&page);
         let (id, _, _, _, version) = tag_of(&app, 3);
         let first = section_id(&app, "D.1");
-        let second = section_id(&app, "5.3");
-        let post = |section: i64| {
+        let post = |section: &'static str| {
             let csrf = csrf.clone();
             let app = &app;
             async move {
                 app.post_form(
                     &format!("/editor/comments/{id}/section"),
-                    &[("csrf", csrf.as_str()), ("version", &version.to_string()), ("section", &section.to_string())],
+                    &[("csrf", csrf.as_str()), ("version", &version.to_string()), ("section", section)],
                 )
                 .await
             }
         };
-        assert_eq!(post(first).await.status().as_u16(), 303);
+        assert_eq!(post("D.1 Cryptographic Techniques").await.status().as_u16(), 303);
         // The second editor's form was opened at the same version.
-        let response = post(second).await;
+        let response = post("5.3").await;
         assert_eq!(response.status().as_u16(), 409);
         let body = response.text().await.unwrap();
         assert!(body.contains("Someone else changed NISTIR-8200-0001-3"), "{body}");
@@ -234,10 +233,13 @@ on_both_backends! {
             .post_form(&path, &[("csrf", &csrf), ("version", &version), ("section", "999999")])
             .await;
         assert_eq!(not_a_section.status().as_u16(), 400);
-        let not_a_number = app
-            .post_form(&path, &[("csrf", &csrf), ("version", &version), ("section", "5.1")])
+        let not_in_the_outline = app
+            .post_form(&path, &[("csrf", &csrf), ("version", &version), ("section", "11.2")])
             .await;
-        assert_eq!(not_a_number.status().as_u16(), 400);
+        assert_eq!(not_in_the_outline.status().as_u16(), 400);
+        let body = not_in_the_outline.text().await.unwrap();
+        assert!(body.contains("The outline has no section “11.2”"), "{body}");
+        assert!(body.contains("Nothing was changed."), "{body}");
         let no_version = app.post_form(&path, &[("csrf", &csrf), ("section", "general")]).await;
         assert_eq!(no_version.status().as_u16(), 400);
         let no_comment = app
@@ -286,9 +288,15 @@ on_both_backends! {
         assert_eq!(bad.status().as_u16(), 400);
         assert!(bad.text().await.unwrap().contains("The address could not be read"));
 
-        // The unresolved comment offers "Choose…" first; sending it changes nothing.
-        let options = crate::helpers::attrs(&page, "tr:first-child select option", "value");
-        assert_eq!(options[0], "");
+        // One list of suggestions serves every row: General and each node
+        // by its full name. The unresolved comment's box starts empty (the
+        // conflicting one's shows where it is filed); sending it empty
+        // changes nothing.
+        let names = crate::helpers::attrs(&page, "datalist#outline-names option", "value");
+        assert_eq!(names[0], "General");
+        assert!(names.contains(&"D.1 Cryptographic Techniques".to_owned()), "{names:?}");
+        assert_eq!(crate::helpers::attrs(&page, "input[list=outline-names]", "value"), ["", "5.3 Health IoT and Medical Devices"]);
+        assert_eq!(texts(&page, "select").len(), 0, "no select per row");
         let (id, before, source, _, version) = tag_of(&app, 2);
         let response = app
             .post_form(
@@ -323,7 +331,7 @@ on_both_backends! {
                 &[
                     ("csrf", &csrf_token(&page)),
                     ("version", &version.to_string()),
-                    ("section", &target.to_string()),
+                    ("section", "5.2 consumer iot"),
                     ("back", &back[0]),
                 ],
             )
