@@ -346,6 +346,25 @@ pub fn for_submission(conn: &mut DbConnection, submission_id: i64) -> QueryResul
         .load(conn)
 }
 
+/// The comments of a submission numbered within `reach` of `seq` (not
+/// `seq` itself), in order, as (id, tracking number, text): what a
+/// comment's page lists of its submission, a few rows however large the
+/// submission (`comments_submission_seq_key`).
+pub fn near_in_submission(
+    conn: &mut DbConnection,
+    submission_id: i64,
+    seq: i32,
+    reach: i32,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    comments::table
+        .filter(comments::submission_id.eq(submission_id))
+        .filter(comments::seq.between(seq.saturating_sub(reach), seq.saturating_add(reach)))
+        .filter(comments::seq.ne(seq))
+        .order(comments::seq)
+        .select((comments::id, comments::tracking_number, comments::body))
+        .load(conn)
+}
+
 /// Comment counts per section of a document (`None`: not tagged yet).
 pub fn count_by_section(
     conn: &mut DbConnection,
@@ -410,6 +429,12 @@ pub fn release_manual_tags(conn: &mut DbConnection, section_ids: &[i64]) -> Quer
     .execute(conn)
 }
 
+/// The comments "Sections to check" lists: the section named was not
+/// found, or the signals disagree. Spelled as `comments_to_check_idx`'s
+/// predicate (migration 000020), literally (no bound values), so both back
+/// ends answer from that partial index.
+const TO_CHECK: &str = "(comments.tag_source = 'none' OR comments.tag_conflict IS NOT NULL)";
+
 /// Comments tagging could not settle: the section named was not found
 /// (`none`) or the signals disagree (a conflict note); with `everything`,
 /// all of the document's comments. In id order, a page at a time, with the
@@ -433,16 +458,15 @@ fn for_tag_review_in_snapshot(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Comment>, i64)> {
-    use diesel::IntoSql;
     use diesel::sql_types::Bool;
     let hidden = super::submissions::arriving_in(conn, document_id)?;
     let query = || {
-        visible(of_document(document_id), hidden.clone()).filter(
-            comments::tag_source
-                .eq("none")
-                .or(comments::tag_conflict.is_not_null())
-                .or(everything.into_sql::<Bool>()),
-        )
+        let all = visible(of_document(document_id), hidden.clone());
+        if everything {
+            all
+        } else {
+            all.filter(diesel::dsl::sql::<Bool>(TO_CHECK))
+        }
     };
     let total = query().count().get_result(conn)?;
     let page = query()

@@ -36,14 +36,14 @@ on_both_backends! {
     async fn migrations_replay_up_down_up(db: TestDb) {
         let mut conn = db.connect();
         let applied = migrate::run_pending(&mut conn).unwrap();
-        assert_eq!(applied.len(), 19, "{applied:?}");
+        assert_eq!(applied.len(), 20, "{applied:?}");
         assert!(migrate::pending(&mut conn).unwrap().is_empty());
         every_table_is_readable(&mut conn);
 
         let reverted = migrate::revert_all(&mut conn).unwrap();
         // Newest first.
         assert_eq!(reverted, applied.iter().rev().cloned().collect::<Vec<_>>());
-        assert_eq!(migrate::pending(&mut conn).unwrap().len(), 19);
+        assert_eq!(migrate::pending(&mut conn).unwrap().len(), 20);
         assert!(schema::documents::table.count().get_result::<i64>(&mut conn).is_err(), "tables dropped");
 
         assert_eq!(migrate::run_pending(&mut conn).unwrap(), applied);

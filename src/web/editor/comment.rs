@@ -18,6 +18,10 @@ use super::queue_nav::{self, QueueAddress, QueueNav};
 use super::triage_form::{FormValues, Triage, TriageData, TriageFragment};
 use super::{Chrome, SignedIn, flash, take_flash};
 use crate::db::comments::Comment;
+
+/// How many of its submission's comments a comment's page lists either side
+/// of it (a spreadsheet may hold thousands).
+const NEAR: i32 = 10;
 use crate::db::{self, DbError};
 use crate::triage::{self, TriageError};
 use crate::web::csrf::{CsrfForm, tokened};
@@ -41,7 +45,12 @@ struct CommentPage {
     has_file: bool,
     extra: Vec<(String, String)>,
     problems: Vec<String>,
+    /// The comments of its submission around it (at most `NEAR` either
+    /// side), of `others_total` besides it; all of them are listed on the
+    /// find page of `submission_number`.
     others: Vec<(i64, String, String)>,
+    others_total: i64,
+    submission_number: String,
     /// The other members of its duplicate cluster: id, tracking, submitter,
     /// disposition.
     similar: Vec<(i64, String, String, String)>,
@@ -94,7 +103,10 @@ async fn load(
             let document = db::documents::find_by_id(conn, c.document_id)?;
             let submission = db::submissions::find(conn, c.submission_id)?;
             let file = db::submissions::file_name(conn, c.submission_id)?;
-            let others = db::comments::for_submission(conn, c.submission_id)?;
+            let others = (
+                db::comments::near_in_submission(conn, c.submission_id, c.seq, NEAR)?,
+                db::comments::count_for_submission(conn, c.submission_id)?,
+            );
             let similar = match c.cluster_id {
                 Some(cluster) => db::clusters::members(conn, c.document_id, cluster, 51)?,
                 None => Vec::new(),
@@ -169,11 +181,13 @@ async fn load(
         file: file.unwrap_or_else(|| "typed into the web form".to_owned()),
         extra,
         problems,
+        others_total: others.1 - 1,
         others: others
+            .0
             .into_iter()
-            .filter(|o| o.id != c.id)
-            .map(|o| (o.id, o.tracking_number, o.body.chars().take(120).collect()))
+            .map(|(id, tracking, body)| (id, tracking, body.chars().take(120).collect()))
             .collect(),
+        submission_number: submission.tracking_number.clone(),
         similar_total: similar.len(),
         similar: similar.into_iter().take(50).collect(),
         c,

@@ -371,4 +371,23 @@ on_both_backends! {
         assert_eq!(triage_of(&app, id).5, version);
         assert_eq!(triage_of(&app, id).2, None);
     }
+
+    async fn a_large_submission_lists_the_comments_around_this_one(db: TestDb) {
+        let mut csv = String::from("Comment #,Section,Comment\n");
+        for n in 1..=60 {
+            csv.push_str(&format!("{n},5.1,Point {n} of a long table.\n"));
+        }
+        let app = crate::editor::tags::app_with(db, &csv).await;
+        let id = crate::helpers::comment_id_by_seq(&app, 30);
+        let page = app.page(&format!("/editor/comments/{id}"), 200).await;
+        let listed = texts(&page, "ul.others a");
+        let expected: Vec<String> = (20..=40).filter(|n| *n != 30).map(|n| format!("NISTIR-8200-0001-{n}")).collect();
+        assert_eq!(listed, expected, "ten either side, not all sixty");
+        assert!(texts(&page, "section p.hint").iter().any(|t| t.starts_with("59 more; those just before and after")));
+        assert_eq!(attrs(&page, "a[href^=\"/editor/find?number=\"]", "href"), ["/editor/find?number=NISTIR-8200-0001"]);
+        // The first comment lists the ten after it.
+        let first = crate::helpers::comment_id_by_seq(&app, 1);
+        let page = app.page(&format!("/editor/comments/{first}"), 200).await;
+        assert_eq!(texts(&page, "ul.others a").len(), 10);
+    }
 }

@@ -1,0 +1,1 @@
+DROP INDEX comments_to_check_idx;
