@@ -1,8 +1,9 @@
 //! `docket bench triage`: a generated document of COMMENTS comments over
 //! SECTIONS sections, served by docket on loopback, measured with `wrk`
 //! under a 2-connection load: the section queue (plain, filtered, searched),
-//! the dashboard, and comment saves per second. Needs `wrk` and `curl`
-//! (Debian: `apt install wrk curl`).
+//! the dashboard, a comment's page, the clusters, "Sections to check", and
+//! comment saves per second; each page's weight (bytes sent, read once with
+//! curl). Needs `wrk` and `curl` (Debian: `apt install wrk curl`).
 
 use std::io::Write;
 use std::process::Command;
@@ -65,8 +66,8 @@ pub fn triage(
         "triage benchmark: {comments} comments over {sections} sections; wrk, 2 connections, {seconds} s per measurement"
     )];
     lines.push(format!(
-        "{:<10} {:<28} {:>9} {:>9} {:>9}  target",
-        "backend", "request", "p50 ms", "p95 ms", "req/s"
+        "{:<10} {:<28} {:>9} {:>9} {:>9} {:>8}  target",
+        "backend", "request", "p50 ms", "p95 ms", "req/s", "KB"
     ));
     let mut backends = vec![("sqlite", None)];
     if let Some(admin) = postgres_admin {
@@ -123,8 +124,11 @@ pub fn triage(
             Ok(rows)
         })?;
         for (request, m, target) in rows {
+            let weight = m
+                .bytes
+                .map_or_else(|| "-".to_owned(), |b| format!("{:.0}", b as f64 / 1024.0));
             lines.push(format!(
-                "{name:<10} {request:<28} {:>9.1} {:>9.1} {:>9.0}  {target}",
+                "{name:<10} {request:<28} {:>9.1} {:>9.1} {:>9.0} {weight:>8}  {target}",
                 m.p50_ms, m.p95_ms, m.per_second
             ));
         }
@@ -253,10 +257,13 @@ pub(super) fn generate(
                             line_end: None,
                             body,
                             suggested_change: None,
-                            section_id: Some(ids[k % ids.len()]),
-                            tag_source: "section",
+                            // One in fifty for "Sections to check": a
+                            // section not found, or signals that disagree.
+                            section_id: (k % 100 != 7).then(|| ids[k % ids.len()]),
+                            tag_source: if k % 100 == 7 { "none" } else { "section" },
                             tag_span: None,
-                            tag_conflict: None,
+                            tag_conflict: (k % 100 == 3)
+                                .then_some("the section column says 5.3 but line 2500 lies in D.1"),
                             assignee_id: None,
                             text_hash: None,
                             cluster_id: None,
@@ -295,6 +302,8 @@ struct Measured {
     p50_ms: f64,
     p95_ms: f64,
     per_second: f64,
+    /// A page's size as sent (not for saves).
+    bytes: Option<u64>,
 }
 
 fn measure(
@@ -384,6 +393,24 @@ fn run_wrk(
             "p95 <= 100 ms",
         ),
         (
+            "comment page".into(),
+            format!("{base}/editor/comments/{first_comment}?from=/editor/d/bench/s/{section}"),
+            None,
+            "",
+        ),
+        (
+            "clusters".into(),
+            format!("{base}/editor/d/bench/clusters"),
+            None,
+            "",
+        ),
+        (
+            "sections to check".into(),
+            format!("{base}/editor/d/bench/tags"),
+            None,
+            "p95 <= 200 ms, <= 200 KB",
+        ),
+        (
             "comment saves".into(),
             format!("{base}/"),
             Some(save.clone()),
@@ -392,6 +419,10 @@ fn run_wrk(
     ];
     let mut out = Vec::new();
     for (name, target_url, script, target) in runs {
+        let bytes = match script {
+            Some(_) => None,
+            None => Some(page_bytes(&target_url, &cookie)?),
+        };
         let script = script.unwrap_or_else(|| report.clone());
         let output = Command::new("wrk")
             .args(["-t", "2", "-c", "2", "-d", &format!("{seconds}s")])
@@ -423,11 +454,35 @@ fn run_wrk(
                 p50_ms: f[0],
                 p95_ms: f[1],
                 per_second: f[2] / (f[3] / 1_000_000.0),
+                bytes,
             },
             target,
         ));
     }
     Ok(out)
+}
+
+/// The size of the page at `url` as sent (uncompressed), read once with
+/// curl; anything but 200 is an error.
+fn page_bytes(url: &str, cookie: &str) -> anyhow::Result<u64> {
+    let output = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{size_download}",
+        ])
+        .arg("-H")
+        .arg(format!("Cookie: {cookie}"))
+        .arg(url)
+        .output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (status, size) = text
+        .split_once(' ')
+        .with_context(|| format!("curl said {text:?} for {url}"))?;
+    anyhow::ensure!(status == "200", "{url} answered {status}");
+    Ok(size.trim().parse()?)
 }
 
 /// Signs in with curl; returns the session cookie and the form token.
