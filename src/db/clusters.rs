@@ -310,19 +310,23 @@ pub struct ClusterSize {
     pub answered: i64,
 }
 
-/// A document's clusters of two or more comments, largest first, at most
-/// `limit`; and how many there are.
+/// A document's clusters of two or more comments, largest first, `limit`
+/// of them after the first `offset`; and how many there are.
 pub fn list(
     conn: &mut DbConnection,
     document_id: i64,
+    offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<ClusterSize>, i64)> {
-    super::read_snapshot(conn, |conn| list_in_snapshot(conn, document_id, limit))
+    super::read_snapshot(conn, |conn| {
+        list_in_snapshot(conn, document_id, offset, limit)
+    })
 }
 
 fn list_in_snapshot(
     conn: &mut DbConnection,
     document_id: i64,
+    offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<ClusterSize>, i64)> {
     use diesel::dsl::{count, count_star};
@@ -338,6 +342,7 @@ fn list_in_snapshot(
     let found: Vec<ClusterSize> = others()
         .group_by(comments::cluster_id)
         .order_by((count_star().desc(), comments::cluster_id.asc()))
+        .offset(offset)
         .limit(limit)
         .select((
             comments::cluster_id,
@@ -382,6 +387,9 @@ pub struct Member {
     pub disposition: Option<String>,
     pub submitter_name: String,
     pub organization: String,
+    pub page_raw: Option<String>,
+    pub line_raw: Option<String>,
+    pub suggested_change: Option<String>,
 }
 
 /// Up to `limit` members of a cluster: those without a disposition first,
@@ -406,6 +414,9 @@ pub fn members(
                 comments::disposition,
                 submissions::submitter_name,
                 submissions::organization,
+                comments::page_raw,
+                comments::line_raw,
+                comments::suggested_change,
             ))
     };
     let mut first: Option<Member> = query()

@@ -1,8 +1,12 @@
 //! `/editor/d/{slug}/clusters`: duplicates and form letters. Clusters of
 //! comments with the same or nearly the same text (`triage::similar`),
-//! largest first, each with a form answering every member at once through
-//! the queue's bulk change (`POST /editor/d/{slug}/bulk`), which saves each
-//! member with its own audit events and names members changed meanwhile.
+//! largest first, ten to a page (every cluster is reachable), each with a
+//! form answering its members at once through the queue's bulk change
+//! (`POST /editor/d/{slug}/bulk`), which saves each member with its own
+//! audit events and names members changed meanwhile. The form lists the
+//! members (up to 50, those without a disposition first) with where they
+//! point, who sent them and their suggested change, each ticked: untick
+//! one to leave it out (the same text may ask for a different change).
 //! `POST …/clusters/refresh` recomputes the clusters.
 
 use actix_session::Session;
@@ -23,10 +27,13 @@ use crate::web::{AppState, WebError, page, see_other};
 
 tokened!(RefreshForm);
 
-/// Clusters shown, largest first.
-const MAX_CLUSTERS: i64 = 100;
-/// Members one form answers: the bulk change's own limit.
-const MAX_MEMBERS: i64 = 500;
+/// Clusters to a page, largest first.
+const PER_PAGE: i64 = 10;
+/// Members one form lists and answers (those without a disposition first;
+/// sent again, it answers the next ones).
+const MAX_MEMBERS: i64 = 50;
+/// Characters of a member's suggested change shown.
+const CHANGE_EXCERPT: usize = 200;
 /// Submitters named per cluster.
 const MAX_SUBMITTERS: usize = 10;
 /// Characters of the first member's text shown.
@@ -39,9 +46,10 @@ struct ClustersPage {
     flash: Option<String>,
     slug: String,
     document: String,
-    /// Clusters of two or more comments in the document (more than shown
-    /// when over [`MAX_CLUSTERS`]).
+    /// Clusters of two or more comments in the document.
     total: i64,
+    page: i64,
+    pages: i64,
     clusters: Vec<ClusterView>,
     dispositions: Vec<&'static str>,
 }
@@ -51,7 +59,7 @@ struct ClusterView {
     size: i64,
     answered: i64,
     /// Up to [`MAX_MEMBERS`], those without a disposition first.
-    members: Vec<clusters::Member>,
+    members: Vec<MemberView>,
     /// Members not in `members`.
     more: i64,
     submitters: Vec<String>,
@@ -59,18 +67,39 @@ struct ClusterView {
     excerpt: String,
 }
 
+/// A member as its row in the form shows it.
+struct MemberView {
+    id: i64,
+    version: i32,
+    tracking_number: String,
+    disposition: Option<String>,
+    from: String,
+    /// Page and line as given.
+    location: String,
+    suggested: String,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
 pub async fn show(
     who: SignedIn,
     session: Session,
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let slug = slug.into_inner();
-    let (document, (sizes, total), found) = state
+    let wanted = query.page;
+    let (document, (sizes, total, page_number), found) = state
         .db
         .run(move |conn| {
             let document = documents::find(conn, &slug)?;
-            let listed = clusters::list(conn, document.id, MAX_CLUSTERS)?;
+            let listed = super::page_or_last(wanted, PER_PAGE, |offset, limit| {
+                clusters::list(conn, document.id, offset, limit)
+            })?;
             let mut found = Vec::with_capacity(listed.0.len());
             for size in &listed.0 {
                 let Some(id) = size.cluster_id else { continue };
@@ -104,6 +133,8 @@ pub async fn show(
             slug: document.slug,
             document: document.title,
             total,
+            page: page_number,
+            pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
             clusters,
             // Answering as a duplicate names one comment: the queue's action.
             dispositions: Disposition::iter()
@@ -121,7 +152,8 @@ fn view(
     body: &str,
 ) -> ClusterView {
     let mut submitters: Vec<String> = Vec::new();
-    for m in &members {
+    let mut rows = Vec::with_capacity(members.len());
+    for m in members {
         let name = match (m.submitter_name.trim(), m.organization.trim()) {
             ("", "") => "(not given)".to_owned(),
             (name, "") => name.to_owned(),
@@ -129,8 +161,30 @@ fn view(
             (name, org) => format!("{name} ({org})"),
         };
         if !submitters.contains(&name) {
-            submitters.push(name);
+            submitters.push(name.clone());
         }
+        let location = [
+            m.page_raw.as_deref().map(|p| format!("p. {p}")),
+            m.line_raw.as_deref().map(|l| format!("l. {l}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let change = m.suggested_change.unwrap_or_default();
+        let mut suggested: String = change.chars().take(CHANGE_EXCERPT).collect();
+        if change.chars().nth(CHANGE_EXCERPT).is_some() {
+            suggested.push('…');
+        }
+        rows.push(MemberView {
+            id: m.id,
+            version: m.version,
+            tracking_number: m.tracking_number,
+            disposition: m.disposition,
+            from: name,
+            location,
+            suggested,
+        });
     }
     let more_submitters = submitters.len().saturating_sub(MAX_SUBMITTERS);
     submitters.truncate(MAX_SUBMITTERS);
@@ -142,8 +196,8 @@ fn view(
         id,
         size: size.size,
         answered: size.answered,
-        more: size.size - i64::try_from(members.len()).unwrap_or(size.size),
-        members,
+        more: size.size - i64::try_from(rows.len()).unwrap_or(size.size),
+        members: rows,
         submitters,
         more_submitters,
         excerpt,
@@ -200,6 +254,9 @@ mod tests {
             disposition: None,
             submitter_name: name.to_owned(),
             organization: org.to_owned(),
+            page_raw: Some("12".to_owned()),
+            line_raw: None,
+            suggested_change: Some("y".repeat(CHANGE_EXCERPT + 1)),
         };
         let size = clusters::ClusterSize {
             cluster_id: Some(1),
@@ -220,5 +277,10 @@ mod tests {
         assert_eq!(v.submitters, ["Ann (ACME)", "(not given)"]);
         assert_eq!(v.more, 1);
         assert!(v.excerpt.ends_with('…'));
+        assert_eq!(v.members[0].location, "p. 12");
+        assert_eq!(v.members[0].from, "Ann (ACME)");
+        assert_eq!(v.members[2].from, "(not given)");
+        assert_eq!(v.members[0].suggested.chars().count(), CHANGE_EXCERPT + 1);
+        assert!(v.members[0].suggested.ends_with('…'));
     }
 }

@@ -301,4 +301,69 @@ on_both_backends! {
         let other = app.page(&format!("/editor/comments/{unrelated}"), 200).await;
         assert!(texts(&other, "ul.similar a").is_empty());
     }
+
+    async fn every_cluster_is_reachable_and_a_member_can_be_left_out(db: TestDb) {
+        const TEXTS: [&str; 11] = [
+            "Editorial comment",
+            "Please define the term gateway before its first use in the report.",
+            "The supply chain discussion should cite the NIST SSDF practices.",
+            "Figure three is unreadable when printed in black and white.",
+            "Medical device firmware updates need a signed manifest requirement.",
+            "Consumer routers are missing from the smart home examples entirely.",
+            "Vehicle telematics units deserve their own subsection in chapter five.",
+            "The acronym list omits OTA, which is used throughout section six.",
+            "Smart meters and grid sensors are mentioned but never analysed.",
+            "Incident reporting timelines differ between the two appendices.",
+            "Cloud back ends of wearables are not covered by any core area.",
+        ];
+        let mut csv = String::from("Comment #,Section,Page #,Comment,Suggested change\n");
+        let mut n = 0;
+        for (i, text) in TEXTS.iter().enumerate() {
+            // The first text three times (the largest cluster), each with
+            // its own fix; the others twice.
+            for copy in 0..if i == 0 { 3 } else { 2 } {
+                n += 1;
+                csv.push_str(&format!("{n},5.1,{},\"{text}\",Fix number {n}.\n", 10 + copy));
+            }
+        }
+        let app = app_with(db, &csv).await;
+        let page = refresh(&app).await;
+        assert_eq!(texts(&page, "p.count"), ["11 cluster(s), page 1 of 2, largest first."]);
+        assert_eq!(texts(&page, "section.cluster").len(), 10);
+        assert_eq!(attrs(&page, "nav.pages a[rel=next]", "href"), ["?page=2"]);
+        let second = app.page(&format!("{PAGE}?page=2"), 200).await;
+        assert_eq!(texts(&second, "section.cluster").len(), 1);
+        assert_eq!(attrs(&second, "form.answer input[name=back]", "value"), [format!("{PAGE}?page=2")]);
+
+        // The largest first: one comment, three different fixes, each
+        // shown with where it points, so one can be left out.
+        let first = "section.cluster:first-of-type";
+        assert_eq!(texts(&page, &format!("{first} h2 .size")), ["3"]);
+        assert_eq!(texts(&page, &format!("{first} td.change")), ["Fix number 1.", "Fix number 2.", "Fix number 3."]);
+        assert_eq!(texts(&page, &format!("{first} td.where")), ["p. 10", "p. 11", "p. 12"]);
+        let members = attrs(&page, &format!("{first} input[name=c]"), "value");
+        assert_eq!(attrs(&page, &format!("{first} input[name=c]"), "checked"), ["", "", ""]);
+        let mut body = url::form_urlencoded::Serializer::new(String::new());
+        for name in ["csrf", "back", "action"] {
+            body.append_pair(name, &attrs(&page, &format!("{first} form.answer input[name={name}]"), "value")[0]);
+        }
+        // The third unticked: not sent.
+        for value in &members[..2] {
+            body.append_pair("c", value);
+        }
+        body.append_pair("disposition", "accepted");
+        body.append_pair("response", "Fixed in the second draft.");
+        let response = app
+            .client
+            .post(format!("{}/editor/d/nistir-8200/bulk", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.finish())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(see_other(&response), PAGE);
+        assert_eq!(triage(&app, "NISTIR-8200-0001-1").0.as_deref(), Some("accepted"));
+        assert_eq!(triage(&app, "NISTIR-8200-0001-2").0.as_deref(), Some("accepted"));
+        assert_eq!(triage(&app, "NISTIR-8200-0001-3").0, None, "left out");
+    }
 }
