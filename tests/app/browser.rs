@@ -625,4 +625,35 @@ on_both_backends! {
         assert!(!browser.console().await.iter().any(|m| m.contains("Content Security Policy")));
         browser.call("DELETE", "", Value::Null).await;
     }
+
+    async fn a_cluster_is_answered_with_one_member_left_out(db: TestDb) {
+        let Some(browser) = Browser::start().await else { return };
+        let app = app_with(db, "Comment #,Section,Page #,Comment,Suggested change
+1,5.1,10,Editorial comment,Fix the typo in line 3.
+2,5.1,11,Editorial comment,Use the defined term gateway.
+3,5.2,27,Editorial comment,Remove the duplicated sentence.
+").await;
+        browser.sign_in(&app.address, "ed@example.org", "a long enough password").await;
+        let page = format!("{}/editor/d/nistir-8200/clusters", app.address);
+        browser.go(&page).await;
+        assert_eq!(browser.text("section.cluster h2 .size").await, "3");
+        // Same words, different changes: the third is left out.
+        let boxes = browser.all("section.cluster input[name=c]").await;
+        assert_eq!(boxes.len(), 3);
+        browser.click("section.cluster tbody tr:nth-child(3) input[name=c]").await;
+        browser.click("section.cluster select[name=disposition] option[value=noted]").await;
+        browser.type_into(&browser.one("section.cluster textarea[name=response]").await, "Editorial changes made.").await;
+        browser.screenshot("cluster-leave-out").await;
+        browser.click("section.cluster button[type=submit]").await;
+        assert_eq!(browser.until("var e = document.querySelector('p.notice.saved'); return e ? e.textContent : null;", json!("Saved 2 comment(s).")).await, "Saved 2 comment(s).");
+        let answer = |seq: i32| -> Option<String> {
+            app.with_conn(|conn| {
+                use diesel::prelude::*;
+                use docket::db::schema::comments;
+                comments::table.filter(comments::seq.eq(seq)).select(comments::disposition).first(conn).unwrap()
+            })
+        };
+        assert_eq!((answer(1).as_deref(), answer(2).as_deref(), answer(3)), (Some("noted"), Some("noted"), None));
+        browser.call("DELETE", "", Value::Null).await;
+    }
 }
